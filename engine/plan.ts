@@ -1,0 +1,88 @@
+/**
+ * The execution plan: what `compileCanvas` produces and the interpreter workflow runs.
+ * Plain JSON, versioned by `planVersion`; a run keeps the plan it started with.
+ */
+import type { Condition, PropertyFilter } from './conditions.js';
+import type { Trigger, Weekday } from './canvas.js';
+
+export const PLAN_VERSION = 1;
+
+/** A compiled, validated canvas. */
+export interface ExecutionPlan {
+  planVersion: 1;
+  name: string;
+  trigger: Trigger;
+  /** The first node a new enrollment executes (the trigger's `next`). */
+  startNodeId: string;
+  nodes: Record<string, PlanStep>;
+  goal?: { event: string; where: PropertyFilter[] };
+  exitCriteria: PlanExitCriterion[];
+  reentry: PlanReentry;
+  /** Zone used when a customer has no `timeZone` trait; null means the engine's default. */
+  timeZone: string | null;
+  /** Event names this plan reacts to while running (goal, exit criteria, waits for events). */
+  watchedEvents: string[];
+}
+
+export type PlanReentry =
+  | { policy: 'once' }
+  | { policy: 'after_exit' }
+  | { policy: 'cooldown'; cooldownMs: number };
+
+export type PlanExitCriterion =
+  | { id: string; kind: 'event'; event: string; where: PropertyFilter[]; reason: string }
+  | { id: string; kind: 'condition'; condition: Condition; reason: string };
+
+/** One executable step. `next` maps each exit port to the following node id. */
+export type PlanStep =
+  | { id: string; label?: string; kind: 'wait_duration'; durationMs: number; next: string }
+  | { id: string; label?: string; kind: 'wait_until'; until: string; next: string }
+  | {
+      id: string;
+      label?: string;
+      kind: 'wait_time_of_day';
+      hour: number;
+      minute: number;
+      weekdays: Weekday[];
+      /** Explicit zone; null means the customer's zone (or the plan's default). */
+      timeZone: string | null;
+      next: string;
+    }
+  | {
+      id: string;
+      label?: string;
+      kind: 'wait_for_event';
+      event: string;
+      where: PropertyFilter[];
+      timeoutMs: number;
+      since: 'node' | 'entry';
+      next: { matched: string; timed_out: string };
+    }
+  | { id: string; label?: string; kind: 'condition'; condition: Condition; next: { yes: string; no: string } }
+  | {
+      id: string;
+      label?: string;
+      kind: 'multi_split';
+      cases: { key: string; condition: Condition }[];
+      next: Record<string, string>;
+    }
+  | {
+      id: string;
+      label?: string;
+      kind: 'random_split';
+      arms: { key: string; weight: number; control: boolean }[];
+      next: Record<string, string>;
+    }
+  | {
+      id: string;
+      label?: string;
+      kind: 'action';
+      action: string;
+      category: 'marketing' | 'transactional';
+      params: Record<string, unknown>;
+      onFailure: 'continue' | 'exit';
+      next: string;
+    }
+  | { id: string; label?: string; kind: 'exit'; reason: string };
+
+export type PlanStepKind = PlanStep['kind'];
