@@ -1,0 +1,62 @@
+/**
+ * The recording channel: carries out sms, push, crm_task and webhook actions by writing what it would
+ * send to `recorded_sends`. It stands in for real providers in development and tests, and is the
+ * worked example of the channel interface.
+ */
+import type { DataSource } from 'typeorm';
+import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
+import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+
+type Recipient = (ctx: ChannelContext) => string;
+
+const RECIPIENTS: Record<string, Recipient> = {
+  sms: ({ customer }) => {
+    const phone = customer.traits.phone;
+    if (typeof phone !== 'string' || phone.trim() === '') {
+      throw new PermanentChannelError('no_recipient', `customer ${customer.id} has no phone trait`);
+    }
+    return phone;
+  },
+  push: ({ customer }) => {
+    const tokens = customer.traits.push_tokens;
+    if (!Array.isArray(tokens) || tokens.length === 0) {
+      throw new PermanentChannelError('no_recipient', `customer ${customer.id} has no push_tokens`);
+    }
+    return tokens.join(',');
+  },
+  crm_task: ({ customer, params }) => {
+    if (typeof params.queue === 'string') return `queue:${params.queue}`;
+    const manager = customer.traits.account_manager;
+    if (typeof manager !== 'string' || manager === '') {
+      throw new PermanentChannelError('no_recipient', `customer ${customer.id} has no account_manager and the task names no queue`);
+    }
+    return `manager:${manager}`;
+  },
+  webhook: ({ params }) => String(params.url),
+};
+
+/** Builds a recording channel for one of the built-in touch actions. */
+export function createRecordingChannel(db: DataSource, action: keyof typeof RECIPIENTS): ActionChannel {
+  const recipientOf = RECIPIENTS[action];
+  return {
+    action,
+    kind: 'touch',
+    spec: BUILTIN_ACTIONS[action],
+    async execute(ctx) {
+      const recipient = recipientOf(ctx);
+      const rows: { id: string }[] = await db.query(
+        `INSERT INTO recorded_sends (idempotency_key, channel, customer_id, recipient, payload)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [ctx.idempotencyKey, action, ctx.customer.id, recipient, JSON.stringify(ctx.params)],
+      );
+      return { provider: 'recorder', providerMessageId: `rec-${rows[0].id}`, recipient };
+    },
+    async lookup(idempotencyKey) {
+      const rows: { id: string; recipient: string }[] = await db.query(
+        `SELECT id, recipient FROM recorded_sends WHERE idempotency_key = $1 ORDER BY id LIMIT 1`,
+        [idempotencyKey],
+      );
+      return rows.length ? { provider: 'recorder', providerMessageId: `rec-${rows[0].id}`, recipient: rows[0].recipient } : null;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** Every migration, in order. Schema changes happen only here (`synchronize` stays off). */
+import { Runtime1764115200000 } from './1764115200000-runtime.js';
+
+export const MIGRATIONS = [Runtime1764115200000];

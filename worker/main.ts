@@ -1,0 +1,33 @@
+/**
+ * The worker's own entry point: `node dist/worker/main.js`. Reads DATABASE_URL and TEMPORAL_ADDRESS
+ * (both required here; the run command supplies embedded ones), then polls the task queue until
+ * SIGINT/SIGTERM.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config/index.js';
+import { createDataSource } from '../store/data-source.js';
+import { createJourneyWorker } from './worker.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('DATABASE_URL: required by the worker (npm start sets it for you)');
+  if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS: required by the worker (npm start sets it for you)');
+  const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-worker' });
+  await db.initialize();
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await createJourneyWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    db,
+  });
+  console.log(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+}
+
+main().catch((err) => {
+  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

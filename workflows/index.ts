@@ -1,0 +1,2 @@
+/** The workflows the journey worker registers. */
+export { journeyRun } from './journey-run.js';
