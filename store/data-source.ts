@@ -17,7 +17,7 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     entities: [],
-    logging: ['error'],
+    logging: false,
     applicationName: options.applicationName ?? 'journey-engine',
     extra: { max: options.poolSize ?? 10 },
   });

@@ -30,6 +30,6 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     taskQueue: opts.taskQueue,
     activities: createActivities({ db: opts.db, channels: opts.channels }),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
   });
 }

@@ -1,0 +1,99 @@
+/**
+ * Action (channel) specifications: what params each action node takes. The validator checks an
+ * action node's `params` against its spec; channels are added by registering more specs:
+ * `compileCanvas(doc, { actions: { ...BUILTIN_ACTIONS, wechat: wechatSpec } })`.
+ *
+ * Params schemas are JSON Schema (draft 2020-12). Besides the standard keywords they may use the
+ * engine formats `duration`, `time-of-day`, `time-zone` and `date-time` (see canvas-schema.ts).
+ */
+
+/** What an action accepts, for validation and documentation. */
+export interface ActionSpec {
+  /** One line for marketers: what the action does. */
+  description: string;
+  /** JSON Schema for the action node's `params` object; an invalid schema throws on first use (a programming error). */
+  paramsSchema: object;
+  /** Names of top-level params whose string value is a template (`{{ traits.first_name }}`). */
+  templateParams: string[];
+}
+
+const template = (description: string) => ({ type: 'string', minLength: 1, description });
+
+/** The actions every installation has. */
+export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
+  sms: {
+    description: "Send an SMS to the customer's phone number.",
+    paramsSchema: {
+      type: 'object',
+      required: ['body'],
+      additionalProperties: false,
+      properties: { body: template('Message text (template).') },
+    },
+    templateParams: ['body'],
+  },
+  push: {
+    description: "Send an app push notification to the customer's devices.",
+    paramsSchema: {
+      type: 'object',
+      required: ['title', 'body'],
+      additionalProperties: false,
+      properties: {
+        title: template('Notification title (template).'),
+        body: template('Notification text (template).'),
+        data: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Extra key/value data for the app, e.g. a deep link.',
+        },
+      },
+    },
+    templateParams: ['title', 'body'],
+  },
+  crm_task: {
+    description: 'Create a CRM follow-up task for a human, by default for the customer’s account manager.',
+    paramsSchema: {
+      type: 'object',
+      required: ['title'],
+      additionalProperties: false,
+      properties: {
+        title: template('Task title (template).'),
+        details: { type: 'string', description: 'Longer task description (template).' },
+        due: { type: 'string', format: 'duration', description: 'Due this long after the task is created, e.g. P1D.' },
+        queue: {
+          type: 'string',
+          minLength: 1,
+          description: "Team queue to assign the task to; by default the customer's account manager.",
+        },
+      },
+    },
+    templateParams: ['title', 'details'],
+  },
+  webhook: {
+    description: 'Call an HTTP endpoint (e.g. a CRM lead intake) with the customer and journey context.',
+    paramsSchema: {
+      type: 'object',
+      required: ['url'],
+      additionalProperties: false,
+      properties: {
+        url: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'http:// or https:// URL.' },
+        method: { enum: ['POST', 'PUT'], description: 'Default POST.' },
+        body: { type: 'object', description: 'JSON body merged into the request.' },
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    templateParams: [],
+  },
+  update_traits: {
+    description: "Change the customer's profile traits (set values, remove traits).",
+    paramsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        set: { type: 'object', description: 'Traits to set, by name.' },
+        unset: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Traits to remove.' },
+      },
+      allOf: [{ description: 'Needs at least one of "set" or "unset"', anyOf: [{ required: ['set'] }, { required: ['unset'] }] }],
+    },
+    templateParams: [],
+  },
+};

@@ -1,0 +1,275 @@
+/**
+ * JSON Schema (draft 2020-12) of the canvas format v1, as a TypeScript value.
+ * `engine/canvas.schema.json` is written from this constant and is the normative, published copy;
+ * canvas-schema.test.ts fails when the two differ. Conditions are typed loosely here (`object`):
+ * `validateCondition` checks them in depth. Action params are checked against each action's own
+ * params schema (engine/actions.ts).
+ *
+ * Custom formats (`duration`, `time-of-day`, `time-zone`, `date-time`) are enforced by the validator
+ * with the engine's own parsers; generic tools treat them as annotations.
+ */
+
+const NODE_TYPES = ['trigger', 'wait', 'wait_for_event', 'condition', 'multi_split', 'random_split', 'action', 'exit'] as const;
+
+const ref = (name: string) => ({ $ref: `#/$defs/${name}` });
+
+const nodeBase = {
+  id: ref('id'),
+  label: { type: 'string', description: 'Free text shown in monitoring and customer history.' },
+};
+
+export const CANVAS_JSON_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://journey-engine.dev/schemas/canvas-v1.schema.json',
+  title: 'Journey canvas, schema version 1',
+  description: 'A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.',
+  type: 'object',
+  required: ['schemaVersion', 'name', 'nodes', 'edges'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string', description: 'Optional link to this schema, for editors.' },
+    schemaVersion: { const: 1, description: 'Canvas format version; only 1 exists.' },
+    name: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    settings: ref('settings'),
+    goal: ref('goal'),
+    exitCriteria: { type: 'array', items: ref('exitCriterion') },
+    nodes: { type: 'array', items: ref('node') },
+    edges: { type: 'array', items: ref('edge') },
+  },
+  $defs: {
+    id: { type: 'string', minLength: 1, description: 'Identifier, unique within its list.' },
+    eventName: { type: 'string', minLength: 1 },
+    duration: {
+      type: 'string',
+      format: 'duration',
+      description: 'ISO 8601 duration in weeks, days, hours, minutes, seconds (PT2H, P3D, P1DT12H). Days are 24 hours of elapsed time; years and months are not allowed.',
+    },
+    timeZone: { type: 'string', format: 'time-zone', description: 'IANA time zone, e.g. Asia/Shanghai.' },
+    weekday: { enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+    conditionExpr: {
+      type: 'object',
+      description: 'Condition language (all/any/not, trait, entry, event, segment); see docs/canvas.md. Checked in depth by the condition validator.',
+    },
+    propertyFilter: {
+      type: 'object',
+      required: ['property', 'op'],
+      additionalProperties: false,
+      properties: {
+        property: { type: 'string', minLength: 1, description: 'Event property; dot paths allowed.' },
+        op: {
+          enum: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'exists', 'not_exists', 'contains', 'starts_with'],
+        },
+        value: {},
+      },
+    },
+    where: { type: 'array', items: ref('propertyFilter') },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeZone: { ...ref('timeZone'), description: 'Zone used when the customer profile has no timeZone trait.' },
+        reentry: ref('reentry'),
+      },
+    },
+    reentry: {
+      type: 'object',
+      description: 'Whether a customer may enter again: once (never), after_exit (once the previous run ended), or cooldown (a duration after the previous entry).',
+      required: ['policy'],
+      additionalProperties: false,
+      properties: { policy: { enum: ['once', 'after_exit', 'cooldown'] }, cooldown: ref('duration') },
+      allOf: [
+        {
+          if: { properties: { policy: { const: 'cooldown' } }, required: ['policy'] },
+          then: { required: ['cooldown'] },
+          else: { description: '"cooldown" is only allowed with policy "cooldown"', not: { required: ['cooldown'] } },
+        },
+      ],
+    },
+    goal: {
+      type: 'object',
+      required: ['event'],
+      additionalProperties: false,
+      properties: { event: ref('eventName'), where: ref('where') },
+    },
+    exitCriterion: {
+      type: 'object',
+      required: ['id', 'reason'],
+      additionalProperties: false,
+      properties: {
+        id: ref('id'),
+        event: ref('eventName'),
+        where: ref('where'),
+        condition: ref('conditionExpr'),
+        reason: { type: 'string', minLength: 1 },
+      },
+      dependentRequired: { where: ['event'] },
+      allOf: [
+        {
+          description: 'An exit criterion needs exactly one of "event" or "condition"',
+          oneOf: [{ required: ['event'] }, { required: ['condition'] }],
+        },
+      ],
+    },
+    edge: {
+      type: 'object',
+      required: ['from', 'to'],
+      additionalProperties: false,
+      properties: {
+        from: ref('id'),
+        to: ref('id'),
+        port: { type: 'string', minLength: 1, description: 'Exit port of the source node; defaults to "next".' },
+      },
+    },
+    node: {
+      type: 'object',
+      required: ['id', 'type'],
+      properties: { id: ref('id'), type: { enum: [...NODE_TYPES] } },
+      allOf: NODE_TYPES.map((type) => ({
+        if: { properties: { type: { const: type } }, required: ['type'] },
+        then: ref(type),
+      })),
+    },
+    trigger: {
+      type: 'object',
+      description: 'Entry point; exactly one per canvas. Port: next.',
+      required: ['id', 'type', 'trigger'],
+      additionalProperties: false,
+      properties: { ...nodeBase, type: { const: 'trigger' }, trigger: ref('triggerSpec') },
+    },
+    triggerSpec: {
+      type: 'object',
+      required: ['kind'],
+      properties: { kind: { enum: ['event', 'segment', 'api'] } },
+      allOf: [
+        {
+          if: { properties: { kind: { const: 'event' } }, required: ['kind'] },
+          then: {
+            required: ['event'],
+            additionalProperties: false,
+            properties: { kind: {}, event: ref('eventName'), where: ref('where') },
+          },
+        },
+        {
+          if: { properties: { kind: { const: 'segment' } }, required: ['kind'] },
+          then: {
+            required: ['segment'],
+            additionalProperties: false,
+            properties: { kind: {}, segment: { type: 'string', minLength: 1 } },
+          },
+        },
+        {
+          if: { properties: { kind: { const: 'api' } }, required: ['kind'] },
+          then: { additionalProperties: false, properties: { kind: {} } },
+        },
+      ],
+    },
+    wait: {
+      type: 'object',
+      description: 'Wait for a duration, until an instant, or until a local time of day. Port: next.',
+      required: ['id', 'type'],
+      additionalProperties: false,
+      properties: {
+        ...nodeBase,
+        type: { const: 'wait' },
+        duration: ref('duration'),
+        until: { type: 'string', format: 'date-time', description: 'ISO 8601 instant with an offset, e.g. 2025-03-01T09:00:00+08:00.' },
+        timeOfDay: { type: 'string', format: 'time-of-day', description: 'Local time "HH:MM" (24-hour clock).' },
+        weekdays: { type: 'array', items: ref('weekday'), description: 'Days the time of day may fall on; empty or absent means every day.' },
+        timeZone: { ...ref('timeZone'), description: "Explicit zone; by default the customer's zone." },
+      },
+      dependentRequired: { weekdays: ['timeOfDay'], timeZone: ['timeOfDay'] },
+      oneOf: [{ required: ['duration'] }, { required: ['until'] }, { required: ['timeOfDay'] }],
+    },
+    wait_for_event: {
+      type: 'object',
+      description: 'Wait up to `timeout` for an event. Ports: matched, timed_out.',
+      required: ['id', 'type', 'event', 'timeout'],
+      additionalProperties: false,
+      properties: {
+        ...nodeBase,
+        type: { const: 'wait_for_event' },
+        event: ref('eventName'),
+        where: ref('where'),
+        timeout: ref('duration'),
+        since: { enum: ['node', 'entry'], description: 'Window start: arrival at this node (default) or the entry event time.' },
+      },
+    },
+    condition: {
+      type: 'object',
+      description: 'Yes/no split. Ports: yes, no.',
+      required: ['id', 'type', 'condition'],
+      additionalProperties: false,
+      properties: { ...nodeBase, type: { const: 'condition' }, condition: ref('conditionExpr') },
+    },
+    multi_split: {
+      type: 'object',
+      description: 'Ordered cases, first match wins. Ports: each case key, plus else.',
+      required: ['id', 'type', 'cases'],
+      additionalProperties: false,
+      properties: {
+        ...nodeBase,
+        type: { const: 'multi_split' },
+        cases: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['key', 'condition'],
+            additionalProperties: false,
+            properties: { key: ref('portKey'), condition: ref('conditionExpr') },
+          },
+        },
+      },
+    },
+    random_split: {
+      type: 'object',
+      description: 'Weighted random split, sticky per customer and journey version. Ports: each arm key.',
+      required: ['id', 'type', 'arms'],
+      additionalProperties: false,
+      properties: {
+        ...nodeBase,
+        type: { const: 'random_split' },
+        arms: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['key', 'weight'],
+            additionalProperties: false,
+            properties: {
+              key: ref('portKey'),
+              weight: { type: 'number', description: 'Relative weight, 0 or more.' },
+              control: { type: 'boolean', description: 'A control arm takes no action but is recorded.' },
+            },
+          },
+        },
+      },
+    },
+    action: {
+      type: 'object',
+      description: 'A touch or profile change through a registered action. Port: next.',
+      required: ['id', 'type', 'action', 'params'],
+      additionalProperties: false,
+      properties: {
+        ...nodeBase,
+        type: { const: 'action' },
+        action: { type: 'string', minLength: 1, description: 'Registered action name: sms, push, crm_task, webhook, update_traits, ...' },
+        category: { enum: ['marketing', 'transactional'] },
+        params: { type: 'object', description: "Checked against the action's params schema." },
+        onFailure: { enum: ['continue', 'exit'] },
+      },
+    },
+    exit: {
+      type: 'object',
+      description: 'Ends the run with a reason. No ports.',
+      required: ['id', 'type'],
+      additionalProperties: false,
+      properties: { ...nodeBase, type: { const: 'exit' }, reason: { type: 'string', minLength: 1 } },
+    },
+    portKey: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_-]+$' },
+  },
+} as const;
+
+/** The node types the schema knows, in document order. */
+export const CANVAS_NODE_TYPES: readonly string[] = NODE_TYPES;

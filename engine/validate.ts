@@ -1,0 +1,77 @@
+/**
+ * Canvas validation: every problem in a document at once, each with a stable code, a message a
+ * marketer can act on and a JSONPath. Three layers, each skipping what an earlier one reported:
+ * 1. the JSON Schema (engine/canvas.schema.json) for shape, durations, times, zones and weekdays;
+ * 2. per-node checks (conditions, keys, weights, actions, params, templates), validate-nodes.ts;
+ * 3. graph checks (trigger, edges, ports, branches, reachability, cycles), validate-graph.ts.
+ */
+import { BUILTIN_ACTIONS, type ActionSpec } from './actions.js';
+import type { DocumentIssue } from './errors.js';
+import { canvasSchemaIssues, isRecord } from './schema-issues.js';
+import { graphIssues } from './validate-graph.js';
+import { journeyIssues, nodeIssues } from './validate-nodes.js';
+
+/** Options shared by validateCanvas and compileCanvas. */
+export interface CompileOptions {
+  /** Registered actions (channels) by name. Default: BUILTIN_ACTIONS. */
+  actions?: Record<string, ActionSpec>;
+}
+
+/** Issue codes the condition validator (engine/evaluate.ts) emits for conditions and `where` filters. */
+export const CONDITION_ERROR_CODES = ['invalid_condition', 'unknown_operator', 'missing_value', 'invalid_count'] as const;
+
+/** Every code validateCanvas can emit; docs/canvas.md documents each one (docs.test.ts checks). */
+export const CANVAS_ERROR_CODES = [
+  'invalid_document',
+  'unsupported_schema_version',
+  'duplicate_node_id',
+  'unknown_node_type',
+  'invalid_wait',
+  'invalid_duration',
+  'invalid_time_of_day',
+  'invalid_weekday',
+  'invalid_time_zone',
+  'invalid_timestamp',
+  'missing_trigger',
+  'multiple_triggers',
+  'edge_into_trigger',
+  'unknown_node',
+  'unknown_port',
+  'duplicate_edge',
+  'missing_branch',
+  'dead_end',
+  'edge_from_exit',
+  'unreachable_node',
+  'cycle',
+  'duplicate_case_key',
+  'invalid_weights',
+  'unknown_action',
+  'invalid_action_params',
+  'invalid_template',
+  ...CONDITION_ERROR_CODES,
+  'duplicate_exit_criterion_id',
+] as const;
+
+export type CanvasErrorCode = (typeof CANVAS_ERROR_CODES)[number];
+
+/** Validates a canvas document; an empty list means it compiles. */
+export function validateCanvas(doc: unknown, options: CompileOptions = {}): DocumentIssue[] {
+  const actions = options.actions ?? BUILTIN_ACTIONS;
+  if (!isRecord(doc)) {
+    return [{ code: 'invalid_document', message: 'A canvas must be a JSON object with schemaVersion, name, nodes and edges', path: '$' }];
+  }
+  const schemaIssues = canvasSchemaIssues(doc);
+  // Another format version would only produce noise under version 1 rules.
+  const version = schemaIssues.find((i) => i.code === 'unsupported_schema_version');
+  if (version) return [version];
+
+  const reported = schemaIssues.map((i) => i.path);
+  const issues = [...schemaIssues, ...journeyIssues(doc, reported)];
+  if (Array.isArray(doc.nodes)) {
+    doc.nodes.forEach((node, i) => {
+      if (isRecord(node)) issues.push(...nodeIssues(node, `$.nodes[${i}]`, actions, reported));
+    });
+  }
+  issues.push(...graphIssues(doc));
+  return issues;
+}

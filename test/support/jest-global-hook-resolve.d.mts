@@ -1,0 +1,2 @@
+/** Side-effect module (see jest-global-hook-resolve.mjs); exports nothing. */
+export {};

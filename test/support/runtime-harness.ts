@@ -1,0 +1,100 @@
+/**
+ * The real runtime for integration tests: PostgreSQL (migrated by global setup), the shared Temporal
+ * dev server, an in-process worker with the real activities on its own task queue, and the services.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import type { ActionChannel } from '../../activities/channels/channel.js';
+import type { RunDefaults } from '../../engine/runtime.js';
+import { IngestionService } from '../../api/events/ingestion.service.js';
+import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { PublishingService } from '../../api/journeys/publishing.service.js';
+import { createDataSource } from '../../store/data-source.js';
+import { createJourneyWorker, WORKFLOWS_PATH } from '../../worker/worker.js';
+import { testDatabaseUrl, testTemporalAddress } from './env.js';
+
+export const FAST_DEFAULTS: RunDefaults = { timeZone: 'Asia/Shanghai', lateEventGraceMs: 500, maxHistoryEvents: 10_000 };
+
+export interface RuntimeHarness {
+  db: DataSource;
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  enrollments: EnrollmentService;
+  ingestion: IngestionService;
+  publishing: PublishingService;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(name: string, opts: { channels?: ActionChannel[]; worker?: boolean } = {}): Promise<RuntimeHarness> {
+  const db = createDataSource(testDatabaseUrl(), { poolSize: 5, applicationName: `test-${name}` });
+  await db.initialize();
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection });
+  const taskQueue = `test-${name}-${process.pid}-${Date.now()}`;
+  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const worker = await createJourneyWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db,
+    channels: opts.channels,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+  });
+  const running = opts.worker === false ? Promise.resolve() : worker.run();
+  const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults: FAST_DEFAULTS });
+  const ingestion = new IngestionService({ db, temporal: client, enrollments });
+  const publishing = new PublishingService(db);
+  return {
+    db,
+    client,
+    taskQueue,
+    worker,
+    enrollments,
+    ingestion,
+    publishing,
+    async stop() {
+      if (opts.worker !== false) {
+        worker.shutdown();
+        await running;
+      }
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string) {
+    console.error(message);
+  },
+};
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The ended enrollments of a journey, once all `count` of them have ended. */
+export async function endedEnrollments(db: DataSource, journeyId: string, count: number, timeoutMs = 30_000) {
+  return eventually(`${count} ended enrollments of ${journeyId}`, async () => {
+    const rows: { id: string; customer_id: string; status: string; exit_reason: string; seq: number }[] = await db.query(
+      `SELECT id, customer_id, status, exit_reason, seq FROM enrollments WHERE journey_id = $1 AND ended_at IS NOT NULL ORDER BY customer_id, seq`,
+      [journeyId],
+    );
+    return rows.length >= count ? rows : null;
+  }, timeoutMs);
+}
