@@ -62,6 +62,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
+    // Tests drive workflows from outside the sandbox (worker, client, fakes); they are not bundled.
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
