@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -45,7 +46,7 @@ afterAll(async () => {
   if (process.env.RECORD_HISTORIES === '1') {
     for (const [name, workflowId] of recorded) {
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-      fs.writeFileSync(path.join(ROOT, 'workflows', 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+      fs.writeFileSync(path.join(ROOT, 'workflows', 'histories', `${name}.json`), historyToJSON(history));
     }
   }
   worker?.shutdown();
