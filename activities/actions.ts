@@ -81,9 +81,12 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
        VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT (idempotency_key) DO NOTHING`,
       [key, req.enrollmentId, req.nodeId, req.customerId, req.action, req.category, JSON.stringify(params)],
     );
+    // A CTE so the driver returns the claimed rows themselves (TypeORM returns [rows, count] for a bare UPDATE).
     const claimed: unknown[] = await db.query(
-      `UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now()
-        WHERE idempotency_key = $1 AND status = 'pending' RETURNING id`,
+      `WITH claimed AS (
+         UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now()
+          WHERE idempotency_key = $1 AND status = 'pending' RETURNING id
+       ) SELECT id FROM claimed`,
       [key],
     );
     if (claimed.length > 0) return null;

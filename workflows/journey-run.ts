@@ -25,19 +25,19 @@ import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from 
 
 /** Bookkeeping writes: must eventually succeed, so they retry until the database is back. */
 const bookkeeping = wf.proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
 /** Reads for decisions and waits: retried while transient; non-retryable failures end the run as failed. */
 const lookups = wf.proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['unknown_segment', 'nested_segment', 'missing_fact'] },
 });
 
 /** Touches: bounded retries with backoff; when they run out the failure is recorded and the canvas decides. */
 const touches = wf.proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
 });
 

@@ -26,6 +26,13 @@ export interface DevServerOptions {
   extraArgs?: string[];
   /** How long to wait for the server to accept calls on the `default` namespace. Default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * Run the server in its own process group, so that a Ctrl-C in the terminal reaches only the
+   * parent, which then stops things in its own order. Default false.
+   */
+  detached?: boolean;
+  /** Called whenever the server process exits (including stop/kill/restart), e.g. "code 1". */
+  onExit?: (info: string) => void;
 }
 
 export interface DevServer {
@@ -115,13 +122,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   const launch = async (): Promise<void> => {
     output = new TailBuffer();
-    const proc = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
     child = proc;
     let exitInfo: string | undefined;
     exited = new Promise<void>((resolve) => {
       proc.once('exit', (code, signal) => {
         exitInfo = signal ? `signal ${signal}` : `code ${code}`;
         resolve();
+        opts.onExit?.(exitInfo);
       });
       proc.once('error', (err) => {
         exitInfo = `spawn error: ${err.message}`;

@@ -20,7 +20,8 @@ export interface RuntimeHarness {
   db: DataSource;
   client: Client;
   taskQueue: string;
-  worker: Worker;
+  /** The in-process worker, or null when the test runs its own worker processes. */
+  worker: Worker | null;
   enrollments: EnrollmentService;
   ingestion: IngestionService;
   publishing: PublishingService;
@@ -33,16 +34,18 @@ export async function startRuntime(name: string, opts: { channels?: ActionChanne
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection });
   const taskQueue = `test-${name}-${process.pid}-${Date.now()}`;
-  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
-  const worker = await createJourneyWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    db,
-    channels: opts.channels,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
-  });
-  const running = opts.worker === false ? Promise.resolve() : worker.run();
+  const nativeConnection = opts.worker === false ? null : await NativeConnection.connect({ address: testTemporalAddress() });
+  const worker = nativeConnection
+    ? await createJourneyWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        db,
+        channels: opts.channels,
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      })
+    : null;
+  const running = worker ? worker.run() : Promise.resolve();
   const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults: FAST_DEFAULTS });
   const ingestion = new IngestionService({ db, temporal: client, enrollments });
   const publishing = new PublishingService(db);
@@ -55,11 +58,9 @@ export async function startRuntime(name: string, opts: { channels?: ActionChanne
     ingestion,
     publishing,
     async stop() {
-      if (opts.worker !== false) {
-        worker.shutdown();
-        await running;
-      }
-      await nativeConnection.close();
+      worker?.shutdown();
+      await running;
+      await nativeConnection?.close();
       await connection.close();
       await db.destroy();
     },

@@ -1,0 +1,92 @@
+/** The support view of one customer: traits and every enrollment with its steps and messages. */
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../runtime.js';
+
+/** How many enrollments the history shows, newest first. */
+export const HISTORY_ENROLLMENT_LIMIT = 100;
+
+export interface StepView {
+  seq: number;
+  at: Date;
+  nodeId: string | null;
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+export interface MessageView {
+  nodeId: string;
+  action: string;
+  status: string;
+  provider: string | null;
+  providerMessageId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+}
+
+export interface EnrollmentView {
+  enrollmentId: string;
+  journeyId: string;
+  versionId: string;
+  status: string;
+  enrolledAt: Date;
+  endedAt: Date | null;
+  exitReason: string | null;
+  currentNode: string | null;
+  waitingUntil: Date | null;
+  steps: StepView[];
+  messages: MessageView[];
+}
+
+export interface CustomerHistory {
+  customerId: string;
+  traits: Record<string, unknown>;
+  enrollments: EnrollmentView[];
+}
+
+@Injectable()
+export class HistoryService {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  /** The customer's traits, or null when the customer is unknown. */
+  async traits(customerId: string): Promise<Record<string, unknown> | null> {
+    const rows: { traits: Record<string, unknown> }[] = await this.db.query(`SELECT traits FROM customers WHERE id = $1`, [customerId]);
+    return rows[0]?.traits ?? null;
+  }
+
+  /** The history, or null when the customer is unknown. */
+  async history(customerId: string): Promise<CustomerHistory | null> {
+    const traits = await this.traits(customerId);
+    if (!traits) return null;
+    const enrollments: Omit<EnrollmentView, 'steps' | 'messages'>[] = await this.db.query(
+      `SELECT id AS "enrollmentId", journey_id AS "journeyId", version_id AS "versionId", status,
+              enrolled_at AS "enrolledAt", ended_at AS "endedAt", exit_reason AS "exitReason",
+              current_node AS "currentNode", waiting_until AS "waitingUntil"
+         FROM enrollments WHERE customer_id = $1 ORDER BY enrolled_at DESC, seq DESC, id LIMIT $2`,
+      [customerId, HISTORY_ENROLLMENT_LIMIT],
+    );
+    const ids = enrollments.map((e) => e.enrollmentId);
+    const steps: (StepView & { enrollmentId: string })[] = await this.db.query(
+      `SELECT enrollment_id AS "enrollmentId", seq, at, node_id AS "nodeId", kind, detail
+         FROM enrollment_steps WHERE enrollment_id = ANY($1) ORDER BY enrollment_id, seq`,
+      [ids],
+    );
+    const messages: (MessageView & { enrollmentId: string })[] = await this.db.query(
+      `SELECT enrollment_id AS "enrollmentId", node_id AS "nodeId", action, status, provider,
+              provider_message_id AS "providerMessageId", error_code AS "errorCode",
+              error_message AS "errorMessage", created_at AS "createdAt"
+         FROM messages WHERE enrollment_id = ANY($1) ORDER BY created_at, id`,
+      [ids],
+    );
+    return {
+      customerId,
+      traits,
+      enrollments: enrollments.map((e) => ({
+        ...e,
+        steps: steps.filter((s) => s.enrollmentId === e.enrollmentId).map(({ enrollmentId: _, ...s }) => s),
+        messages: messages.filter((m) => m.enrollmentId === e.enrollmentId).map(({ enrollmentId: _, ...m }) => m),
+      })),
+    };
+  }
+}

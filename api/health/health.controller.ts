@@ -1,0 +1,50 @@
+/** Liveness of the API's two dependencies: PostgreSQL and the Temporal frontend. */
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
+
+/** A check that has not answered by then counts as down (a dead Temporal frontend otherwise retries for long). */
+const CHECK_TIMEOUT_MS = 3_000;
+
+type Probe = { up: true } | { up: false; error: string };
+
+async function probe(check: () => Promise<unknown>): Promise<Probe> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return { up: true };
+  } catch (err) {
+    return { up: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface StatusResponse {
+  status(code: number): unknown;
+}
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  @Get()
+  async check(@Res({ passthrough: true }) res: StatusResponse) {
+    const [database, temporal] = await Promise.all([
+      probe(() => this.db.query('SELECT 1')),
+      probe(() => this.temporal.workflowService.getSystemInfo({})),
+    ]);
+    const body = { status: database.up && temporal.up ? 'ok' : 'error', database: database.up ? 'up' : 'down', temporal: temporal.up ? 'up' : 'down' };
+    if (database.up && temporal.up) return body;
+    res.status(503);
+    const down = [!database.up && `database: ${database.error}`, !temporal.up && `temporal: ${temporal.error}`].filter(Boolean).join('; ');
+    return { ...body, error: { code: 'dependency_down', message: down } };
+  }
+}

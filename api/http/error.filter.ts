@@ -1,0 +1,63 @@
+/**
+ * The one exception filter: every error leaves the API as `{ error: { code, message, ... } }`,
+ * including body-parser failures (too large, malformed JSON) and Nest's own HTTP exceptions.
+ */
+import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ApiError, type ErrorBody } from './api-error.js';
+
+/** What body-parser (through express.json) attaches to the errors it raises. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** The part of Express's response the filter uses (the express types are not a dependency). */
+interface JsonResponse {
+  headersSent: boolean;
+  status(code: number): { json(body: unknown): void };
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly logError: (line: string) => void = (line) => console.error(line)) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<JsonResponse>();
+    const [status, body] = this.toResponse(exception);
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof ApiError) {
+      return [exception.status, { error: { code: exception.code, message: exception.message, ...exception.details } }];
+    }
+    // Nest's Express adapter wraps body-parser errors in an HttpException; the original is its cause.
+    const parser = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as BodyParserError;
+    if (parser?.type === 'entity.too.large') {
+      return [413, { error: { code: 'payload_too_large', message: `The request body exceeds the limit of ${parser.limit ?? 'the configured'} bytes` } }];
+    }
+    if (parser?.type === 'entity.parse.failed') {
+      return [400, { error: { code: 'malformed_json', message: `The request body is not valid JSON: ${(exception as Error).message}` } }];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return [status, { error: { code: STATUS_CODES[status] ?? `http_${status}`, message: exception.message } }];
+    }
+    if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      // Other body-parser rejections (unsupported charset, encoding...): the client's fault, say so.
+      return [parser.status, { error: { code: STATUS_CODES[parser.status] ?? 'bad_request', message: (exception as Error).message } }];
+    }
+    this.logError(`api: unhandled error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    return [HttpStatus.INTERNAL_SERVER_ERROR, { error: { code: 'internal_error', message: 'Something went wrong on our side; try again later' } }];
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The API's entry point: `node dist/api/main.js` (development:
+ * `node --import @swc-node/register/esm-register api/main.ts`). Needs DATABASE_URL and
+ * TEMPORAL_ADDRESS; listens on PORT (3000) at HOST (127.0.0.1); sweeps unfinished work every 10 s.
+ */
+import 'reflect-metadata';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createDataSource } from '../store/data-source.js';
+import { createApp } from './app.factory.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the API, e.g. postgres://user@127.0.0.1:5432/journeys');
+  if (!config.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'required by the API, e.g. 127.0.0.1:7233');
+  const host = process.env.HOST || '127.0.0.1';
+
+  const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-api' });
+  await db.initialize();
+  const connection = await Connection.connect({ address: config.temporalAddress }).catch(async (err) => {
+    await db.destroy();
+    throw err;
+  });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+
+  const app = await createApp({
+    db,
+    temporal,
+    taskQueue: config.taskQueue,
+    defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
+    log: (line) => console.log(`api: ${line}`),
+    recovery: { intervalMs: 10_000, olderThanMs: 30_000 },
+    onShutdown: async () => {
+      await connection.close();
+      await db.destroy();
+      console.log('api: stopped');
+    },
+  });
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  await app.listen(config.port, host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(`api: listening on http://${host.includes(':') ? `[${host}]` : host}:${port} (task queue "${config.taskQueue}")`);
+}
+
+main().catch((err) => {
+  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

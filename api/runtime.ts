@@ -1,0 +1,30 @@
+/**
+ * What the API is built from: dependencies constructed by the caller (main.ts or a test) and handed
+ * to Nest as plain values under these injection tokens.
+ */
+import type { RunDefaults } from '../engine/runtime.js';
+
+/** The PostgreSQL DataSource (already initialized). */
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+/** The @temporalio/client Client. */
+export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+/** The {@link RuntimeOptions} of this API instance. */
+export const RUNTIME_OPTIONS = Symbol('RUNTIME_OPTIONS');
+
+/** Settings the services need besides their connections. */
+export interface RuntimeOptions {
+  taskQueue: string;
+  defaults: RunDefaults;
+  /** Informational log lines (enrollments, sweeps); errors always go to stderr as well. */
+  log: (line: string) => void;
+  /** When set, pending enrollments and undispatched events are swept on this interval. */
+  recovery: RecoveryOptions | null;
+  /** Called once when the app shuts down, after the HTTP server has closed (release connections). */
+  onShutdown: (() => Promise<void>) | null;
+}
+
+export interface RecoveryOptions {
+  intervalMs: number;
+  /** Only work older than this is swept (younger work is still in the hands of its request). */
+  olderThanMs: number;
+}

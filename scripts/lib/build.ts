@@ -1,0 +1,84 @@
+/**
+ * Compiles the project to dist/ with `tsc -p tsconfig.build.json`, unless dist/ is newer than every
+ * input (the folders listed in tsconfig.build.json, the tsconfig files and package-lock.json).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Written after every successful build; its mtime is "when dist/ was last built". */
+const STAMP = '.build-stamp';
+
+interface BuildConfig {
+  include?: string[];
+}
+
+function newestInput(root: string): { file: string; mtimeMs: number } | undefined {
+  let newest: { file: string; mtimeMs: number } | undefined;
+  const consider = (file: string) => {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st && (!newest || st.mtimeMs > newest.mtimeMs)) newest = { file, mtimeMs: st.mtimeMs };
+  };
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    // A deleted or renamed file changes its folder's mtime.
+    consider(dir);
+    for (const e of entries) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (/\.(ts|mts|cts|json)$/.test(e.name) && !e.name.endsWith('.test.ts')) consider(full);
+    }
+  };
+  const config = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as BuildConfig;
+  for (const include of config.include ?? []) walk(path.join(root, include));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'package.json']) consider(path.join(root, f));
+  return newest;
+}
+
+/** Why dist/ must be rebuilt, or undefined when it is up to date. */
+export function buildReason(root: string, requiredOutputs: string[]): string | undefined {
+  const dist = path.join(root, 'dist');
+  const stamp = fs.statSync(path.join(dist, STAMP), { throwIfNoEntry: false });
+  if (!stamp) return 'dist/ has not been built by start yet';
+  for (const out of requiredOutputs) {
+    if (!fs.existsSync(path.resolve(root, out))) return `${out} is missing`;
+  }
+  const newest = newestInput(root);
+  if (newest && newest.mtimeMs > stamp.mtimeMs) return `${path.relative(root, newest.file)} changed since the last build`;
+  return undefined;
+}
+
+/** Builds when needed; throws with the compiler's output when tsc fails. */
+export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: string) => void): void {
+  const reason = process.env.JE_START_FORCE_BUILD === '1' ? 'JE_START_FORCE_BUILD=1' : buildReason(root, requiredOutputs);
+  if (!reason) {
+    log('dist/ is up to date, skipping the build');
+    return;
+  }
+  log(`building (${reason}): tsc -p tsconfig.build.json`);
+  const started = Date.now();
+  // Stamp the time the build STARTED: a file saved during the build makes the next start rebuild.
+  const startedAt = new Date();
+  const res = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (res.error) throw new Error(`could not run tsc: ${res.error.message}`);
+  if (res.status !== 0) {
+    const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.trimEnd();
+    throw new Error(`the build failed (tsc exited with ${res.status ?? res.signal}):\n${output}`);
+  }
+  for (const out of requiredOutputs) {
+    if (!fs.existsSync(path.resolve(root, out))) throw new Error(`the build succeeded but ${out} was not produced`);
+  }
+  const stampFile = path.join(root, 'dist', STAMP);
+  fs.writeFileSync(stampFile, `built by scripts/start.ts at ${startedAt.toISOString()}\n`);
+  fs.utimesSync(stampFile, startedAt, startedAt);
+  log(`build done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,51 @@
+/** The recovery sweeper never lets one failing sweep stop the other, and reports what it did. */
+import { describe, expect, it, jest } from '@jest/globals';
+import type { IngestionService } from '../../api/events/ingestion.service.js';
+import type { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { RecoverySweeper } from '../../api/recovery.sweeper.js';
+import type { RuntimeOptions } from '../../api/runtime.js';
+import { FAST_DEFAULTS } from '../support/runtime-harness.js';
+
+function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>) {
+  const lines: string[] = [];
+  const options: RuntimeOptions = {
+    taskQueue: 'q',
+    defaults: FAST_DEFAULTS,
+    log: (line) => lines.push(line),
+    recovery: { intervalMs: 60_000, olderThanMs: 30_000 },
+    onShutdown: null,
+  };
+  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService);
+  return { s, lines };
+}
+
+describe('RecoverySweeper', () => {
+  it('logs non-zero counts only', async () => {
+    const { s, lines } = sweeper(async () => 0, async () => 3);
+    expect(await s.sweep()).toEqual({ started: 0, dispatched: 3 });
+    expect(lines).toEqual(['recovery: dispatched 3 pending event(s)']);
+  });
+
+  it('logs a failure and still runs the other sweep', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { s, lines } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
+      expect(await s.sweep()).toEqual({ started: 0, dispatched: 2 });
+      expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
+      expect(errors).toHaveBeenCalledWith('recovery: starting pending enrollments failed: database is down');
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it('joins a sweep in progress instead of starting a second one', async () => {
+    let calls = 0;
+    const { s } = sweeper(async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 20));
+      return 1;
+    }, async () => 0);
+    const [a, b] = await Promise.all([s.sweep(), s.sweep()]);
+    expect([a, b, calls]).toEqual([{ started: 1, dispatched: 0 }, { started: 1, dispatched: 0 }, 1]);
+  });
+});

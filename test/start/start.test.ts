@@ -1,0 +1,155 @@
+/**
+ * `npm start` end to end: runs the real command (the same entry as `npm start`, minus
+ * scripts/setup.mjs, which global setup has effectively done) twice on one temporary data folder,
+ * with embedded PostgreSQL and a Temporal dev server on random free ports, and
+ * JE_START_EXIT_AFTER_READY=1 so that each run stops right after printing its ready block.
+ *
+ * Needs the API (api/main.ts). Until it exists the test is skipped, unless JE_START_API_ENTRY points
+ * at a stand-in API (a compiled entry that serves GET /health), which start.ts then runs instead.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { startPersistentPostgres } from '../../scripts/lib/persistent-postgres.js';
+import { PROJECT_ROOT } from '../../scripts/lib/temporal-binaries.mjs';
+import { freePort } from '../../scripts/lib/temporal-dev-server.js';
+
+const apiAvailable = fs.existsSync(path.join(PROJECT_ROOT, 'api/main.ts')) || !!process.env.JE_START_API_ENTRY;
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** `node --import @swc-node/register/esm-register scripts/start.ts`, as in package.json's start script. */
+function runStart(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/start.ts'], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+}
+
+/** Shows the command's output when an assertion about it fails. */
+function expectOutput(result: RunResult, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    (err as Error).message += `\n\n--- output of the start command (exit ${result.code ?? result.signal}) ---\n${result.output}`;
+    throw err;
+  }
+}
+
+describe('npm start (scripts/start.ts)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-start-test-'));
+  // As root PostgreSQL runs as the `postgres` user, which must be able to enter the data folder.
+  fs.chmodSync(dataDir, 0o755);
+
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  (apiAvailable ? it : it.skip)(
+    'starts everything, prints the ready block, exits 0, and reuses the data folder on the next start',
+    async () => {
+      const [apiPort, temporalPort, uiPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        JE_START_EXIT_AFTER_READY: '1',
+        JE_DATA_DIR: dataDir,
+        PORT: String(apiPort),
+        JE_TEMPORAL_PORT: String(temporalPort),
+        JE_TEMPORAL_UI_PORT: String(uiPort),
+        JE_EMBEDDED_PG_PORT: String(pgPort),
+      };
+      // Exercise the embedded services, whatever the environment of the test run says.
+      delete env.DATABASE_URL;
+      delete env.TEMPORAL_ADDRESS;
+      const healthUrl = `http://127.0.0.1:${apiPort}/health`;
+
+      // First start: initialises PostgreSQL and Temporal state, applies the migrations.
+      const first = await runStart(env, 100_000);
+      expectOutput(first, () => {
+        expect(first.output).toContain('Journey Engine is ready');
+        expect(first.output).toContain(`Health:          ${healthUrl}`);
+        expect(first.output).toContain(`http://127.0.0.1:${uiPort}`);
+        expect(first.output).toContain(`127.0.0.1:${pgPort}/journey_engine`);
+        expect(first.output).toContain('initialising a new PostgreSQL cluster');
+        expect(first.output).toContain('created database journey_engine');
+        expect(first.output).toMatch(/migrate: applied /);
+        expect(first.output).toContain('start: all stopped');
+        expect(first.code).toBe(0);
+      });
+      expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+
+      // Between runs: leave a marker row in the database, with the same persistent cluster.
+      const marker = `marker-${Date.now()}`;
+      const between = await startPersistentPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: pgPort,
+        database: 'journey_engine',
+        log: () => undefined,
+      });
+      try {
+        const client = new pg.Client({ connectionString: between.url });
+        await client.connect();
+        await client.query('CREATE TABLE start_test_marker (value text NOT NULL)');
+        await client.query('INSERT INTO start_test_marker (value) VALUES ($1)', [marker]);
+        await client.end();
+      } finally {
+        await between.stop();
+      }
+
+      // Second start on the same folder: reuses the cluster, the database and the Temporal state.
+      const second = await runStart(env, 100_000);
+      expectOutput(second, () => {
+        expect(second.output).toContain('Journey Engine is ready');
+        expect(second.output).toContain(`Health:          ${healthUrl}`);
+        expect(second.output).toContain('reusing the PostgreSQL cluster');
+        expect(second.output).toContain('database journey_engine exists');
+        expect(second.output).toContain('reusing Temporal state');
+        expect(second.output).toContain('no pending migrations');
+        expect(second.output).not.toMatch(/migrate: applied /);
+        expect(second.output).not.toContain('initialising a new PostgreSQL cluster');
+        expect(second.code).toBe(0);
+      });
+
+      // The marker survived the second run (nothing re-initialised the cluster).
+      const after = await startPersistentPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: pgPort,
+        database: 'journey_engine',
+        log: () => undefined,
+      });
+      try {
+        const client = new pg.Client({ connectionString: after.url });
+        await client.connect();
+        const rows = await client.query<{ value: string }>('SELECT value FROM start_test_marker');
+        await client.end();
+        expect(rows.rows.map((r) => r.value)).toEqual([marker]);
+      } finally {
+        await after.stop();
+      }
+    },
+    240_000,
+  );
+});
