@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { Canvas } from '../engine/canvas.js';
 import type { ExecutionPlan } from '../engine/plan.js';
 import type { JourneyRunInput, JourneyRunResult } from '../engine/runtime.js';
@@ -314,5 +314,63 @@ describe('local time-of-day waits', () => {
     expect(wait.detail.until).toBe(new Date(expected).toISOString());
     const ended = world.stepsOf(input.enrollmentId).find((s) => s.kind === 'wait_ended')!;
     expect(ended.at).toBeGreaterThanOrEqual(expected);
+  });
+});
+
+describe('exit criteria on conditions', () => {
+  it('end the run when the customer next moves on, with the criterion recorded', async () => {
+    const plan = canvas(
+      [
+        { id: 'pause', type: 'wait', duration: 'P1D' },
+        { id: 'sms', type: 'action', action: 'sms', params: { body: 'hi' } },
+        { id: 'done', type: 'exit' },
+      ],
+      [
+        { from: 'pause', to: 'sms' },
+        { from: 'sms', to: 'done' },
+      ],
+      { exitCriteria: [{ id: 'opted_out', condition: { trait: 'marketing_opt_out', op: 'eq', value: true }, reason: 'opted_out' }] },
+    );
+    world.traits.set('crit-1', { phone: '+8613800000000' });
+    const t0 = await env.currentTimeMs();
+    const input = runInput(plan, 'crit-1', { kind: 'api', payload: {} }, t0);
+    const handle = await start(input);
+    await env.sleep(HOUR);
+    world.traits.set('crit-1', { phone: '+8613800000000', marketing_opt_out: true });
+    const r = await result(handle);
+    expect(r).toEqual({ status: 'exited', reason: 'opted_out', path: ['pause', 'sms'] });
+    expect(world.sendsOf('crit-1')).toEqual([]);
+    const ended = world.stepsOf(input.enrollmentId).at(-1)!;
+    expect(ended.detail).toMatchObject({ criterion: 'opted_out', values: { 'trait:marketing_opt_out': true } });
+  });
+});
+
+describe('waits until an absolute time', () => {
+  it('wake at that instant, and a time already past does not wait', async () => {
+    const t0 = await env.currentTimeMs();
+    const at = new Date(t0 + 5 * HOUR).toISOString().replace('Z', '+00:00');
+    const build = (until: string) =>
+      canvas([{ id: 'until', type: 'wait', until }, { id: 'done', type: 'exit' }], [{ from: 'until', to: 'done' }]);
+    const future = runInput(build(at), 'until-1', { kind: 'api', payload: {} }, t0);
+    const past = runInput(build('2020-01-01T00:00:00+08:00'), 'until-2', { kind: 'api', payload: {} }, t0);
+    await result(await start(future));
+    await result(await start(past));
+    const wokeAt = world.stepsOf(future.enrollmentId).find((s) => s.kind === 'wait_ended')!.at;
+    expect(wokeAt).toBeGreaterThanOrEqual(t0 + 5 * HOUR);
+    expect(wokeAt).toBeLessThan(t0 + 5 * HOUR + 60_000);
+    const pastSteps = world.stepsOf(past.enrollmentId);
+    const waitedMs = pastSteps.find((s) => s.kind === 'wait_ended')!.at - pastSteps.find((s) => s.kind === 'wait_started')!.at;
+    expect(waitedMs).toBeLessThan(60_000);
+  });
+});
+
+describe('duplicate triggers', () => {
+  it('cannot start a second run under the same enrollment id', async () => {
+    const plan = canvas([{ id: 'pause', type: 'wait', duration: 'PT1H' }, { id: 'done', type: 'exit' }], [{ from: 'pause', to: 'done' }]);
+    const t0 = await env.currentTimeMs();
+    const input = runInput(plan, 'dup-1', { kind: 'api', payload: {} }, t0);
+    const first = await start(input);
+    await expect(start(input)).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    expect((await result(first)).status).toBe('completed');
   });
 });

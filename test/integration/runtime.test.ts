@@ -315,3 +315,70 @@ describe('recovery', () => {
     expect(event.dispatched_at).not.toBeNull();
   });
 });
+
+describe('segments and event history, evaluated by the real activities', () => {
+  it('enrolls customers as they enter a segment, once per entry, and branches on membership and event counts', async () => {
+    const segment = `wealthy_${unique}`;
+    await rt.db.query(`INSERT INTO segments (key, name, definition) VALUES ($1, 'Wealthy', $2)`, [
+      segment,
+      JSON.stringify({ trait: 'assets', op: 'gte', value: 100_000 }),
+    ]);
+    const journeyId = `seg-${unique}`;
+    await publish(
+      journeyId,
+      journey(
+        'segment entry',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'segment', segment } },
+          {
+            id: 'tier',
+            type: 'multi_split',
+            cases: [
+              { key: 'active_trader', condition: { all: [{ segment }, { event: 'trade', within: 'P3D', count: { gte: 3 } }] } },
+              { key: 'member', condition: { segment } },
+            ],
+          },
+          { id: 'x_active', type: 'exit', reason: 'active_trader' },
+          { id: 'x_member', type: 'exit', reason: 'member' },
+          { id: 'x_else', type: 'exit', reason: 'else' },
+        ],
+        [
+          { from: 'start', to: 'tier' },
+          { from: 'tier', port: 'active_trader', to: 'x_active' },
+          { from: 'tier', port: 'member', to: 'x_member' },
+          { from: 'tier', port: 'else', to: 'x_else' },
+        ],
+        { settings: { reentry: { policy: 'after_exit' } } },
+      ),
+    );
+    const trader = `trader-${unique}`;
+    const saver = `saver-${unique}`;
+    const now = Date.now();
+    await rt.ingestion.ingest([
+      ...[1, 2, 3].map((i) => ({ eventId: `tr-${i}-${unique}`, customerId: trader, name: 'trade', eventTime: now - i * 3_600_000 })),
+      { eventId: `tr-old-${unique}`, customerId: saver, name: 'trade', eventTime: now - 10 * 86_400_000 },
+    ]);
+    await rt.ingestion.upsertCustomer(trader, { assets: 250_000 });
+    await rt.ingestion.upsertCustomer(saver, { assets: 120_000 });
+    await rt.ingestion.upsertCustomer(saver, { assets: 130_000 }); // still in the segment: no second entry
+    const ended = await endedEnrollments(rt.db, journeyId, 2);
+    expect(ended.map((e) => [e.customer_id, e.exit_reason])).toEqual(
+      [
+        [saver, 'member'],
+        [trader, 'active_trader'],
+      ].sort((a, b) => a[0].localeCompare(b[0])),
+    );
+    const [decision]: { detail: { values: Record<string, unknown> } }[] = await rt.db.query(
+      `SELECT s.detail FROM enrollment_steps s JOIN enrollments e ON e.id = s.enrollment_id
+        WHERE e.customer_id = $1 AND s.kind = 'decision'`,
+      [trader],
+    );
+    expect(decision.detail.values).toMatchObject({ [`segment:${segment}`]: true, 'event:trade|within=P3D': 3 });
+
+    // Leaving and re-entering the segment is a new entry.
+    await rt.ingestion.upsertCustomer(saver, { assets: 10 });
+    await rt.ingestion.upsertCustomer(saver, { assets: 500_000 });
+    const again = await endedEnrollments(rt.db, journeyId, 3);
+    expect(again.filter((e) => e.customer_id === saver).map((e) => e.seq)).toEqual([1, 2]);
+  });
+});
