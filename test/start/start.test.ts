@@ -58,6 +58,55 @@ function expectOutput(result: RunResult, check: () => void): void {
   }
 }
 
+
+/** A long-running `npm start` (without setup) that resolves `ready` once the ready block is printed. */
+function launchStart(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: string) => {
+      output += chunk;
+      if (output.includes('Press Ctrl-C to stop everything')) resolve(output);
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.once('exit', (code) => reject(new Error(`start exited (${code}) before ready:\n${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    ready,
+    output: () => output,
+    /** Ctrl-C: SIGINT, then the exit code. */
+    async stop(): Promise<number | null> {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+async function http(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 describe('npm start (scripts/start.ts)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-start-test-'));
   // As root PostgreSQL runs as the `postgres` user, which must be able to enter the data folder.
@@ -148,6 +197,86 @@ describe('npm start (scripts/start.ts)', () => {
         expect(rows.rows.map((r) => r.value)).toEqual([marker]);
       } finally {
         await after.stop();
+      }
+    },
+    240_000,
+  );
+  (apiAvailable ? it : it.skip)(
+    'runs a journey through the API, and a run waiting when the system stops finishes after the next start',
+    async () => {
+      const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-resume-test-'));
+      fs.chmodSync(resumeDir, 0o755);
+      const [apiPort, temporalPort, uiPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        JE_DATA_DIR: resumeDir,
+        PORT: String(apiPort),
+        JE_TEMPORAL_PORT: String(temporalPort),
+        JE_TEMPORAL_UI_PORT: String(uiPort),
+        JE_EMBEDDED_PG_PORT: String(pgPort),
+      };
+      delete env.DATABASE_URL;
+      delete env.TEMPORAL_ADDRESS;
+      const api = `http://127.0.0.1:${apiPort}`;
+      const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/journey_engine`;
+      const sendsOf = async (customerId: string) => {
+        const client = new pg.Client({ connectionString: databaseUrl });
+        await client.connect();
+        try {
+          const res = await client.query<{ body: string }>(
+            `SELECT payload->>'body' AS body FROM recorded_sends WHERE customer_id = $1 ORDER BY id`,
+            [customerId],
+          );
+          return res.rows.map((r) => r.body);
+        } finally {
+          await client.end();
+        }
+      };
+
+      try {
+        const first = launchStart(env);
+        await first.ready;
+        const canvas = {
+          schemaVersion: 1,
+          name: 'Resume drill',
+          nodes: [
+            { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+            { id: 'hello', type: 'action', action: 'sms', params: { body: 'hello {{ traits.first_name }}' } },
+            { id: 'pause', type: 'wait', duration: 'PT40S' },
+            { id: 'again', type: 'action', action: 'sms', params: { body: 'still there?' } },
+            { id: 'done', type: 'exit', reason: 'resumed' },
+          ],
+          edges: [
+            { from: 'start', to: 'hello' },
+            { from: 'hello', to: 'pause' },
+            { from: 'pause', to: 'again' },
+            { from: 'again', to: 'done' },
+          ],
+        };
+        expect((await http('PUT', `${api}/v1/journeys/resume-drill/publish`, canvas)).status).toBe(201);
+        expect((await http('PUT', `${api}/v1/customers/c-resume`, { traits: { first_name: 'Mei', phone: '+8613800000077' } })).status).toBe(200);
+        expect((await http('POST', `${api}/v1/journeys/resume-drill/enrollments`, { customerId: 'c-resume' })).json).toMatchObject({ enrolled: true });
+        await until('the first SMS', async () => ((await sendsOf('c-resume')).length === 1 ? true : null), 30_000);
+        const waiting = await http('GET', `${api}/v1/customers/c-resume/history`);
+        expect(waiting.json).toMatchObject({ enrollments: [{ status: 'active', currentNode: 'pause' }] });
+        expect(await first.stop()).toBe(0);
+
+        const second = launchStart(env);
+        await second.ready;
+        const history = await until(
+          'the waiting run to finish after the restart',
+          async () => {
+            const res = await http('GET', `${api}/v1/customers/c-resume/history`);
+            const [enrollment] = res.json.enrollments as { status: string; exitReason: string }[];
+            return enrollment.status === 'completed' ? enrollment : null;
+          },
+          90_000,
+        );
+        expect(history).toMatchObject({ status: 'completed', exitReason: 'resumed' });
+        expect(await sendsOf('c-resume')).toEqual(['hello Mei', 'still there?']);
+        expect(await second.stop()).toBe(0);
+      } finally {
+        fs.rmSync(resumeDir, { recursive: true, force: true });
       }
     },
     240_000,
