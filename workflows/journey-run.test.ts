@@ -18,7 +18,7 @@ import { createTimeSkippingEnv } from '../test/support/env.js';
 import { FakeWorld } from '../test/support/fake-activities.js';
 import { examplePlan, planOf, ROOT, runInput } from '../test/support/runs.js';
 import { WORKFLOWS_PATH } from '../worker/worker.js';
-import { customerEventSignal, exitEnrollmentSignal } from './signals.js';
+import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from './signals.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -158,6 +158,7 @@ describe('onboarding journey (examples/onboarding.json)', () => {
     const t0 = await env.currentTimeMs();
     const handle = await start(runInput(plan, 'onb-support', registered(t0, 'onb-support'), t0), 'onboarding-support-exit');
     await env.sleep(DAY);
+    expect(await handle.query(enrollmentStateQuery)).toMatchObject({ nodeId: 'wait_day3', ended: false });
     await handle.signal(exitEnrollmentSignal, { reason: 'customer_request', requestedBy: 'support:alice' });
     const r = await result(handle);
     expect(r).toMatchObject({ status: 'exited', reason: 'customer_request' });

@@ -110,7 +110,8 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   wf.setHandler(exitEnrollmentSignal, ({ reason, requestedBy }) => {
     ending ??= { status: 'exited', reason, detail: { requestedBy: requestedBy ?? null } };
   });
-  wf.setHandler(enrollmentStateQuery, () => ({ nodeId, waitingUntil, path: [...path], ended: false }));
+  let ended = false;
+  wf.setHandler(enrollmentStateQuery, () => ({ nodeId, waitingUntil, path: [...path], ended }));
 
   const historyTooLong = () => {
     const info = wf.workflowInfo();
@@ -129,6 +130,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   const finish = async (end: Ending): Promise<JourneyRunResult> => {
     record('ended', { status: end.status, reason: end.reason, ...end.detail });
     await flush({ status: end.status, waitingUntil: null, endedAt: Date.now(), exitReason: end.reason });
+    ended = true;
     return { status: end.status, reason: end.reason, path };
   };
 
