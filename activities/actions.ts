@@ -10,6 +10,9 @@ import type { DataSource } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { renderTemplate } from '../engine/template.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
+import { activityFields } from '../observability/activity-context.js';
+import { errorFields, noopLogger, type Logger } from '../observability/logger.js';
+import type { WorkerMetrics } from '../observability/metrics.js';
 import {
   PermanentChannelError,
   TransientChannelError,
@@ -41,7 +44,13 @@ function outcomeOf(row: LedgerRow, deduplicated: boolean): ActionOutcome {
   };
 }
 
-export function createActionActivities(db: DataSource, channels: ActionChannel[]) {
+/** Where performAction reports: a line per outcome, and the provider call's latency. */
+export interface ActionObservers {
+  logger?: Logger;
+  metrics?: WorkerMetrics;
+}
+
+export function createActionActivities(db: DataSource, channels: ActionChannel[], { logger = noopLogger, metrics }: ActionObservers = {}) {
   const byAction = new Map(channels.map((c) => [c.action, c]));
 
   async function loadCustomer(customerId: string): Promise<ChannelCustomer> {
@@ -97,9 +106,22 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
     return rows[0];
   }
 
+  /** The channel call itself, timed into je_provider_latency_seconds (provider `unknown` when it threw). */
+  async function callProvider(channel: ActionChannel, ctx: Parameters<ActionChannel['execute']>[0]): Promise<ChannelResult> {
+    const started = process.hrtime.bigint();
+    let provider = 'unknown';
+    try {
+      const result = await channel.execute(ctx);
+      provider = result.provider;
+      return result;
+    } finally {
+      metrics?.providerLatency.observe({ action: channel.action, provider }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
   async function execute(channel: ActionChannel, key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>) {
     try {
-      const result = await channel.execute({ request: req, idempotencyKey: key, customer, params });
+      const result = await callProvider(channel, { request: req, idempotencyKey: key, customer, params });
       await setLedger(key, 'sent', result);
       return { status: 'sent' as const, provider: result.provider, providerMessageId: result.providerMessageId };
     } catch (err) {
@@ -116,39 +138,67 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
     }
   }
 
+  /** performAction without its reporting. */
+  async function perform(req: ActionRequest): Promise<ActionOutcome> {
+    const channel = byAction.get(req.action);
+    if (!channel) {
+      throw ApplicationFailure.nonRetryable(`no channel is registered for action "${req.action}"`, 'unknown_action');
+    }
+    const customer = await loadCustomer(req.customerId);
+    const params = renderParams(channel, req, customer);
+    const key = idempotencyKeyOf(req);
+
+    if (channel.kind === 'internal') {
+      const result = await channel.execute({ request: req, idempotencyKey: key, customer, params });
+      return { status: 'done', provider: result.provider };
+    }
+
+    const existing = await claim(key, req, params);
+    if (existing === null) return execute(channel, key, req, customer, params);
+    if (existing.status !== 'sending') return outcomeOf(existing, true);
+
+    // An earlier try crashed or timed out mid-send: settle it before anything else.
+    const found = channel.lookup ? await channel.lookup(key) : null;
+    if (found) {
+      await setLedger(key, 'sent', found);
+      return { status: 'sent', provider: found.provider, providerMessageId: found.providerMessageId, deduplicated: true };
+    }
+    if (channel.lookup) {
+      // The provider has no record of it: nothing was sent, so this try may send.
+      return execute(channel, key, req, customer, params);
+    }
+    const error = { code: 'outcome_unknown', message: 'an earlier try may have sent this message; not sent again' };
+    await setLedger(key, 'unknown', undefined, error);
+    return { status: 'unknown', error, deduplicated: true };
+  }
+
   return {
     /** Carries out one action node for one customer, at most once per (enrollment, node, visit). */
     async performAction(req: ActionRequest): Promise<ActionOutcome> {
-      const channel = byAction.get(req.action);
-      if (!channel) {
-        throw ApplicationFailure.nonRetryable(`no channel is registered for action "${req.action}"`, 'unknown_action');
+      const log = logger.child({
+        journeyId: req.journeyId,
+        versionId: req.versionId,
+        enrollmentId: req.enrollmentId,
+        customerId: req.customerId,
+        ...activityFields(),
+      });
+      const about = { nodeId: req.nodeId, action: req.action, visit: req.attempt };
+      try {
+        const outcome = await perform(req);
+        log[outcome.status === 'failed' || outcome.status === 'unknown' ? 'warn' : 'info']('action performed', {
+          ...about,
+          status: outcome.status,
+          provider: outcome.provider,
+          providerMessageId: outcome.providerMessageId,
+          deduplicated: outcome.deduplicated,
+          errorCode: outcome.error?.code,
+          errorMessage: outcome.error?.message,
+        });
+        return outcome;
+      } catch (err) {
+        log.warn('action try failed', { ...about, ...errorFields(err) });
+        throw err;
       }
-      const customer = await loadCustomer(req.customerId);
-      const params = renderParams(channel, req, customer);
-      const key = idempotencyKeyOf(req);
-
-      if (channel.kind === 'internal') {
-        const result = await channel.execute({ request: req, idempotencyKey: key, customer, params });
-        return { status: 'done', provider: result.provider };
-      }
-
-      const existing = await claim(key, req, params);
-      if (existing === null) return execute(channel, key, req, customer, params);
-      if (existing.status !== 'sending') return outcomeOf(existing, true);
-
-      // An earlier try crashed or timed out mid-send: settle it before anything else.
-      const found = channel.lookup ? await channel.lookup(key) : null;
-      if (found) {
-        await setLedger(key, 'sent', found);
-        return { status: 'sent', provider: found.provider, providerMessageId: found.providerMessageId, deduplicated: true };
-      }
-      if (channel.lookup) {
-        // The provider has no record of it: nothing was sent, so this try may send.
-        return execute(channel, key, req, customer, params);
-      }
-      const error = { code: 'outcome_unknown', message: 'an earlier try may have sent this message; not sent again' };
-      await setLedger(key, 'unknown', undefined, error);
-      return { status: 'unknown', error, deduplicated: true };
     },
   };
 }

@@ -3,6 +3,8 @@
  * Temporal's dependency-injection sample: tests pass their own channels and database.
  */
 import type { DataSource } from 'typeorm';
+import { noopLogger, type Logger } from '../observability/logger.js';
+import { instrumentActivities, type WorkerMetrics } from '../observability/metrics.js';
 import { createActionActivities } from './actions.js';
 import type { ActionChannel } from './channels/channel.js';
 import { defaultChannels } from './channels/registry.js';
@@ -13,14 +15,19 @@ export interface ActivityDeps {
   db: DataSource;
   /** Channels that carry out action nodes; defaults to the recording channels plus profile updates. */
   channels?: ActionChannel[];
+  /** Where lines about runs go (action outcomes, failed step writes); default: nowhere. */
+  logger?: Logger;
+  /** The worker's metrics: every activity timed and its failures counted, provider calls timed; default: none. */
+  metrics?: WorkerMetrics;
 }
 
-export function createActivities({ db, channels }: ActivityDeps) {
-  return {
-    ...createJournalActivities(db),
+export function createActivities({ db, channels, logger = noopLogger, metrics }: ActivityDeps) {
+  const activities = {
+    ...createJournalActivities(db, logger),
     ...createLookupActivities(db),
-    ...createActionActivities(db, channels ?? defaultChannels({ db })),
+    ...createActionActivities(db, channels ?? defaultChannels({ db }), { logger, metrics }),
   };
+  return metrics ? instrumentActivities(activities, metrics) : activities;
 }
 
 /** The activity interface the workflow proxies (type-only import from workflows/). */

@@ -7,8 +7,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { RunDefaults } from '../engine/runtime.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createRuntimeMetrics } from '../observability/metrics.js';
+import { NestJsonLogger } from '../observability/nest-logger.js';
+import { loadObservabilitySettings } from '../observability/settings.js';
+import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../observability/stuck-runs.js';
 import { AppModule } from './app.module.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
 
 /** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
@@ -25,21 +31,39 @@ export interface AppDependencies {
   recovery?: RecoveryOptions;
   /** Runs once at shutdown, after the HTTP server has closed. */
   onShutdown?: () => Promise<void>;
+  /** Structured logs (Nest's own, errors, sweeps); default: JSON lines on stdout, warnings and errors only. */
+  logger?: Logger;
+  /** Stuck-run thresholds (API defaults and `je_stuck_runs`); default: 5 min grace and pending, JE_STUCK_AFTER without progress. */
+  stuck?: StuckThresholds;
+  /** Provider webhooks (Twilio status callbacks and inbound SMS); default: not served. */
+  messaging?: MessagingOptions;
 }
 
 /** Creates (and initializes) the app; call `listen` to serve, or hand `getHttpServer()` to supertest. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
-  const module = AppModule.forRoot(deps.db, deps.temporal, {
-    taskQueue: deps.taskQueue,
-    defaults: deps.defaults,
-    log: deps.log ?? (() => {}),
-    recovery: deps.recovery ?? null,
-    onShutdown: deps.onShutdown ?? null,
-  });
-  // Nest's own startup chatter is off; errors and warnings still reach stderr.
-  const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: ['error', 'warn'] });
+  const logger = deps.logger ?? createLogger({ service: 'api', level: 'warn' });
+  const stuck = deps.stuck ?? { ...DEFAULT_STUCK_THRESHOLDS, noProgressMs: loadObservabilitySettings().stuckAfterMs };
+  const metrics = createRuntimeMetrics({ db: deps.db, stuck, logger });
+  const module = AppModule.forRoot(
+    deps.db,
+    deps.temporal,
+    {
+      taskQueue: deps.taskQueue,
+      defaults: deps.defaults,
+      log: deps.log ?? (() => {}),
+      recovery: deps.recovery ?? null,
+      onShutdown: deps.onShutdown ?? null,
+    },
+    logger,
+    { metrics, stuck },
+    deps.messaging ?? null,
+  );
+  // Nest's own lines go through the JSON logger; its startup chatter is at debug level.
+  const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: new NestJsonLogger(logger) });
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.useGlobalFilters(new ErrorFilter());
+  // Twilio posts forms; every other route stays JSON-only.
+  app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
+  app.useGlobalFilters(new ErrorFilter(logger));
   await app.init();
   return app;
 }

@@ -1,4 +1,4 @@
-/** The API's root module: the caller's dependencies, one module per bounded context, and health. */
+/** The API's root module: the caller's dependencies, one module per bounded context (operations: metrics and stuck runs), and health. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -6,16 +6,35 @@ import { CustomersModule } from './customers/customers.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JourneysModule } from './journeys/journeys.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
+import type { MessagingOptions } from './messaging/messaging.options.js';
+import { OperationsModule } from './operations/operations.module.js';
+import type { OperationsOptions } from './operations/operations.tokens.js';
 import { RecoverySweeper } from './recovery.sweeper.js';
 import { RuntimeModule } from './runtime.module.js';
 import type { RuntimeOptions } from './runtime.js';
+import type { Logger } from '../observability/logger.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(db: DataSource, temporal: Client, options: RuntimeOptions): DynamicModule {
+  static forRoot(
+    db: DataSource,
+    temporal: Client,
+    options: RuntimeOptions,
+    logger: Logger,
+    operations: OperationsOptions,
+    messaging: MessagingOptions | null = null,
+  ): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(db, temporal, options), JourneysModule, EventsModule, CustomersModule],
+      imports: [
+        RuntimeModule.forRoot(db, temporal, options),
+        OperationsModule.forRoot(logger, operations),
+        JourneysModule,
+        EventsModule,
+        CustomersModule,
+        ...(messaging ? [MessagingModule.register(messaging)] : []),
+      ],
       controllers: [HealthController],
       providers: [RecoverySweeper],
     };

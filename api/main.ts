@@ -5,7 +5,9 @@
  */
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
+import { createLogger, errorFields } from '../observability/logger.js';
+import { loadObservabilitySettings } from '../observability/settings.js';
 import { createDataSource } from '../store/data-source.js';
 import { createApp } from './app.factory.js';
 
@@ -14,10 +16,12 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the API, e.g. postgres://user@127.0.0.1:5432/journeys');
   if (!config.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'required by the API, e.g. 127.0.0.1:7233');
   const host = process.env.HOST || '127.0.0.1';
+  const logger = createLogger({ service: 'api', level: loadObservabilitySettings().logLevel });
+  logger.info(`api: ${describeConfig(config)}`);
 
   const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-api' });
   await db.initialize();
-  const connection = await Connection.connect({ address: config.temporalAddress }).catch(async (err) => {
+  const connection = await Connection.connect(temporalConnectionOptions(config)).catch(async (err) => {
     await db.destroy();
     throw err;
   });
@@ -28,22 +32,23 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: config.taskQueue,
     defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
-    log: (line) => console.log(`api: ${line}`),
+    log: (line) => logger.info(`api: ${line}`),
+    logger,
     recovery: { intervalMs: 10_000, olderThanMs: 30_000 },
     onShutdown: async () => {
       await connection.close();
       await db.destroy();
-      console.log('api: stopped');
+      logger.info('api: stopped');
     },
   });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen(config.port, host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`api: listening on http://${host.includes(':') ? `[${host}]` : host}:${port} (task queue "${config.taskQueue}")`);
+  logger.info(`api: listening on http://${host.includes(':') ? `[${host}]` : host}:${port} (task queue "${config.taskQueue}")`);
 }
 
 main().catch((err) => {
-  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  createLogger({ service: 'api' }).error(`api: ${err instanceof Error ? err.message : String(err)}`, errorFields(err));
   process.exit(1);
 });

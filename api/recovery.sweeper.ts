@@ -2,9 +2,11 @@
  * Recovery sweeps: starts enrollments whose workflow start was lost and finishes event dispatches a
  * crash interrupted. Runs on an interval when the runtime options ask for it; never throws.
  */
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { IngestionService } from './events/ingestion.service.js';
 import { EnrollmentService } from './journeys/enrollment.service.js';
+import { createLogger, errorFields, type Logger } from '../observability/logger.js';
+import { API_LOGGER } from './operations/operations.tokens.js';
 import { RUNTIME_OPTIONS, type RuntimeOptions } from './runtime.js';
 
 export interface SweepCounts {
@@ -21,6 +23,7 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
     private readonly enrollments: EnrollmentService,
     private readonly ingestion: IngestionService,
+    @Optional() @Inject(API_LOGGER) private readonly logger: Logger = createLogger({ service: 'api' }),
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,13 +46,13 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
       counts.started = await this.enrollments.startPending(olderThanMs);
       if (counts.started > 0) this.options.log(`recovery: started ${counts.started} pending enrollment(s)`);
     } catch (err) {
-      console.error(`recovery: starting pending enrollments failed: ${(err as Error).message}`);
+      this.logger.error('recovery: starting pending enrollments failed', errorFields(err));
     }
     try {
       counts.dispatched = await this.ingestion.dispatchPending(olderThanMs);
       if (counts.dispatched > 0) this.options.log(`recovery: dispatched ${counts.dispatched} pending event(s)`);
     } catch (err) {
-      console.error(`recovery: dispatching pending events failed: ${(err as Error).message}`);
+      this.logger.error('recovery: dispatching pending events failed', errorFields(err));
     }
     return counts;
   }

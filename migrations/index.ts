@@ -1,4 +1,5 @@
 /** Every migration, in order. Schema changes happen only here (`synchronize` stays off). */
 import { Runtime1764115200000 } from './1764115200000-runtime.js';
+import { DeliveryStatus1795660800000 } from './1795660800000-delivery-status.js';
 
-export const MIGRATIONS = [Runtime1764115200000];
+export const MIGRATIONS = [Runtime1764115200000, DeliveryStatus1795660800000];

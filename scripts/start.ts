@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { ensureBuilt } from './lib/build.js';
 import { type ChildService, startChildService } from './lib/child-service.js';
 import { startPersistentPostgres, type PersistentPostgres } from './lib/persistent-postgres.js';
@@ -242,7 +242,8 @@ async function main(): Promise<void> {
   const healthUrl = `${apiUrl}/health`;
   say(`waiting for ${healthUrl} to answer 200 and for the worker to poll "${config.taskQueue}" (up to ${readyTimeoutS} s)`);
   const deadline = Date.now() + readyTimeoutS * 1000;
-  const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 5_000 });
+  // TLS / API key apply when TEMPORAL_ADDRESS is external; the dev server started above has neither.
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config, temporalAddress), connectTimeout: 5_000 });
   let apiReady = false;
   let workerReady = false;
   let lastHealth = 'no answer yet';

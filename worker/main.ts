@@ -4,7 +4,9 @@
  * SIGINT/SIGTERM.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config/index.js';
+import { describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
+import { createLogger, errorFields } from '../observability/logger.js';
+import { setUpWorkerObservability } from '../observability/worker-observability.js';
 import { createDataSource } from '../store/data-source.js';
 import { createJourneyWorker } from './worker.js';
 
@@ -12,22 +14,28 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL: required by the worker (npm start sets it for you)');
   if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS: required by the worker (npm start sets it for you)');
+  const observability = setUpWorkerObservability(); // before the first connection: installs the Temporal Runtime's JSON logger
+  observability.logger.info(`worker: ${describeConfig(config)}`);
   const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-worker' });
   await db.initialize();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createJourneyWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
+    logger: observability.logger,
+    metrics: observability.metrics,
   });
-  console.log(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+  await observability.serve(worker);
+  observability.logger.info(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   await worker.run();
+  await observability.close();
   await connection.close();
   await db.destroy();
 }
 
 main().catch((err) => {
-  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  createLogger({ service: 'worker' }).error(`worker: ${err instanceof Error ? err.message : String(err)}`, errorFields(err));
   process.exit(1);
 });

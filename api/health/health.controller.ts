@@ -1,4 +1,8 @@
-/** Liveness of the API's two dependencies: PostgreSQL and the Temporal frontend. */
+/**
+ * Liveness and readiness. `/health/live`: the process serves HTTP (restart it when this fails).
+ * `/health/ready` (and `/health`, its alias): PostgreSQL and the Temporal frontend both answer
+ * (take the instance out of rotation while this fails).
+ */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -35,11 +39,32 @@ export class HealthController {
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
 
+  /**
+   * The frontend's system info under a deadline: without one the client keeps retrying an
+   * unreachable frontend for about 20 s after the probe gave up, once per probe.
+   */
+  private temporalSystemInfo(): Promise<unknown> {
+    const call = () => this.temporal.workflowService.getSystemInfo({});
+    const connection = this.temporal.connection as Client['connection'] | undefined;
+    return connection ? connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, call) : call();
+  }
+
+  /** Answers as long as the process can serve a request; checks no dependency on purpose. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  ready(@Res({ passthrough: true }) res: StatusResponse) {
+    return this.check(res);
+  }
+
   @Get()
   async check(@Res({ passthrough: true }) res: StatusResponse) {
     const [database, temporal] = await Promise.all([
       probe(() => this.db.query('SELECT 1')),
-      probe(() => this.temporal.workflowService.getSystemInfo({})),
+      probe(() => this.temporalSystemInfo()),
     ]);
     const body = { status: database.up && temporal.up ? 'ok' : 'error', database: database.up ? 'up' : 'down', temporal: temporal.up ? 'up' : 'down' };
     if (database.up && temporal.up) return body;

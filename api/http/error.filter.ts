@@ -3,6 +3,7 @@
  * including body-parser failures (too large, malformed JSON) and Nest's own HTTP exceptions.
  */
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { createLogger, errorFields, type Logger } from '../../observability/logger.js';
 import { ApiError, type ErrorBody } from './api-error.js';
 
 /** What body-parser (through express.json) attaches to the errors it raises. */
@@ -28,7 +29,7 @@ interface JsonResponse {
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  constructor(private readonly logError: (line: string) => void = (line) => console.error(line)) {}
+  constructor(private readonly logger: Logger = createLogger({ service: 'api' })) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<JsonResponse>();
@@ -57,7 +58,7 @@ export class ErrorFilter implements ExceptionFilter {
       // Other body-parser rejections (unsupported charset, encoding...): the client's fault, say so.
       return [parser.status, { error: { code: STATUS_CODES[parser.status] ?? 'bad_request', message: (exception as Error).message } }];
     }
-    this.logError(`api: unhandled error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    this.logger.error('api: unhandled error', { ...errorFields(exception), stack: exception instanceof Error ? exception.stack : undefined });
     return [HttpStatus.INTERNAL_SERVER_ERROR, { error: { code: 'internal_error', message: 'Something went wrong on our side; try again later' } }];
   }
 }

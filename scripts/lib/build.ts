@@ -1,6 +1,8 @@
 /**
- * Compiles the project to dist/ with `tsc -p tsconfig.build.json`, unless dist/ is newer than every
+ * Compiles the project to dist/ with `tsc -p tsconfig.build.json`, then writes the prebuilt workflow
+ * bundle dist/workflow-bundle.js (scripts/bundle-workflows.ts), unless dist/ is newer than every
  * input (the folders listed in tsconfig.build.json, the tsconfig files and package-lock.json).
+ * The Dockerfile's build stage runs the same two steps.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +10,8 @@ import path from 'node:path';
 
 /** Written after every successful build; its mtime is "when dist/ was last built". */
 const STAMP = '.build-stamp';
+/** Always produced by a build, whatever the caller requires (loaded by worker/worker.ts). */
+export const WORKFLOW_BUNDLE = path.join('dist', 'workflow-bundle.js');
 
 interface BuildConfig {
   include?: string[];
@@ -46,7 +50,7 @@ export function buildReason(root: string, requiredOutputs: string[]): string | u
   const dist = path.join(root, 'dist');
   const stamp = fs.statSync(path.join(dist, STAMP), { throwIfNoEntry: false });
   if (!stamp) return 'dist/ has not been built by start yet';
-  for (const out of requiredOutputs) {
+  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE]) {
     if (!fs.existsSync(path.resolve(root, out))) return `${out} is missing`;
   }
   const newest = newestInput(root);
@@ -61,7 +65,7 @@ export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: st
     log('dist/ is up to date, skipping the build');
     return;
   }
-  log(`building (${reason}): tsc -p tsconfig.build.json`);
+  log(`building (${reason}): tsc -p tsconfig.build.json, then the workflow bundle`);
   const started = Date.now();
   // Stamp the time the build STARTED: a file saved during the build makes the next start rebuild.
   const startedAt = new Date();
@@ -74,7 +78,17 @@ export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: st
     const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.trimEnd();
     throw new Error(`the build failed (tsc exited with ${res.status ?? res.signal}):\n${output}`);
   }
-  for (const out of requiredOutputs) {
+  log('bundling the workflows: scripts/bundle-workflows.ts -> dist/workflow-bundle.js');
+  const bundle = spawnSync(process.execPath, ['--import', '@swc-node/register/esm-register', path.join(root, 'scripts', 'bundle-workflows.ts'), root], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (bundle.error) throw new Error(`could not run the workflow bundler: ${bundle.error.message}`);
+  if (bundle.status !== 0) {
+    const output = `${bundle.stdout ?? ''}${bundle.stderr ?? ''}`.trimEnd();
+    throw new Error(`bundling the workflows failed (exit ${bundle.status ?? bundle.signal}):\n${output}`);
+  }
+  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE]) {
     if (!fs.existsSync(path.resolve(root, out))) throw new Error(`the build succeeded but ${out} was not produced`);
   }
   const stampFile = path.join(root, 'dist', STAMP);

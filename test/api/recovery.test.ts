@@ -1,13 +1,16 @@
 /** The recovery sweeper never lets one failing sweep stop the other, and reports what it did. */
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { IngestionService } from '../../api/events/ingestion.service.js';
 import type { EnrollmentService } from '../../api/journeys/enrollment.service.js';
 import { RecoverySweeper } from '../../api/recovery.sweeper.js';
 import type { RuntimeOptions } from '../../api/runtime.js';
+import { createLogger } from '../../observability/logger.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 
 function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>) {
   const lines: string[] = [];
+  const logged: Record<string, unknown>[] = [];
+  const logger = createLogger({ service: 'api', write: (line) => logged.push(JSON.parse(line)) });
   const options: RuntimeOptions = {
     taskQueue: 'q',
     defaults: FAST_DEFAULTS,
@@ -15,8 +18,8 @@ function sweeper(startPending: () => Promise<number>, dispatchPending: () => Pro
     recovery: { intervalMs: 60_000, olderThanMs: 30_000 },
     onShutdown: null,
   };
-  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService);
-  return { s, lines };
+  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService, logger);
+  return { s, lines, logged };
 }
 
 describe('RecoverySweeper', () => {
@@ -27,15 +30,12 @@ describe('RecoverySweeper', () => {
   });
 
   it('logs a failure and still runs the other sweep', async () => {
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      const { s, lines } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
-      expect(await s.sweep()).toEqual({ started: 0, dispatched: 2 });
-      expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
-      expect(errors).toHaveBeenCalledWith('recovery: starting pending enrollments failed: database is down');
-    } finally {
-      errors.mockRestore();
-    }
+    const { s, lines, logged } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
+    expect(await s.sweep()).toEqual({ started: 0, dispatched: 2 });
+    expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'error', service: 'api', msg: 'recovery: starting pending enrollments failed', error: 'database is down' }),
+    ]);
   });
 
   it('joins a sweep in progress instead of starting a second one', async () => {

@@ -7,6 +7,8 @@ import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/w
 import type { DataSource } from 'typeorm';
 import type { ActionChannel } from '../../activities/channels/channel.js';
 import type { RunDefaults } from '../../engine/runtime.js';
+import type { Logger } from '../../observability/logger.js';
+import type { WorkerMetrics } from '../../observability/metrics.js';
 import { IngestionService } from '../../api/events/ingestion.service.js';
 import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
 import { PublishingService } from '../../api/journeys/publishing.service.js';
@@ -28,7 +30,10 @@ export interface RuntimeHarness {
   stop(): Promise<void>;
 }
 
-export async function startRuntime(name: string, opts: { channels?: ActionChannel[]; worker?: boolean } = {}): Promise<RuntimeHarness> {
+export async function startRuntime(
+  name: string,
+  opts: { channels?: ActionChannel[]; worker?: boolean; logger?: Logger; metrics?: WorkerMetrics } = {},
+): Promise<RuntimeHarness> {
   const db = createDataSource(testDatabaseUrl(), { poolSize: 5, applicationName: `test-${name}` });
   await db.initialize();
   const connection = await Connection.connect({ address: testTemporalAddress() });
@@ -42,6 +47,8 @@ export async function startRuntime(name: string, opts: { channels?: ActionChanne
         taskQueue,
         db,
         channels: opts.channels,
+        logger: opts.logger,
+        metrics: opts.metrics,
         workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
       })
     : null;

@@ -1,0 +1,80 @@
+/** Writes what Twilio tells us after a send: delivery reports into the ledger, STOP/START into consent. */
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { setSmsConsent } from '../../activities/channels/twilio-sms/consent.js';
+import { TWILIO_PROVIDER } from '../../activities/channels/twilio-sms/index.js';
+import { DATA_SOURCE } from '../runtime.js';
+
+/**
+ * Twilio's MessageStatus -> our `delivery_status`, ranked by how far along a message is. Callbacks
+ * can arrive out of order (a `sent` after its `delivered`), so a lower rank never overwrites a higher one.
+ */
+const DELIVERY_STATUSES: Record<string, { status: string; rank: number }> = {
+  accepted: { status: 'queued', rank: 1 },
+  scheduled: { status: 'queued', rank: 1 },
+  queued: { status: 'queued', rank: 1 },
+  sending: { status: 'sending', rank: 2 },
+  sent: { status: 'sent', rank: 3 },
+  delivered: { status: 'delivered', rank: 4 },
+  undelivered: { status: 'undelivered', rank: 4 },
+  failed: { status: 'failed', rank: 4 },
+  canceled: { status: 'canceled', rank: 4 },
+  read: { status: 'read', rank: 5 },
+};
+const RANKS = JSON.stringify(Object.fromEntries(Object.values(DELIVERY_STATUSES).map((s) => [s.status, s.rank])));
+
+/** Twilio error code: the recipient replied STOP to our sender. */
+const OPTED_OUT_CODE = '21610';
+
+const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
+
+/** What became of one delivery report. */
+export type DeliveryOutcome = 'updated' | 'stale' | 'unknown_message' | 'unknown_status';
+
+/** What an inbound message did to consent: which way, and which customers (by id) changed. */
+export interface ConsentChange {
+  consented: boolean;
+  customerIds: string[];
+}
+
+@Injectable()
+export class DeliveryService {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  /** Applies one Twilio status callback to the ledger row of `messageSid`. */
+  async recordDelivery(messageSid: string, messageStatus: string, errorCode: string | null): Promise<DeliveryOutcome> {
+    const rows: { customer_id: string }[] = await this.db.query(
+      `SELECT customer_id FROM messages WHERE provider = $1 AND provider_message_id = $2`,
+      [TWILIO_PROVIDER, messageSid],
+    );
+    if (rows.length === 0) return 'unknown_message';
+    // The customer said STOP to this sender: that stands whatever order the reports arrive in.
+    if (errorCode === OPTED_OUT_CODE) await setSmsConsent(this.db, { customerId: rows[0].customer_id }, false);
+
+    const mapped = DELIVERY_STATUSES[messageStatus.toLowerCase()];
+    if (!mapped) return 'unknown_status';
+    const updated: unknown[] = await this.db.query(
+      `WITH updated AS (
+         UPDATE messages SET delivery_status = $3, delivery_error_code = $4, delivery_updated_at = now()
+          WHERE provider = $1 AND provider_message_id = $2
+            AND COALESCE(($6::jsonb ->> delivery_status)::int, 0) <= $5
+         RETURNING id
+       ) SELECT id FROM updated`,
+      [TWILIO_PROVIDER, messageSid, mapped.status, errorCode, mapped.rank, RANKS],
+    );
+    return updated.length > 0 ? 'updated' : 'stale';
+  }
+
+  /**
+   * Applies an inbound SMS from `from`: an opt-out keyword (STOP, ...) or opt-in keyword (START,
+   * UNSTOP) alone in the body changes the SMS consent of every customer with that phone; anything
+   * else changes nothing (null).
+   */
+  async applyInbound(from: string, body: string): Promise<ConsentChange | null> {
+    const keyword = body.trim().toUpperCase();
+    const consented = OPT_IN_KEYWORDS.has(keyword) ? true : OPT_OUT_KEYWORDS.has(keyword) ? false : null;
+    if (consented === null) return null;
+    return { consented, customerIds: await setSmsConsent(this.db, { phone: from }, consented) };
+  }
+}

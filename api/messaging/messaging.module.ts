@@ -1,0 +1,17 @@
+/** The messaging context: provider webhooks (Twilio delivery reports and inbound STOP/START replies). */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DeliveryService } from './delivery.service.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
+import { TwilioSignatureGuard } from './twilio-signature.guard.js';
+import { TwilioWebhooksController } from './twilio-webhooks.controller.js';
+
+@Module({})
+export class MessagingModule {
+  static register(options: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      controllers: [TwilioWebhooksController],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, DeliveryService, TwilioSignatureGuard],
+    };
+  }
+}

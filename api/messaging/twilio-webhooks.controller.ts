@@ -1,0 +1,51 @@
+/** Twilio's webhooks: delivery reports for messages we sent, and SMS replies from customers. */
+import { Body, Controller, Header, HttpCode, Logger, Post, UseGuards } from '@nestjs/common';
+import { ApiError } from '../http/api-error.js';
+import { DeliveryService } from './delivery.service.js';
+import { TwilioSignatureGuard } from './twilio-signature.guard.js';
+
+/** An empty TwiML document: "no reply" (Twilio's own opt-out handling answers STOP). */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+function field(body: unknown, name: string): string | null {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function required(body: unknown, name: string): string {
+  const value = field(body, name);
+  if (value === null) throw new ApiError(400, 'invalid_body', `The form field ${name} is required`);
+  return value;
+}
+
+@Controller('v1/providers/twilio')
+@UseGuards(TwilioSignatureGuard)
+export class TwilioWebhooksController {
+  private readonly logger = new Logger('TwilioWebhooks');
+
+  constructor(private readonly delivery: DeliveryService) {}
+
+  /** Status callback: updates the ledger's delivery status. Always 204 once signed, or Twilio retries. */
+  @Post('status')
+  @HttpCode(204)
+  async status(@Body() body: unknown): Promise<void> {
+    const sid = required(body, 'MessageSid');
+    const status = required(body, 'MessageStatus');
+    const outcome = await this.delivery.recordDelivery(sid, status, field(body, 'ErrorCode'));
+    if (outcome === 'unknown_message') this.logger.warn(`status callback for unknown message ${sid} (${status}); ignored`);
+    if (outcome === 'unknown_status') this.logger.warn(`status callback for ${sid} with unrecognised MessageStatus "${status}"; ignored`);
+  }
+
+  /** Inbound SMS: STOP-like keywords opt the sender's customers out of SMS, START/UNSTOP back in. */
+  @Post('inbound')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml')
+  async inbound(@Body() body: unknown): Promise<string> {
+    const from = required(body, 'From');
+    const change = await this.delivery.applyInbound(from, field(body, 'Body') ?? '');
+    if (change && change.customerIds.length === 0) {
+      this.logger.warn(`inbound ${change.consented ? 'opt-in' : 'opt-out'} from a number no customer has; ignored`);
+    }
+    return EMPTY_TWIML;
+  }
+}

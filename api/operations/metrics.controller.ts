@@ -1,0 +1,16 @@
+/** `GET /metrics`: the Prometheus text exposition, gauges read from PostgreSQL at scrape time. */
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { METRICS_CONTENT_TYPE } from '../../observability/metrics.js';
+import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(@Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions) {}
+
+  @Get()
+  @Header('Content-Type', METRICS_CONTENT_TYPE)
+  @Header('Cache-Control', 'no-store')
+  scrape(): Promise<string> {
+    return this.options.metrics.collect();
+  }
+}

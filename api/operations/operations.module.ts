@@ -1,0 +1,21 @@
+/**
+ * The operations context: what on-call staff and Prometheus read (`GET /metrics`, stuck runs), and
+ * the API's logger, which it provides to every module.
+ */
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from '../../observability/logger.js';
+import { MetricsController } from './metrics.controller.js';
+import { API_LOGGER, OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+import { StuckRunsController } from './stuck-runs.controller.js';
+
+@Global()
+@Module({})
+export class OperationsModule {
+  static forRoot(logger: Logger, options: OperationsOptions): DynamicModule {
+    const providers = [
+      { provide: API_LOGGER, useValue: logger },
+      { provide: OPERATIONS_OPTIONS, useValue: options },
+    ];
+    return { module: OperationsModule, controllers: [MetricsController, StuckRunsController], providers, exports: [API_LOGGER] };
+  }
+}

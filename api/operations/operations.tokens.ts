@@ -1,0 +1,14 @@
+/** What the operations module hands to the rest of the API: the logger, the metrics, the stuck-run thresholds. */
+import type { RuntimeMetrics } from '../../observability/metrics.js';
+import type { StuckThresholds } from '../../observability/stuck-runs.js';
+
+/** The API's structured logger (observability/logger.ts). */
+export const API_LOGGER = Symbol('API_LOGGER');
+/** The {@link OperationsOptions} of this API instance. */
+export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
+
+export interface OperationsOptions {
+  metrics: RuntimeMetrics;
+  /** Defaults of the stuck-runs query and of `je_stuck_runs`. */
+  stuck: StuckThresholds;
+}

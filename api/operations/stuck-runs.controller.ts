@@ -1,0 +1,60 @@
+/** `GET /v1/operations/stuck-runs`: live runs that are not moving, longest stuck first. */
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { parseDuration } from '../../engine/duration.js';
+import { listStuckRuns } from '../../observability/stuck-runs.js';
+import { ApiError } from '../http/api-error.js';
+import type { FieldIssue } from '../http/validation.js';
+import { DATA_SOURCE } from '../runtime.js';
+import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+
+export const DEFAULT_STUCK_LIMIT = 100;
+export const MAX_STUCK_LIMIT = 1000;
+const MAX_GRACE_SECONDS = 30 * 24 * 3600;
+
+/** A non-negative integer query parameter within [min, max], or the issue with it. */
+function integerParam(issues: FieldIssue[], name: string, raw: unknown, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    issues.push({ path: `query.${name}`, code: 'out_of_range', message: `${name} must be an integer from ${min} to ${max}` });
+  }
+  return value;
+}
+
+@Controller('v1/operations')
+export class StuckRunsController {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions,
+  ) {}
+
+  /**
+   * `limit` (1-1000, default 100); `graceSeconds`: how far past its deadline a wait must be
+   * (default 300); `olderThan`: ISO 8601 duration without a step before an active, non-waiting run
+   * counts as stuck (default JE_STUCK_AFTER).
+   */
+  @Get('stuck-runs')
+  async stuckRuns(@Query() query: Record<string, unknown>) {
+    const issues: FieldIssue[] = [];
+    const defaults = this.options.stuck;
+    const limit = integerParam(issues, 'limit', query.limit, DEFAULT_STUCK_LIMIT, 1, MAX_STUCK_LIMIT);
+    const graceSeconds = integerParam(issues, 'graceSeconds', query.graceSeconds, defaults.graceMs / 1000, 0, MAX_GRACE_SECONDS);
+    let noProgressMs = defaults.noProgressMs;
+    if (query.olderThan !== undefined && query.olderThan !== '') {
+      try {
+        noProgressMs = parseDuration(String(query.olderThan));
+      } catch (err) {
+        issues.push({ path: 'query.olderThan', code: 'invalid_duration', message: (err as Error).message });
+      }
+    }
+    if (issues.length > 0) throw new ApiError(400, 'invalid_query', issues.map((i) => i.message).join('; '), { issues });
+
+    const thresholds = { ...defaults, graceMs: graceSeconds * 1000, noProgressMs };
+    const runs = await listStuckRuns(this.db, thresholds, limit);
+    return {
+      runs,
+      thresholds: { graceSeconds, pendingSeconds: thresholds.pendingMs / 1000, olderThanSeconds: noProgressMs / 1000 },
+    };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Prometheus metrics (prom-client), in two places:
+ * - the API's `GET /metrics`: gauges computed from PostgreSQL at scrape time (enrollments, node
+ *   transitions, waits, the send ledger, stuck runs), right however many workers run;
+ * - each worker's metrics server: activity durations and failures and provider latency, measured
+ *   in that process.
+ * Each process owns its own Registry (no global state), so tests can build as many as they like.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { errorFields, noopLogger, type Logger } from './logger.js';
+import { countStuckRuns, type StuckThresholds } from './stuck-runs.js';
+
+/** The text exposition format's content type (what Prometheus expects). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// ---------------------------------------------------------------------------------------------
+// Worker side
+
+/** The worker process's metrics. */
+export interface WorkerMetrics {
+  registry: Registry;
+  activityDuration: Histogram<'activity' | 'outcome'>;
+  activityFailures: Counter<'activity' | 'error_type'>;
+  providerLatency: Histogram<'action' | 'provider'>;
+}
+
+/** Builds the worker's registry (with Node's process metrics unless `processMetrics` is false). */
+export function createWorkerMetrics(opts: { processMetrics?: boolean } = {}): WorkerMetrics {
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    activityDuration: new Histogram({
+      name: 'je_activity_duration_seconds',
+      help: 'Duration of activity executions in this worker, by activity and outcome (success or failure)',
+      labelNames: ['activity', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    activityFailures: new Counter({
+      name: 'je_activity_failures_total',
+      help: 'Activity executions that threw (Temporal retries or fails them), by activity and error type',
+      labelNames: ['activity', 'error_type'],
+      registers: [registry],
+    }),
+    providerLatency: new Histogram({
+      name: 'je_provider_latency_seconds',
+      help: 'Time a channel took to carry out a touch (the provider call), by action and provider',
+      labelNames: ['action', 'provider'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}
+
+type ActivityFunction = (...args: never[]) => Promise<unknown>;
+
+/** The same activities, each timed into `je_activity_duration_seconds` and counted in `je_activity_failures_total` when it throws. */
+export function instrumentActivities<T extends Record<string, ActivityFunction>>(activities: T, metrics: WorkerMetrics): T {
+  const wrapped: Record<string, ActivityFunction> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      const stop = metrics.activityDuration.startTimer({ activity: name });
+      try {
+        const result = await fn(...args);
+        stop({ outcome: 'success' });
+        return result;
+      } catch (err) {
+        stop({ outcome: 'failure' });
+        metrics.activityFailures.inc({ activity: name, error_type: String(errorFields(err).errorType) });
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API side: computed from PostgreSQL
+
+export interface RuntimeMetricsOptions {
+  db: DataSource;
+  /** Thresholds of `je_stuck_runs` (the stuck-runs API's defaults). */
+  stuck: StuckThresholds;
+  /** Every query of one scrape runs under this statement timeout; default 5 s. */
+  timeoutMs?: number;
+  /** Node's process metrics as well; default true. */
+  processMetrics?: boolean;
+  /** Where a failed scrape is reported. */
+  logger?: Logger;
+}
+
+/** The API's metrics: `collect()` refreshes every PostgreSQL gauge, then renders the registry. */
+export interface RuntimeMetrics {
+  registry: Registry;
+  /** The exposition text of one scrape. A failed refresh leaves the gauges empty and `je_metrics_scrape_success` 0. */
+  collect(): Promise<string>;
+}
+
+interface Family {
+  gauge: Gauge<string>;
+  /** One grouped query: each row is the labels plus `n`. */
+  sql: string;
+}
+
+/** Creates the API's registry. */
+export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetrics {
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [registry] });
+
+  const families: Family[] = [
+    {
+      gauge: gauge('je_enrollments_total', 'Enrollments (runs) ever created, by journey and current status', ['journey_id', 'status']),
+      sql: `SELECT journey_id, status, count(*)::int AS n FROM enrollments GROUP BY 1, 2`,
+    },
+    {
+      gauge: gauge('je_node_transitions_total', 'Times runs entered each node (node_entered steps), by journey and node', ['journey_id', 'node_id']),
+      sql: `SELECT e.journey_id, s.node_id, count(*)::int AS n
+              FROM enrollment_steps s JOIN enrollments e ON e.id = s.enrollment_id
+             WHERE s.kind = 'node_entered' AND s.node_id IS NOT NULL GROUP BY 1, 2`,
+    },
+    {
+      gauge: gauge('je_waits_in_progress', 'Active runs waiting right now (waiting_until set), by journey and node', ['journey_id', 'node_id']),
+      sql: `SELECT journey_id, COALESCE(current_node, '') AS node_id, count(*)::int AS n
+              FROM enrollments WHERE status = 'active' AND waiting_until IS NOT NULL GROUP BY 1, 2`,
+    },
+    {
+      gauge: gauge('je_messages_total', 'Touches in the send ledger, by action and ledger status', ['action', 'status']),
+      sql: `SELECT action, status, count(*)::int AS n FROM messages GROUP BY 1, 2`,
+    },
+    {
+      gauge: gauge('je_suppressed_sends_total', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', [
+        'action',
+        'reason',
+      ]),
+      sql: `SELECT action, COALESCE(error_code, status) AS reason, count(*)::int AS n
+              FROM messages WHERE status IN ('failed', 'unknown') GROUP BY 1, 2`,
+    },
+  ];
+  const stuckRuns = gauge('je_stuck_runs', 'Live runs that are not moving, by journey and reason (see GET /v1/operations/stuck-runs)', ['journey_id', 'reason']);
+  const scrapeSuccess = gauge('je_metrics_scrape_success', '1 when the last scrape read every gauge from PostgreSQL, 0 when it failed or timed out', []);
+  const scrapeDuration = gauge('je_metrics_scrape_duration_seconds', 'How long the last scrape took to read PostgreSQL', []);
+  const timeoutMs = Math.max(1, Math.round(opts.timeoutMs ?? 5_000));
+
+  async function refresh(): Promise<void> {
+    // One read-only transaction: a consistent snapshot, one pooled connection, one timeout for all.
+    const results = await opts.db.transaction('REPEATABLE READ', async (tx) => {
+      await tx.query(`SET TRANSACTION READ ONLY`);
+      await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+      const rows: Record<string, string | number>[][] = [];
+      for (const family of families) rows.push(await tx.query(family.sql));
+      return { rows, stuck: await countStuckRuns(tx, opts.stuck) };
+    });
+    families.forEach((family, i) => {
+      family.gauge.reset();
+      for (const row of results.rows[i]) {
+        const { n, ...labels } = row;
+        family.gauge.set(labels as Record<string, string>, Number(n));
+      }
+    });
+    stuckRuns.reset();
+    for (const s of results.stuck) stuckRuns.set({ journey_id: s.journeyId, reason: s.reason }, s.count);
+  }
+
+  return {
+    registry,
+    async collect() {
+      const started = process.hrtime.bigint();
+      try {
+        await refresh();
+        scrapeSuccess.set(1);
+      } catch (err) {
+        (opts.logger ?? noopLogger).warn('metrics: reading the gauges from PostgreSQL failed', errorFields(err));
+        for (const family of families) family.gauge.reset();
+        stuckRuns.reset();
+        scrapeSuccess.set(0);
+      }
+      scrapeDuration.set(Number(process.hrtime.bigint() - started) / 1e9);
+      return registry.metrics();
+    },
+  };
+}
