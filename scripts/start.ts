@@ -293,7 +293,8 @@ async function main(): Promise<void> {
     `   Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
     `   DATABASE_URL:    ${running.postgres ? databaseUrl : redact(databaseUrl)}`,
     `   Data folder:     ${dataDir}${running.postgres || running.temporal ? '' : ' (unused: external PostgreSQL and Temporal)'}`,
-    '   Next: try the onboarding walkthrough in the README (API reference: docs/api.md)',
+    '   Try it (more in the README walkthrough; API reference: docs/api.md):',
+    ...tryItCommands(apiUrl).map((line) => `     ${line}`),
     exitAfterReady ? '   JE_START_EXIT_AFTER_READY=1: stopping again now' : '   Press Ctrl-C to stop everything.',
     '================================================================',
     '',
@@ -310,3 +311,14 @@ async function main(): Promise<void> {
 const startedAt = Date.now();
 say(`node ${process.version} on ${os.platform()}-${os.arch()}, project ${PROJECT_ROOT}`);
 main().catch((err) => fail(errorText(err)));
+
+/** Shell commands that publish the quickstart example and send it a customer, for the ready block. */
+function tryItCommands(apiUrl: string): string[] {
+  const json = "-H 'content-type: application/json'";
+  return [
+    `curl -X PUT ${apiUrl}/v1/journeys/quickstart/publish ${json} --data @examples/quickstart.json`,
+    `curl -X PUT ${apiUrl}/v1/customers/c-1 ${json} -d '{"traits":{"first_name":"Mei","phone":"+8613800000001"}}'`,
+    `curl -X POST ${apiUrl}/v1/events ${json} -d '{"events":[{"eventId":"e-1","customerId":"c-1","name":"registered","eventTime":"'$(date -u +%FT%TZ)'"}]}'`,
+    `curl ${apiUrl}/v1/customers/c-1/history`,
+  ];
+}

@@ -202,7 +202,7 @@ describe('npm start (scripts/start.ts)', () => {
     240_000,
   );
   (apiAvailable ? it : it.skip)(
-    'runs a journey through the API, and a run waiting when the system stops finishes after the next start',
+    'runs the quickstart example from the ready block, and a run waiting when the system stops finishes after the next start',
     async () => {
       const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-resume-test-'));
       fs.chmodSync(resumeDir, 0o755);
@@ -235,34 +235,31 @@ describe('npm start (scripts/start.ts)', () => {
 
       try {
         const first = launchStart(env);
-        await first.ready;
-        const canvas = {
-          schemaVersion: 1,
-          name: 'Resume drill',
-          nodes: [
-            { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
-            { id: 'hello', type: 'action', action: 'sms', params: { body: 'hello {{ traits.first_name }}' } },
-            { id: 'pause', type: 'wait', duration: 'PT40S' },
-            { id: 'again', type: 'action', action: 'sms', params: { body: 'still there?' } },
-            { id: 'done', type: 'exit', reason: 'resumed' },
-          ],
-          edges: [
-            { from: 'start', to: 'hello' },
-            { from: 'hello', to: 'pause' },
-            { from: 'pause', to: 'again' },
-            { from: 'again', to: 'done' },
-          ],
-        };
-        expect((await http('PUT', `${api}/v1/journeys/resume-drill/publish`, canvas)).status).toBe(201);
+        const readyBlock = await first.ready;
+        expect(readyBlock).toContain(`curl -X PUT ${api}/v1/journeys/quickstart/publish`);
+        // What the ready block suggests: publish the quickstart example, add a customer, send `registered`.
+        const canvas = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'examples', 'quickstart.json'), 'utf8'));
+        expect((await http('PUT', `${api}/v1/journeys/quickstart/publish`, canvas)).status).toBe(201);
         expect((await http('PUT', `${api}/v1/customers/c-resume`, { traits: { first_name: 'Mei', phone: '+8613800000077' } })).status).toBe(200);
-        expect((await http('POST', `${api}/v1/journeys/resume-drill/enrollments`, { customerId: 'c-resume' })).json).toMatchObject({ enrolled: true });
-        await until('the first SMS', async () => ((await sendsOf('c-resume')).length === 1 ? true : null), 30_000);
-        const waiting = await http('GET', `${api}/v1/customers/c-resume/history`);
-        expect(waiting.json).toMatchObject({ enrollments: [{ status: 'active', currentNode: 'pause' }] });
+        const registered = { eventId: 'evt-reg', customerId: 'c-resume', name: 'registered', eventTime: new Date().toISOString() };
+        expect((await http('POST', `${api}/v1/events`, { events: [registered] })).status).toBe(202);
+        await until('the welcome SMS', async () => ((await sendsOf('c-resume')).length === 1 ? true : null), 30_000);
+        await until(
+          'the run to wait for account_opened',
+          async () => {
+            const res = await http('GET', `${api}/v1/customers/c-resume/history`);
+            const [enrollment] = res.json.enrollments as { status: string; currentNode: string; waitingUntil: string | null }[];
+            return enrollment.currentNode === 'wait_account' && enrollment.waitingUntil ? true : null;
+          },
+          30_000,
+        );
         expect(await first.stop()).toBe(0);
 
+        // Next start on the same data: the waiting run is still there and reacts to the event.
         const second = launchStart(env);
         await second.ready;
+        const opened = { eventId: 'evt-open', customerId: 'c-resume', name: 'account_opened', eventTime: new Date().toISOString() };
+        expect((await http('POST', `${api}/v1/events`, { events: [opened] })).status).toBe(202);
         const history = await until(
           'the waiting run to finish after the restart',
           async () => {
@@ -270,10 +267,13 @@ describe('npm start (scripts/start.ts)', () => {
             const [enrollment] = res.json.enrollments as { status: string; exitReason: string }[];
             return enrollment.status === 'completed' ? enrollment : null;
           },
-          90_000,
+          60_000,
         );
-        expect(history).toMatchObject({ status: 'completed', exitReason: 'resumed' });
-        expect(await sendsOf('c-resume')).toEqual(['hello Mei', 'still there?']);
+        expect(history).toMatchObject({ status: 'completed', exitReason: 'quickstart_finished' });
+        expect(await sendsOf('c-resume')).toEqual([
+          'Welcome Mei! Open your account in the app in 5 minutes.',
+          'Your account is open. Fund it to make your first trade.',
+        ]);
         expect(await second.stop()).toBe(0);
       } finally {
         fs.rmSync(resumeDir, { recursive: true, force: true });
