@@ -7,7 +7,6 @@ import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
-import { loadObservabilitySettings } from '../observability/settings.js';
 import { createDataSource } from '../store/data-source.js';
 import { createApp } from './app.factory.js';
 
@@ -15,8 +14,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the API, e.g. postgres://user@127.0.0.1:5432/journeys');
   if (!config.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'required by the API, e.g. 127.0.0.1:7233');
-  const host = process.env.HOST || '127.0.0.1';
-  const logger = createLogger({ service: 'api', level: loadObservabilitySettings().logLevel });
+  const host = config.host;
+  const logger = createLogger({ service: 'api', level: config.logLevel });
   logger.info(`api: ${describeConfig(config)}`);
 
   const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-api' });
@@ -35,6 +34,10 @@ async function main(): Promise<void> {
     log: (line) => logger.info(`api: ${line}`),
     logger,
     recovery: { intervalMs: 10_000, olderThanMs: 30_000 },
+    // Twilio's status and inbound webhooks exist only with a Twilio account and a public origin to sign against.
+    ...(config.twilioAuthToken && config.publicBaseUrl
+      ? { messaging: { twilioAuthToken: config.twilioAuthToken, publicBaseUrl: config.publicBaseUrl } }
+      : {}),
     onShutdown: async () => {
       await connection.close();
       await db.destroy();

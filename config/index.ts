@@ -45,6 +45,20 @@ export interface EngineConfig {
   workerMetricsPort: number;
   /** A run counts as stuck when it has made no progress for this long (JE_STUCK_AFTER). */
   stuckAfterMs: number;
+  /** Twilio account for the `sms` channel; null means SMS go to the recording channel. */
+  twilioAccountSid: string | null;
+  twilioAuthToken: string | null;
+  /** Sender number (E.164) or Messaging Service; one of them is required with a Twilio account. */
+  twilioFrom: string | null;
+  twilioMessagingServiceSid: string | null;
+  /** Twilio API origin (a regional edge, or a fake in tests); null means Twilio's default. */
+  twilioApiBaseUrl: string | null;
+  /** Path of a Firebase service-account key file for the `push` channel; null means the recording channel. */
+  firebaseCredentials: string | null;
+  /** The API's public origin, used for provider callbacks (Twilio status reports) and their signatures. */
+  publicBaseUrl: string | null;
+  /** Lowest log level written: debug, info, warn or error. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export class ConfigError extends Error {
@@ -141,6 +155,64 @@ function temporalTls(env: Env, apiKey: string | null): TemporalTlsConfig | null 
   return { clientCertPath, clientKeyPath, serverCaPath, serverName };
 }
 
+function httpUrl(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+}
+
+/** Provider settings of the channels: each provider is all-or-nothing, checked here rather than at the first send. */
+function channelSettings(env: Env) {
+  const twilioAccountSid = env.TWILIO_ACCOUNT_SID || null;
+  const twilioAuthToken = env.TWILIO_AUTH_TOKEN || null;
+  const twilioFrom = env.TWILIO_FROM || null;
+  const twilioMessagingServiceSid = env.TWILIO_MESSAGING_SERVICE_SID || null;
+  if (twilioAccountSid && !/^AC[0-9a-fA-F]{32}$/.test(twilioAccountSid)) {
+    throw new ConfigError('TWILIO_ACCOUNT_SID', 'must be a Twilio account SID: AC followed by 32 hexadecimal characters');
+  }
+  if (!!twilioAccountSid !== !!twilioAuthToken) {
+    throw new ConfigError(twilioAccountSid ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID', 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set together or not at all');
+  }
+  if (twilioAccountSid && !twilioFrom && !twilioMessagingServiceSid) {
+    throw new ConfigError('TWILIO_FROM', 'a Twilio account needs a sender: set TWILIO_FROM (E.164 number) or TWILIO_MESSAGING_SERVICE_SID');
+  }
+  if (twilioFrom && !/^\+[1-9]\d{6,14}$/.test(twilioFrom)) {
+    throw new ConfigError('TWILIO_FROM', `must be an E.164 number such as +8613800000000, got "${twilioFrom}"`);
+  }
+  if (twilioMessagingServiceSid && !/^MG[0-9a-fA-F]{32}$/.test(twilioMessagingServiceSid)) {
+    throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be a Messaging Service SID: MG followed by 32 hexadecimal characters');
+  }
+  const firebaseCredentials = env.FIREBASE_CREDENTIALS || null;
+  if (firebaseCredentials) {
+    try {
+      fs.accessSync(firebaseCredentials, fs.constants.R_OK);
+    } catch {
+      throw new ConfigError('FIREBASE_CREDENTIALS', `cannot read the service-account key file ${firebaseCredentials}`);
+    }
+  }
+  return {
+    twilioAccountSid,
+    twilioAuthToken,
+    twilioFrom,
+    twilioMessagingServiceSid,
+    twilioApiBaseUrl: httpUrl(env, 'TWILIO_API_BASE_URL'),
+    firebaseCredentials,
+    publicBaseUrl: httpUrl(env, 'JE_PUBLIC_BASE_URL'),
+  };
+}
+
+function logLevel(env: Env): EngineConfig['logLevel'] {
+  const level = (env.JE_LOG_LEVEL || 'info').toLowerCase();
+  if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') return level;
+  throw new ConfigError('JE_LOG_LEVEL', `must be debug, info, warn or error, got "${env.JE_LOG_LEVEL}"`);
+}
+
 /** Reads and validates the engine's configuration. */
 export function loadConfig(env: Env = process.env): EngineConfig {
   const defaultTimeZone = env.JE_DEFAULT_TIME_ZONE || 'Asia/Shanghai';
@@ -180,6 +252,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     host,
     workerMetricsPort: integer(env, 'JE_WORKER_METRICS_PORT', 9464, 0, 65_535),
     stuckAfterMs,
+    ...channelSettings(env),
+    logLevel: logLevel(env),
   };
 }
 
@@ -246,8 +320,14 @@ const VARIABLES: Record<string, string> = {
   host: 'HOST',
   workerMetricsPort: 'JE_WORKER_METRICS_PORT',
   stuckAfterMs: 'JE_STUCK_AFTER',
+  twilioAccountSid: 'TWILIO_ACCOUNT_SID',
   twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  twilioFrom: 'TWILIO_FROM',
+  twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
+  twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
   firebaseCredentials: 'FIREBASE_CREDENTIALS',
+  publicBaseUrl: 'JE_PUBLIC_BASE_URL',
+  logLevel: 'JE_LOG_LEVEL',
   webhookSecret: 'JE_WEBHOOK_SECRET',
 };
 

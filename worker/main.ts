@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { setUpWorkerObservability } from '../observability/worker-observability.js';
+import { closeChannels, defaultChannels } from '../activities/channels/registry.js';
 import { createDataSource } from '../store/data-source.js';
 import { createJourneyWorker } from './worker.js';
 
@@ -19,11 +20,13 @@ async function main(): Promise<void> {
   const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-worker' });
   await db.initialize();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const channels = defaultChannels({ db, settings: config });
   const worker = await createJourneyWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     db,
+    channels,
     logger: observability.logger,
     metrics: observability.metrics,
   });
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
   observability.logger.info(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   await worker.run();
   await observability.close();
+  await closeChannels(channels);
   await connection.close();
   await db.destroy();
 }

@@ -27,6 +27,7 @@ const KEY = pem('client.key', 'PRIVATE KEY');
 const CA = pem('ca.pem', 'CERTIFICATE');
 const MISSING = path.join(dir, 'no-such-file.pem');
 const ADDRESS = 'temporal.example.com:7233';
+const SID = `AC${'a'.repeat(32)}`;
 
 type Env = Record<string, string | undefined>;
 
@@ -71,6 +72,16 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     ['TLS switched off with an API key', { TEMPORAL_ADDRESS: ADDRESS, TEMPORAL_TLS: '0', TEMPORAL_API_KEY: 'k' }, 'TEMPORAL_TLS'],
     ['TLS settings without TEMPORAL_ADDRESS', { TEMPORAL_TLS: '1' }, 'TEMPORAL_ADDRESS'],
     ['an API key without TEMPORAL_ADDRESS', { TEMPORAL_API_KEY: 'k' }, 'TEMPORAL_ADDRESS'],
+    ['a Twilio account SID of the wrong shape', { TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+8613800000000' }, 'TWILIO_ACCOUNT_SID'],
+    ['a Twilio account without its token', { TWILIO_ACCOUNT_SID: SID, TWILIO_FROM: '+8613800000000' }, 'TWILIO_AUTH_TOKEN'],
+    ['a Twilio token without its account', { TWILIO_AUTH_TOKEN: 't' }, 'TWILIO_ACCOUNT_SID'],
+    ['a Twilio account without a sender', { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't' }, 'TWILIO_FROM'],
+    ['a sender that is not E.164', { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '13800000000' }, 'TWILIO_FROM'],
+    ['a Messaging Service SID of the wrong shape', { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: 'MG1' }, 'TWILIO_MESSAGING_SERVICE_SID'],
+    ['a Twilio API URL that is no http URL', { TWILIO_API_BASE_URL: 'ftp://twilio' }, 'TWILIO_API_BASE_URL'],
+    ['a missing Firebase key file', { FIREBASE_CREDENTIALS: MISSING }, 'FIREBASE_CREDENTIALS'],
+    ['an unknown log level', { JE_LOG_LEVEL: 'loud' }, 'JE_LOG_LEVEL'],
+    ['a public base URL that is no URL', { JE_PUBLIC_BASE_URL: 'api.example.com' }, 'JE_PUBLIC_BASE_URL'],
   ])('%s', (_label, env, variable) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);
@@ -104,12 +115,39 @@ describe('loadConfig: defaults and valid values', () => {
       host: '127.0.0.1',
       workerMetricsPort: 9464,
       stuckAfterMs: 60 * 60_000,
+      twilioAccountSid: null,
+      twilioAuthToken: null,
+      twilioFrom: null,
+      twilioMessagingServiceSid: null,
+      twilioApiBaseUrl: null,
+      firebaseCredentials: null,
+      publicBaseUrl: null,
+      logLevel: 'info',
     };
     expect(loadConfig({})).toEqual(expected);
   });
 
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', JE_STUCK_AFTER: '', JE_WORKER_METRICS_PORT: '', TEMPORAL_TLS: '', TEMPORAL_API_KEY: '' })).toEqual(loadConfig({}));
+  });
+
+  it('reads the channel providers and the public base URL', () => {
+    const config = loadConfig({
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: 'secret-token',
+      TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}`,
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/',
+      FIREBASE_CREDENTIALS: CERT,
+      JE_PUBLIC_BASE_URL: 'https://journeys.example.com/',
+    });
+    expect(config).toMatchObject({
+      twilioAccountSid: SID,
+      twilioAuthToken: 'secret-token',
+      twilioFrom: null,
+      twilioApiBaseUrl: 'http://127.0.0.1:4010',
+      firebaseCredentials: CERT,
+      publicBaseUrl: 'https://journeys.example.com',
+    });
   });
 
   it('reads the worker metrics port and the stuck threshold', () => {
@@ -210,6 +248,9 @@ describe('describeConfig', () => {
     TEMPORAL_API_KEY: secrets.apiKey,
     TEMPORAL_TLS_CERT: CERT,
     TEMPORAL_TLS_KEY: KEY,
+    TWILIO_ACCOUNT_SID: SID,
+    TWILIO_AUTH_TOKEN: secrets.twilio,
+    TWILIO_FROM: '+8613800000000',
   });
   // Fields of later releases (channel and webhook secrets) are masked as soon as they exist.
   const withFutureSecrets = {
