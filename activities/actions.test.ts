@@ -51,6 +51,7 @@ async function request(phone: string | null = '+8613800000000'): Promise<ActionR
     params: { body: 'Hello {{ customer.id }}' },
     entry: {},
     journeyName: 'ledger',
+    at: Date.now(),
   };
 }
 

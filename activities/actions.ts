@@ -5,14 +5,21 @@
  * Ledger states: pending (nothing sent yet, or the last try is known to have sent nothing) -> sending
  * (a try is in flight) -> sent | failed. A try that finds `sending` left behind by a crash asks the
  * channel's lookup(); without one the outcome is recorded as `unknown` and nothing is re-sent.
+ *
+ * Policy is decided once, when a marketing touch is first claimed, under a per-customer-and-action
+ * lock: no consent for the channel, or the frequency cap reached across all journeys, makes the row
+ * `suppressed` with the reason. Transactional touches skip both. Quiet hours are the workflow's
+ * (it defers the send); per-action send rates are limited in this process.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { FrequencyCap } from '../engine/policy.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { renderTemplate } from '../engine/template.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
 import { activityFields } from '../observability/activity-context.js';
 import { errorFields, noopLogger, type Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
+import { createRateLimiter } from './rate-limiter.js';
 import {
   PermanentChannelError,
   TransientChannelError,
@@ -22,7 +29,8 @@ import {
 } from './channels/channel.js';
 
 interface LedgerRow {
-  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'suppressed';
+  attempts: number;
   provider: string | null;
   provider_message_id: string | null;
   error_code: string | null;
@@ -36,7 +44,7 @@ export function idempotencyKeyOf(req: Pick<ActionRequest, 'enrollmentId' | 'node
 
 function outcomeOf(row: LedgerRow, deduplicated: boolean): ActionOutcome {
   return {
-    status: row.status === 'sent' ? 'sent' : row.status === 'failed' ? 'failed' : 'unknown',
+    status: row.status === 'sent' || row.status === 'failed' || row.status === 'suppressed' ? row.status : 'unknown',
     provider: row.provider ?? undefined,
     providerMessageId: row.provider_message_id ?? undefined,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : undefined,
@@ -48,10 +56,52 @@ function outcomeOf(row: LedgerRow, deduplicated: boolean): ActionOutcome {
 export interface ActionObservers {
   logger?: Logger;
   metrics?: WorkerMetrics;
+  policy?: SendPolicy;
 }
 
-export function createActionActivities(db: DataSource, channels: ActionChannel[], { logger = noopLogger, metrics }: ActionObservers = {}) {
+/** Operator policy for touches (config: JE_FREQUENCY_CAPS, JE_SEND_RATE_LIMITS). */
+export interface SendPolicy {
+  /** Marketing caps by action, across all journeys. */
+  caps?: Record<string, FrequencyCap>;
+  /** Sends per second by action, in this worker process. */
+  rateLimits?: Record<string, number>;
+  /** Longest a send waits for the rate limiter before it is retried later instead. Default 10 s. */
+  maxRateWaitMs?: number;
+}
+
+/** The reason policy holds a marketing touch back, or null. */
+async function policyHold(
+  tx: EntityManager,
+  key: string,
+  req: ActionRequest,
+  customer: ChannelCustomer,
+  caps: Record<string, FrequencyCap>,
+): Promise<{ code: string; message: string } | null> {
+  const consent = customer.traits.consent;
+  if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[req.action] === false) {
+    return { code: 'no_consent', message: `the customer has opted out of marketing ${req.action}` };
+  }
+  const cap = caps[req.action];
+  if (!cap) return null;
+  // Serializes the cap decision of one customer and action across journeys and workers.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cap:${req.customerId}:${req.action}`]);
+  const [{ n }]: { n: string }[] = await tx.query(
+    `SELECT count(*) AS n FROM messages
+      WHERE customer_id = $1 AND action = $2 AND category = 'marketing' AND idempotency_key <> $3
+        AND status IN ('sending', 'sent', 'unknown') AND requested_at > to_timestamp($4 / 1000.0)`,
+    [req.customerId, req.action, key, req.at - cap.windowMs],
+  );
+  if (Number(n) < cap.max) return null;
+  return { code: 'frequency_cap', message: `${n} marketing ${req.action} already sent within the cap of ${cap.text}` };
+}
+
+export function createActionActivities(
+  db: DataSource,
+  channels: ActionChannel[],
+  { logger = noopLogger, metrics, policy = {} }: ActionObservers = {},
+) {
   const byAction = new Map(channels.map((c) => [c.action, c]));
+  const limiter = createRateLimiter(policy.rateLimits ?? {}, policy.maxRateWaitMs ?? 10_000);
 
   async function loadCustomer(customerId: string): Promise<ChannelCustomer> {
     const rows: { traits: Record<string, unknown> }[] = await db.query(`SELECT traits FROM customers WHERE id = $1`, [
@@ -83,27 +133,34 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
     );
   }
 
-  /** Claims the ledger row for a new try; returns the existing row when the try must not send. */
-  async function claim(key: string, req: ActionRequest, params: Record<string, unknown>): Promise<LedgerRow | null> {
-    await db.query(
-      `INSERT INTO messages (idempotency_key, enrollment_id, node_id, customer_id, action, category, status, request)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [key, req.enrollmentId, req.nodeId, req.customerId, req.action, req.category, JSON.stringify(params)],
-    );
-    // A CTE so the driver returns the claimed rows themselves (TypeORM returns [rows, count] for a bare UPDATE).
-    const claimed: unknown[] = await db.query(
-      `WITH claimed AS (
-         UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now()
-          WHERE idempotency_key = $1 AND status = 'pending' RETURNING id
-       ) SELECT id FROM claimed`,
-      [key],
-    );
-    if (claimed.length > 0) return null;
-    const rows: LedgerRow[] = await db.query(
-      `SELECT status, provider, provider_message_id, error_code, error_message FROM messages WHERE idempotency_key = $1`,
-      [key],
-    );
-    return rows[0];
+  /**
+   * Claims the ledger row for a new try; returns the row instead when this try must not send
+   * (settled, in flight, or held back by policy on its first claim).
+   */
+  async function claim(key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>): Promise<LedgerRow | null> {
+    return db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO messages (idempotency_key, enrollment_id, node_id, customer_id, action, category, status, request, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, to_timestamp($8 / 1000.0)) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [key, req.enrollmentId, req.nodeId, req.customerId, req.action, req.category, JSON.stringify(params), req.at],
+      );
+      const [row]: LedgerRow[] = await tx.query(
+        `SELECT status, attempts, provider, provider_message_id, error_code, error_message FROM messages
+          WHERE idempotency_key = $1 FOR UPDATE`,
+        [key],
+      );
+      if (row.status !== 'pending') return row;
+      const held = req.category === 'marketing' && row.attempts === 0 ? await policyHold(tx, key, req, customer, policy.caps ?? {}) : null;
+      if (held) {
+        await tx.query(
+          `UPDATE messages SET status = 'suppressed', error_code = $2, error_message = $3, updated_at = now() WHERE idempotency_key = $1`,
+          [key, held.code, held.message],
+        );
+        return { ...row, status: 'suppressed', error_code: held.code, error_message: held.message };
+      }
+      await tx.query(`UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now() WHERE idempotency_key = $1`, [key]);
+      return null;
+    });
   }
 
   /** The channel call itself, timed into je_provider_latency_seconds (provider `unknown` when it threw). */
@@ -121,6 +178,7 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
 
   async function execute(channel: ActionChannel, key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>) {
     try {
+      await limiter.take(channel.action);
       const result = await callProvider(channel, { request: req, idempotencyKey: key, customer, params });
       await setLedger(key, 'sent', result);
       return { status: 'sent' as const, provider: result.provider, providerMessageId: result.providerMessageId };
@@ -153,8 +211,9 @@ export function createActionActivities(db: DataSource, channels: ActionChannel[]
       return { status: 'done', provider: result.provider };
     }
 
-    const existing = await claim(key, req, params);
+    const existing = await claim(key, req, customer, params);
     if (existing === null) return execute(channel, key, req, customer, params);
+    if (existing.status === 'suppressed' && existing.attempts === 0) return outcomeOf(existing, false);
     if (existing.status !== 'sending') return outcomeOf(existing, true);
 
     // An earlier try crashed or timed out mid-send: settle it before anything else.

@@ -5,7 +5,7 @@
 import type { DataSource } from 'typeorm';
 import { noopLogger, type Logger } from '../observability/logger.js';
 import { instrumentActivities, type WorkerMetrics } from '../observability/metrics.js';
-import { createActionActivities } from './actions.js';
+import { createActionActivities, type SendPolicy } from './actions.js';
 import type { ActionChannel } from './channels/channel.js';
 import { defaultChannels } from './channels/registry.js';
 import { createJournalActivities } from './journal.js';
@@ -19,13 +19,15 @@ export interface ActivityDeps {
   logger?: Logger;
   /** The worker's metrics: every activity timed and its failures counted, provider calls timed; default: none. */
   metrics?: WorkerMetrics;
+  /** Consent is always checked for marketing touches; caps and rate limits apply when given. */
+  policy?: SendPolicy;
 }
 
-export function createActivities({ db, channels, logger = noopLogger, metrics }: ActivityDeps) {
+export function createActivities({ db, channels, logger = noopLogger, metrics, policy }: ActivityDeps) {
   const activities = {
     ...createJournalActivities(db, logger),
     ...createLookupActivities(db),
-    ...createActionActivities(db, channels ?? defaultChannels({ db }), { logger, metrics }),
+    ...createActionActivities(db, channels ?? defaultChannels({ db }), { logger, metrics, policy }),
   };
   return metrics ? instrumentActivities(activities, metrics) : activities;
 }

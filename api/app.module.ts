@@ -2,6 +2,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { CrmModule } from './crm/crm.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
@@ -33,6 +34,7 @@ export class AppModule {
         JourneysModule,
         EventsModule,
         CustomersModule,
+        CrmModule,
         ...(messaging ? [MessagingModule.register(messaging)] : []),
       ],
       controllers: [HealthController],

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { formatDuration, parseDuration } from '../engine/duration.js';
+import { parseFrequencyCaps, parseRateLimits, type FrequencyCap } from '../engine/policy.js';
 import { isValidTimeZone } from '../engine/time.js';
 
 /** TLS towards an external Temporal frontend (self-hosted with mTLS, or Temporal Cloud). */
@@ -57,8 +58,14 @@ export interface EngineConfig {
   firebaseCredentials: string | null;
   /** The API's public origin, used for provider callbacks (Twilio status reports) and their signatures. */
   publicBaseUrl: string | null;
+  /** Signing secret of the `webhook` channel (JE_WEBHOOK_SECRET, at least 32 characters); null means webhooks go to the recording channel. A secret. */
+  webhookSecret: string | null;
   /** Lowest log level written: debug, info, warn or error. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Marketing frequency caps by action across all journeys (`sms:2/P7D,push:5/P1D`); empty: none. */
+  frequencyCaps: Record<string, FrequencyCap>;
+  /** Sends per second by action, per worker process (`sms:50,push:200`); empty: unlimited. */
+  sendRateLimits: Record<string, number>;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +174,9 @@ function httpUrl(env: Env, name: string): string | null {
   throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
 }
 
+/** Shortest accepted JE_WEBHOOK_SECRET: 32 characters, e.g. 16 random bytes in hex. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 32;
+
 /** Provider settings of the channels: each provider is all-or-nothing, checked here rather than at the first send. */
 function channelSettings(env: Env) {
   const twilioAccountSid = env.TWILIO_ACCOUNT_SID || null;
@@ -188,6 +198,14 @@ function channelSettings(env: Env) {
   if (twilioMessagingServiceSid && !/^MG[0-9a-fA-F]{32}$/.test(twilioMessagingServiceSid)) {
     throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be a Messaging Service SID: MG followed by 32 hexadecimal characters');
   }
+  const webhookSecret = env.JE_WEBHOOK_SECRET || null;
+  if (webhookSecret !== null && webhookSecret.length < WEBHOOK_SECRET_MIN_LENGTH) {
+    // The value itself is never echoed: it is a secret even when it is too short.
+    throw new ConfigError(
+      'JE_WEBHOOK_SECRET',
+      `must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters (got ${webhookSecret.length}); generate one with \`openssl rand -hex 32\``,
+    );
+  }
   const firebaseCredentials = env.FIREBASE_CREDENTIALS || null;
   if (firebaseCredentials) {
     try {
@@ -204,7 +222,17 @@ function channelSettings(env: Env) {
     twilioApiBaseUrl: httpUrl(env, 'TWILIO_API_BASE_URL'),
     firebaseCredentials,
     publicBaseUrl: httpUrl(env, 'JE_PUBLIC_BASE_URL'),
+    webhookSecret,
   };
+}
+
+/** Runs an engine parser on a variable (empty when unset); its error becomes a ConfigError naming the variable. */
+function parsed<T>(env: Env, name: string, parse: (text: string) => T): T {
+  try {
+    return parse(env[name] ?? '');
+  } catch (err) {
+    throw new ConfigError(name, (err as Error).message);
+  }
 }
 
 function logLevel(env: Env): EngineConfig['logLevel'] {
@@ -254,6 +282,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     stuckAfterMs,
     ...channelSettings(env),
     logLevel: logLevel(env),
+    frequencyCaps: parsed(env, 'JE_FREQUENCY_CAPS', parseFrequencyCaps),
+    sendRateLimits: parsed(env, 'JE_SEND_RATE_LIMITS', parseRateLimits),
   };
 }
 
@@ -297,9 +327,8 @@ export function temporalConnectionOptions(config: EngineConfig, address: string 
 }
 
 /**
- * Fields whose values are secrets: masked by {@link describeConfig}. The last three are not read
- * yet (channels and webhooks of later releases); a field with such a name is masked as soon as it
- * exists, and so is any field whose name ends in ApiKey, Token, Secret, Password or Credentials.
+ * Fields whose values are secrets: masked by {@link describeConfig}. Any other field whose name
+ * ends in ApiKey, Token, Secret, Password or Credentials is masked too, as soon as it exists.
  */
 export const SECRET_FIELDS: readonly string[] = ['temporalApiKey', 'twilioAuthToken', 'firebaseCredentials', 'webhookSecret'];
 const SECRET_NAME = /(ApiKey|Token|Secret|Password|Credentials?)$/i;
@@ -328,6 +357,8 @@ const VARIABLES: Record<string, string> = {
   firebaseCredentials: 'FIREBASE_CREDENTIALS',
   publicBaseUrl: 'JE_PUBLIC_BASE_URL',
   logLevel: 'JE_LOG_LEVEL',
+  frequencyCaps: 'JE_FREQUENCY_CAPS',
+  sendRateLimits: 'JE_SEND_RATE_LIMITS',
   webhookSecret: 'JE_WEBHOOK_SECRET',
 };
 

@@ -70,6 +70,21 @@ export const CANVAS_JSON_SCHEMA = {
       properties: {
         timeZone: { ...ref('timeZone'), description: 'Zone used when the customer profile has no timeZone trait.' },
         reentry: ref('reentry'),
+        quietHours: {
+          type: 'object',
+          description:
+            'Local hours per action (sms, push, ...) when marketing touches are held back; a send inside them waits for the end, in the customer\'s time zone.',
+          propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
+          additionalProperties: {
+            type: 'object',
+            required: ['start', 'end'],
+            additionalProperties: false,
+            properties: {
+              start: { type: 'string', format: 'time-of-day', description: 'Local "HH:MM" when the quiet hours begin.' },
+              end: { type: 'string', format: 'time-of-day', description: 'Local "HH:MM" when sending may resume; may be earlier than start (overnight).' },
+            },
+          },
+        },
       },
     },
     reentry: {

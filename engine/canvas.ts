@@ -25,6 +25,11 @@ export interface CanvasSettings {
   /** IANA zone used when the customer's profile has no `timeZone` trait. Default: the engine's configured zone. */
   timeZone?: string;
   reentry?: ReentryPolicy;
+  /**
+   * Local hours, per action (`sms`, `push`, ...), when marketing touches must not go out; a send that
+   * falls inside is deferred to the end of the window in the customer's time zone, never dropped.
+   */
+  quietHours?: Record<string, { start: string; end: string }>;
 }
 
 /** Whether, and when, a customer may enter the same journey again. */

@@ -4,6 +4,7 @@
  */
 import type { Canvas, CanvasNode, ExitCriterion } from './canvas.js';
 import { parseDuration } from './duration.js';
+import { parseQuietHours } from './policy.js';
 import type { DocumentIssue } from './errors.js';
 import type { ExecutionPlan, PlanExitCriterion, PlanReentry, PlanStep } from './plan.js';
 import { parseTimeOfDay } from './time.js';
@@ -53,6 +54,8 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
     watchedEvents: [...watched].sort(),
   };
   if (canvas.goal) plan.goal = { event: canvas.goal.event, where: canvas.goal.where ?? [] };
+  const quiet = Object.entries(canvas.settings?.quietHours ?? {});
+  if (quiet.length > 0) plan.quietHours = Object.fromEntries(quiet.map(([action, window]) => [action, parseQuietHours(window)]));
   return { ok: true, plan, warnings: warningsFor(canvas) };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Condition, PropertyFilter } from './conditions.js';
 import type { Trigger, Weekday } from './canvas.js';
+import type { QuietHours } from './policy.js';
 
 export const PLAN_VERSION = 1;
 
@@ -20,6 +21,8 @@ export interface ExecutionPlan {
   reentry: PlanReentry;
   /** Zone used when a customer has no `timeZone` trait; null means the engine's default. */
   timeZone: string | null;
+  /** Quiet hours by action name (absent in plans compiled before quiet hours existed). */
+  quietHours?: Record<string, QuietHours>;
   /** Event names this plan reacts to while running (goal, exit criteria, waits for events). */
   watchedEvents: string[];
 }

@@ -145,11 +145,16 @@ export interface ActionRequest {
   params: Record<string, unknown>;
   entry: Record<string, unknown>;
   journeyName: string;
+  /** Workflow time of the decision to send (epoch ms): frequency-cap windows are measured on it. */
+  at: number;
 }
 
-/** What an action did. `failed` outcomes are permanent; transient faults are retried before this is returned. */
+/**
+ * What an action did. `failed` outcomes are permanent; transient faults are retried before this is
+ * returned. `suppressed`: policy held it back (no consent, frequency cap); the reason is in `error.code`.
+ */
 export interface ActionOutcome {
-  status: 'sent' | 'done' | 'failed' | 'unknown';
+  status: 'sent' | 'done' | 'failed' | 'unknown' | 'suppressed';
   provider?: string;
   providerMessageId?: string;
   error?: { code: string; message: string };

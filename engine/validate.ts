@@ -66,7 +66,7 @@ export function validateCanvas(doc: unknown, options: CompileOptions = {}): Docu
   if (version) return [version];
 
   const reported = schemaIssues.map((i) => i.path);
-  const issues = [...schemaIssues, ...journeyIssues(doc, reported)];
+  const issues = [...schemaIssues, ...journeyIssues(doc, reported), ...quietHoursIssues(doc, actions)];
   if (Array.isArray(doc.nodes)) {
     doc.nodes.forEach((node, i) => {
       if (isRecord(node)) issues.push(...nodeIssues(node, `$.nodes[${i}]`, actions, reported));
@@ -74,4 +74,17 @@ export function validateCanvas(doc: unknown, options: CompileOptions = {}): Docu
   }
   issues.push(...graphIssues(doc));
   return issues;
+}
+
+/** Quiet hours may only name actions that exist. */
+function quietHoursIssues(doc: Record<string, unknown>, actions: Record<string, ActionSpec>): DocumentIssue[] {
+  const quiet = isRecord(doc.settings) && isRecord(doc.settings.quietHours) ? doc.settings.quietHours : {};
+  const known = Object.keys(actions).sort().join(', ');
+  return Object.keys(quiet)
+    .filter((action) => !Object.hasOwn(actions, action))
+    .map((action) => ({
+      code: 'unknown_action',
+      message: `Quiet hours are set for "${action}", which is not an action; known actions: ${known}`,
+      path: `$.settings.quietHours.${action}`,
+    }));
 }

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     db,
     channels,
+    policy: { caps: config.frequencyCaps, rateLimits: config.sendRateLimits },
     logger: observability.logger,
     metrics: observability.metrics,
   });

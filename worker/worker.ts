@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities/index.js';
+import type { SendPolicy } from '../activities/actions.js';
 import type { ActionChannel } from '../activities/channels/channel.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
@@ -55,6 +56,8 @@ export interface JourneyWorkerOptions {
   logger?: Logger;
   /** Activity and provider metrics; default: none. */
   metrics?: WorkerMetrics;
+  /** Frequency caps and send-rate limits (consent is always checked). */
+  policy?: SendPolicy;
 }
 
 export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker> {
@@ -68,7 +71,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: createActivities({ db: opts.db, channels: opts.channels, logger: opts.logger, metrics: opts.metrics }),
+    activities: createActivities({ db: opts.db, channels: opts.channels, logger: opts.logger, metrics: opts.metrics, policy: opts.policy }),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

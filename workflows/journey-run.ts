@@ -20,7 +20,8 @@ import type {
   StepKind,
   StepRecord,
 } from '../engine/runtime.js';
-import { nextLocalTimeOfDay, parseInstant } from '../engine/time.js';
+import { quietHoursEnd } from '../engine/policy.js';
+import { isValidTimeZone, nextLocalTimeOfDay, parseInstant } from '../engine/time.js';
 import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from './signals.js';
 
 /** Bookkeeping writes: must eventually succeed, so they retry until the database is back. */
@@ -251,6 +252,19 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       }
 
       case 'action': {
+        const quiet = step.category === 'marketing' ? plan.quietHours?.[step.action] : undefined;
+        if (quiet) {
+          // Quiet hours defer a marketing touch to their end in the customer's zone; goals and exits still apply.
+          const until = resumed?.untilMs ?? quietHoursEnd(Date.now(), quiet, await customerZone());
+          if (until !== null) {
+            if (!resumed) await announceWait(until, { kind: 'quiet_hours', action: step.action, reason: 'quiet_hours' });
+            waitingUntil = until;
+            await waitFor(until, () => false);
+            if (ending) return ending;
+            waitingUntil = null;
+            record('wait_ended', { reason: 'quiet_hours' });
+          }
+        }
         const attempt = path.filter((id) => id === step.id).length;
         let outcome: ActionOutcome;
         try {
@@ -266,6 +280,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
             params: step.params,
             entry: entryFields,
             journeyName: plan.name,
+            at: Date.now(),
           });
         } catch (err) {
           outcome = { status: 'failed', error: { code: failureCode(err), message: failureMessage(err) } };
@@ -285,18 +300,18 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     if (step.kind === 'wait_duration') return now + step.durationMs;
     if (step.kind === 'wait_until') return Math.max(now, parseInstant(step.until) ?? now);
     if (step.kind !== 'wait_time_of_day') throw new Error(`not a wait: ${step.kind}`);
-    let timeZone = step.timeZone;
-    if (timeZone === null) {
-      const customer = await lookups.loadCustomer(customerId);
-      timeZone = customer.timeZone ?? plan.timeZone ?? defaults.timeZone;
-    }
-    try {
-      return nextLocalTimeOfDay(now, { hour: step.hour, minute: step.minute, weekdays: step.weekdays, timeZone });
-    } catch {
-      const fallback = plan.timeZone ?? defaults.timeZone;
-      record('decision', { timeZone, invalidTimeZone: true, fallback });
-      return nextLocalTimeOfDay(now, { hour: step.hour, minute: step.minute, weekdays: step.weekdays, timeZone: fallback });
-    }
+    const timeZone = step.timeZone ?? (await customerZone());
+    return nextLocalTimeOfDay(now, { hour: step.hour, minute: step.minute, weekdays: step.weekdays, timeZone });
+  };
+
+  /** The customer's zone (profile trait), else the journey's, else the engine default; an unknown zone falls back, recorded. */
+  const customerZone = async (): Promise<string> => {
+    const fallback = plan.timeZone ?? defaults.timeZone;
+    const { timeZone } = await lookups.loadCustomer(customerId);
+    if (timeZone === null) return fallback;
+    if (isValidTimeZone(timeZone)) return timeZone;
+    record('decision', { timeZone, invalidTimeZone: true, fallback });
+    return fallback;
   };
 
   // ---- the run ----

@@ -6,16 +6,18 @@ import type { DataSource } from 'typeorm';
 import type { EngineConfig } from '../../config/index.js';
 import type { ActionSpec } from '../../engine/actions.js';
 import type { ActionChannel } from './channel.js';
+import { createCrmTaskChannel } from './crm-task/index.js';
 import { serviceAccountFromFile } from './fcm-push/credentials.js';
 import { createFcmPushChannel } from './fcm-push/index.js';
 import { createProfileChannel } from './profile/index.js';
 import { createRecordingChannel } from './recording/index.js';
 import { createTwilioSmsChannel } from './twilio-sms/index.js';
+import { createWebhookChannel } from './webhook/index.js';
 
 /** Provider settings of the channels (from the engine configuration). */
 export type ChannelSettings = Pick<
   EngineConfig,
-  'twilioAccountSid' | 'twilioAuthToken' | 'twilioFrom' | 'twilioMessagingServiceSid' | 'twilioApiBaseUrl' | 'firebaseCredentials' | 'publicBaseUrl'
+  'twilioAccountSid' | 'twilioAuthToken' | 'twilioFrom' | 'twilioMessagingServiceSid' | 'twilioApiBaseUrl' | 'firebaseCredentials' | 'publicBaseUrl' | 'webhookSecret'
 >;
 
 export interface ChannelDeps {
@@ -32,8 +34,8 @@ export function defaultChannels({ db, settings }: ChannelDeps): ActionChannel[] 
   return [
     smsChannel(db, settings),
     pushChannel(db, settings),
-    createRecordingChannel(db, 'crm_task'),
-    createRecordingChannel(db, 'webhook'),
+    createCrmTaskChannel({ db }),
+    settings?.webhookSecret ? createWebhookChannel({ secret: settings.webhookSecret }) : createRecordingChannel(db, 'webhook'),
     createProfileChannel(db),
   ];
 }

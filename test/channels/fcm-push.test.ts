@@ -79,6 +79,7 @@ async function request(tokens: string[] | null): Promise<ActionRequest> {
     },
     entry: {},
     journeyName: 'push',
+    at: Date.now(),
   };
 }
 

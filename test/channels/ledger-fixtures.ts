@@ -47,6 +47,7 @@ export async function ledgerFixtures(db: DataSource, prefix: string) {
         params: { body },
         entry: {},
         journeyName: prefix,
+        at: Date.now(),
       };
     },
     /** A random E.164 mobile number (mainland China range), so tests never share a recipient. */

@@ -124,9 +124,9 @@ describe('Twilio SMS channel', () => {
     expect(typeof traits.sms_opted_out_at).toBe('string');
     expect(traits.phone).toBe(phone);
 
-    // The next journey's SMS to them is refused without asking Twilio.
+    // The next journey's marketing SMS to them is held back by the consent policy without asking Twilio.
     const next = { ...req, nodeId: 'sms-2' };
-    expect(await activities().performAction(next)).toMatchObject({ status: 'failed', error: { code: 'opted_out' } });
+    expect(await activities().performAction(next)).toMatchObject({ status: 'suppressed', error: { code: 'no_consent' } });
     expect(fake.requests).toHaveLength(1);
   });
 

@@ -80,8 +80,13 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     ['a Messaging Service SID of the wrong shape', { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: 'MG1' }, 'TWILIO_MESSAGING_SERVICE_SID'],
     ['a Twilio API URL that is no http URL', { TWILIO_API_BASE_URL: 'ftp://twilio' }, 'TWILIO_API_BASE_URL'],
     ['a missing Firebase key file', { FIREBASE_CREDENTIALS: MISSING }, 'FIREBASE_CREDENTIALS'],
+    ['a frequency cap that is not action:max/duration', { JE_FREQUENCY_CAPS: 'sms:2 per week' }, 'JE_FREQUENCY_CAPS'],
+    ['a frequency cap with a month window', { JE_FREQUENCY_CAPS: 'sms:2/P1M' }, 'JE_FREQUENCY_CAPS'],
+    ['a send rate of zero', { JE_SEND_RATE_LIMITS: 'sms:0' }, 'JE_SEND_RATE_LIMITS'],
     ['an unknown log level', { JE_LOG_LEVEL: 'loud' }, 'JE_LOG_LEVEL'],
     ['a public base URL that is no URL', { JE_PUBLIC_BASE_URL: 'api.example.com' }, 'JE_PUBLIC_BASE_URL'],
+    ['a short webhook secret', { JE_WEBHOOK_SECRET: 'changeme' }, 'JE_WEBHOOK_SECRET'],
+    ['a webhook secret of 31 characters', { JE_WEBHOOK_SECRET: 'w'.repeat(31) }, 'JE_WEBHOOK_SECRET'],
   ])('%s', (_label, env, variable) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);
@@ -92,6 +97,12 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     const err = configError({ TEMPORAL_ADDRESS: ADDRESS, TEMPORAL_TLS_CERT: CERT });
     expect(err.message).toContain('TEMPORAL_TLS_CERT');
     expect(err.message).toContain('TEMPORAL_TLS_KEY');
+  });
+
+  it('never echoes a webhook secret that is too short', () => {
+    const err = configError({ JE_WEBHOOK_SECRET: 'tooShortSecretValue' });
+    expect(err.message).toContain('at least 32 characters');
+    expect(err.message).not.toContain('tooShortSecretValue');
   });
 
   it('says which file could not be read', () => {
@@ -122,13 +133,25 @@ describe('loadConfig: defaults and valid values', () => {
       twilioApiBaseUrl: null,
       firebaseCredentials: null,
       publicBaseUrl: null,
+      webhookSecret: null,
       logLevel: 'info',
+      frequencyCaps: {},
+      sendRateLimits: {},
     };
     expect(loadConfig({})).toEqual(expected);
   });
 
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', JE_STUCK_AFTER: '', JE_WORKER_METRICS_PORT: '', TEMPORAL_TLS: '', TEMPORAL_API_KEY: '' })).toEqual(loadConfig({}));
+  });
+
+  it('reads frequency caps and send rates', () => {
+    const config = loadConfig({ JE_FREQUENCY_CAPS: 'sms:2/P7D,push:5/P1D', JE_SEND_RATE_LIMITS: 'sms:50' });
+    expect(config.frequencyCaps).toEqual({
+      sms: { max: 2, windowMs: 7 * 86_400_000, text: '2/P7D' },
+      push: { max: 5, windowMs: 86_400_000, text: '5/P1D' },
+    });
+    expect(config.sendRateLimits).toEqual({ sms: 50 });
   });
 
   it('reads the channel providers and the public base URL', () => {
@@ -148,6 +171,13 @@ describe('loadConfig: defaults and valid values', () => {
       firebaseCredentials: CERT,
       publicBaseUrl: 'https://journeys.example.com',
     });
+  });
+
+  it('reads the webhook signing secret (32 characters or more)', () => {
+    const secret = 'f'.repeat(32);
+    expect(loadConfig({ JE_WEBHOOK_SECRET: secret }).webhookSecret).toBe(secret);
+    expect(loadConfig({ JE_WEBHOOK_SECRET: `${secret}${secret}` }).webhookSecret).toBe(`${secret}${secret}`);
+    expect(loadConfig({ JE_WEBHOOK_SECRET: '' }).webhookSecret).toBeNull();
   });
 
   it('reads the worker metrics port and the stuck threshold', () => {
@@ -277,6 +307,14 @@ describe('describeConfig', () => {
 
   it.each(Object.entries(secrets))('never contains the %s', (_name, secret) => {
     expect(line).not.toContain(secret);
+  });
+
+  it('masks the webhook secret read from JE_WEBHOOK_SECRET', () => {
+    const secret = 'whsec-0123456789abcdef0123456789abcdef';
+    const text = describeConfig(loadConfig({ JE_WEBHOOK_SECRET: secret }));
+    expect(text).toContain('JE_WEBHOOK_SECRET=***');
+    expect(text).not.toContain(secret);
+    expect(describeConfig(loadConfig({}))).toContain('JE_WEBHOOK_SECRET=(unset)');
   });
 
   it('masks a password given in the URL query too', () => {

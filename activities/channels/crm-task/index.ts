@@ -1,0 +1,202 @@
+/**
+ * The CRM task channel: the `crm_task` action creates a follow-up task for a human in our own
+ * `crm_tasks` table, assigned to the team queue named by `params.queue` or else to the customer's
+ * `account_manager` trait. Staff list, claim and complete tasks through `/v1/crm/tasks`; completing
+ * one ingests a `crm_task_completed` event that a `wait_for_event` node can wait for.
+ *
+ * Exactly once: the task row is keyed by the ledger's idempotency key (UNIQUE), so a retried try finds
+ * the task it created instead of creating another, and `lookup` answers authoritatively from the
+ * same table.
+ *
+ * Optionally a copy of each new task is POSTed to an external CRM (`outboundUrl`) with the header
+ * `Idempotency-Key: <idempotencyKey>`. The task is stored first, so a failed POST loses nothing: it is
+ * recorded on the row (`outbound_status` `failed`, `outbound_error`) and `retryOutbound` posts it again
+ * later. A 2xx marks it `delivered`; another 4xx marks it `rejected` (not retried: fix the receiver).
+ */
+import type { DataSource } from 'typeorm';
+import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
+import { parseDuration } from '../../../engine/duration.js';
+import { PermanentChannelError, type ActionChannel, type ChannelResult } from '../channel.js';
+
+/** The part of `fetch` the channel uses (tests pass their own). */
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number }>;
+
+export interface CrmTaskChannelOptions {
+  db: DataSource;
+  /** Where to POST a copy of each new task (an external CRM's intake); omitted: tasks stay in our table only. */
+  outboundUrl?: string;
+  fetchImpl?: FetchLike;
+  /** Per-request timeout of the outbound POST, default 10 s (below the touch activities' 30 s). */
+  outboundTimeoutMs?: number;
+}
+
+/** The columns of a task row the channel and the outbound copy read. */
+interface TaskRow {
+  id: string;
+  idempotency_key: string;
+  enrollment_id: string;
+  journey_id: string;
+  node_id: string;
+  customer_id: string;
+  assignee: string | null;
+  queue: string | null;
+  title: string;
+  details: string | null;
+  due_at: Date | null;
+  status: string;
+  created_at: Date;
+}
+
+const TASK_COLUMNS = `id, idempotency_key, enrollment_id, journey_id, node_id, customer_id, assignee, queue, title, details, due_at, status, created_at`;
+const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
+
+function resultOf(row: Pick<TaskRow, 'id' | 'assignee' | 'queue'>): ChannelResult {
+  return {
+    provider: 'crm',
+    providerMessageId: `task-${row.id}`,
+    recipient: row.queue !== null ? `queue:${row.queue}` : `manager:${row.assignee}`,
+  };
+}
+
+/** The JSON an external CRM receives for a task. */
+export function outboundBody(row: TaskRow): Record<string, unknown> {
+  return {
+    taskId: row.id,
+    customerId: row.customer_id,
+    journeyId: row.journey_id,
+    enrollmentId: row.enrollment_id,
+    nodeId: row.node_id,
+    assignee: row.assignee,
+    queue: row.queue,
+    title: row.title,
+    details: row.details,
+    dueAt: row.due_at?.toISOString() ?? null,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * POSTs one task to the external CRM and records the outcome on the row. Never throws: the task is
+ * already stored; a failure is left for retryOutbound.
+ */
+async function deliver(db: DataSource, row: TaskRow, url: string, fetchImpl: FetchLike, timeoutMs: number): Promise<'delivered' | 'failed' | 'rejected'> {
+  let status: 'delivered' | 'failed' | 'rejected';
+  let error: string | null = null;
+  try {
+    const res = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': row.idempotency_key },
+      body: JSON.stringify(outboundBody(row)),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (res.status >= 200 && res.status < 300) {
+      status = 'delivered';
+    } else {
+      status = res.status === 429 || res.status >= 500 ? 'failed' : 'rejected';
+      error = `HTTP ${res.status}`;
+    }
+  } catch (err) {
+    status = 'failed';
+    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  await db.query(
+    `UPDATE crm_tasks SET outbound_status = $2, outbound_error = $3, outbound_attempts = outbound_attempts + 1, updated_at = now() WHERE id = $1`,
+    [row.id, status, error],
+  );
+  return status;
+}
+
+export function createCrmTaskChannel({ db, outboundUrl, fetchImpl = fetch, outboundTimeoutMs = DEFAULT_OUTBOUND_TIMEOUT_MS }: CrmTaskChannelOptions): ActionChannel {
+  return {
+    action: 'crm_task',
+    kind: 'touch',
+    spec: BUILTIN_ACTIONS.crm_task,
+    async execute({ request, idempotencyKey, customer, params }) {
+      const queue = typeof params.queue === 'string' && params.queue !== '' ? params.queue : null;
+      const manager = customer.traits.account_manager;
+      const assignee = queue === null && typeof manager === 'string' && manager.trim() !== '' ? manager : null;
+      if (queue === null && assignee === null) {
+        throw new PermanentChannelError(
+          'no_recipient',
+          `customer ${customer.id} has no account_manager trait and the task names no queue: set one of them`,
+        );
+      }
+      let dueAt: Date | null = null;
+      if (typeof params.due === 'string') {
+        try {
+          dueAt = new Date(Date.now() + parseDuration(params.due));
+        } catch (err) {
+          throw new PermanentChannelError('invalid_due', `the task's due "${params.due}" is not a duration: ${(err as Error).message}`);
+        }
+      }
+      const inserted: TaskRow[] = await db.query(
+        `INSERT INTO crm_tasks (idempotency_key, enrollment_id, journey_id, node_id, customer_id, assignee, queue, title, details, due_at, outbound_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${TASK_COLUMNS}`,
+        [
+          idempotencyKey,
+          request.enrollmentId,
+          request.journeyId,
+          request.nodeId,
+          customer.id,
+          assignee,
+          queue,
+          String(params.title ?? ''),
+          typeof params.details === 'string' ? params.details : null,
+          dueAt,
+          outboundUrl ? 'pending' : null,
+        ],
+      );
+      if (inserted.length === 0) {
+        // A retried try: the task exists already. Its outbound copy, if any, is retryOutbound's business.
+        const existing: TaskRow[] = await db.query(`SELECT ${TASK_COLUMNS} FROM crm_tasks WHERE idempotency_key = $1`, [idempotencyKey]);
+        return resultOf(existing[0]);
+      }
+      if (outboundUrl) await deliver(db, inserted[0], outboundUrl, fetchImpl, outboundTimeoutMs);
+      return resultOf(inserted[0]);
+    },
+    async lookup(idempotencyKey) {
+      const rows: Pick<TaskRow, 'id' | 'assignee' | 'queue'>[] = await db.query(
+        `SELECT id, assignee, queue FROM crm_tasks WHERE idempotency_key = $1`,
+        [idempotencyKey],
+      );
+      return rows.length ? resultOf(rows[0]) : null;
+    },
+  };
+}
+
+export interface RetryOutboundOptions {
+  outboundUrl: string;
+  fetchImpl?: FetchLike;
+  /** Tasks per call, oldest first; default 100. */
+  limit?: number;
+  /**
+   * Only `pending` copies older than this are picked up (a younger one may still be in its first
+   * POST); default 60 s. `failed` copies are retried at once.
+   */
+  pendingOlderThanMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Posts again every task copy the external CRM has not acknowledged (`failed`, or `pending` left by a
+ * crash between the insert and the POST). Call it periodically (e.g. every minute). The receiver must
+ * deduplicate by the `Idempotency-Key` header: two overlapping calls may post the same task twice.
+ * Returns how many were delivered this time and how many are still failing.
+ */
+export async function retryOutbound(db: DataSource, opts: RetryOutboundOptions): Promise<{ delivered: number; failed: number; rejected: number }> {
+  const rows: TaskRow[] = await db.query(
+    `SELECT ${TASK_COLUMNS} FROM crm_tasks
+      WHERE outbound_status = 'failed'
+         OR (outbound_status = 'pending' AND created_at < now() - make_interval(secs => $2 / 1000.0))
+      ORDER BY id LIMIT $1`,
+    [opts.limit ?? 100, opts.pendingOlderThanMs ?? 60_000],
+  );
+  const counts = { delivered: 0, failed: 0, rejected: 0 };
+  for (const row of rows) {
+    counts[await deliver(db, row, opts.outboundUrl, opts.fetchImpl ?? fetch, opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS)]++;
+  }
+  return counts;
+}

@@ -1,0 +1,86 @@
+/** `/v1/crm/tasks`: the CRM work list of account managers and team queues. */
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiError } from '../http/api-error.js';
+import { Checker, isPlainObject } from '../http/validation.js';
+import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from './crm-tasks.service.js';
+
+export const DEFAULT_TASK_LIMIT = 50;
+export const MAX_TASK_LIMIT = 200;
+const MAX_NAME_LENGTH = 200;
+const MAX_OUTCOME_LENGTH = 2000;
+
+function invalid(code: 'invalid_query' | 'invalid_body', check: Checker): never {
+  throw new ApiError(400, code, check.issues.map((i) => i.message).join('; '), { issues: check.issues });
+}
+
+@Controller('v1/crm/tasks')
+export class CrmTasksController {
+  constructor(private readonly tasks: CrmTasksService) {}
+
+  /** Filters `assignee`, `queue`, `status`, `customerId`; `limit` 1-200 (default 50); `cursor` from the previous page. */
+  @Get()
+  async list(@Query() query: Record<string, unknown>) {
+    const check = new Checker();
+    const filter: CrmTaskFilter = { limit: DEFAULT_TASK_LIMIT };
+    for (const name of ['assignee', 'queue', 'customerId'] as const) {
+      if (check.string(query[name], `query.${name}`, { max: MAX_NAME_LENGTH, optional: true })) filter[name] = query[name] as string;
+    }
+    if (query.status !== undefined) {
+      if (typeof query.status === 'string' && (CRM_TASK_STATUSES as readonly string[]).includes(query.status)) {
+        filter.status = query.status as CrmTaskStatus;
+      } else {
+        check.fail('query.status', 'invalid_value', `query.status must be one of ${CRM_TASK_STATUSES.join(', ')}`);
+      }
+    }
+    if (query.limit !== undefined) {
+      const limit = typeof query.limit === 'string' && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
+      if (limit >= 1 && limit <= MAX_TASK_LIMIT) filter.limit = limit;
+      else check.fail('query.limit', 'out_of_range', `query.limit must be an integer from 1 to ${MAX_TASK_LIMIT}`);
+    }
+    if (query.cursor !== undefined) {
+      const cursor = typeof query.cursor === 'string' ? parseTaskId(query.cursor) : null;
+      if (cursor) filter.before = cursor;
+      else check.fail('query.cursor', 'invalid_format', 'query.cursor must be the nextCursor of a previous page');
+    }
+    if (check.issues.length > 0) invalid('invalid_query', check);
+    return this.tasks.list(filter);
+  }
+
+  @Get(':id')
+  async get(@Param('id') rawId: string) {
+    const task = await this.tasks.get(this.idOf(rawId));
+    if (!task) throw new ApiError(404, 'task_not_found', `No CRM task with id "${rawId}"`);
+    return task;
+  }
+
+  /** Body `{ by }`: who takes the task. */
+  @Post(':id/claim')
+  @HttpCode(200)
+  async claim(@Param('id') rawId: string, @Body() body: unknown) {
+    const id = this.idOf(rawId);
+    const check = new Checker();
+    const by = isPlainObject(body) ? body.by : undefined;
+    check.string(by, '$.by', { max: MAX_NAME_LENGTH });
+    if (check.issues.length > 0) invalid('invalid_body', check);
+    return this.tasks.claim(id, by as string);
+  }
+
+  /** Body `{ by, outcome? }`: who did it and what came of it (free text). */
+  @Post(':id/complete')
+  @HttpCode(200)
+  async complete(@Param('id') rawId: string, @Body() body: unknown) {
+    const id = this.idOf(rawId);
+    const check = new Checker();
+    const fields = isPlainObject(body) ? body : {};
+    check.string(fields.by, '$.by', { max: MAX_NAME_LENGTH });
+    const hasOutcome = check.string(fields.outcome, '$.outcome', { max: MAX_OUTCOME_LENGTH, optional: true });
+    if (check.issues.length > 0) invalid('invalid_body', check);
+    return this.tasks.complete(id, fields.by as string, hasOutcome ? (fields.outcome as string) : null);
+  }
+
+  private idOf(rawId: string): string {
+    const id = parseTaskId(rawId);
+    if (!id) throw new ApiError(404, 'task_not_found', `No CRM task with id "${rawId}"`);
+    return id;
+  }
+}
