@@ -58,6 +58,8 @@ export interface EngineConfig {
   firebaseCredentials: string | null;
   /** The API's public origin, used for provider callbacks (Twilio status reports) and their signatures. */
   publicBaseUrl: string | null;
+  /** An external CRM that receives a copy of every CRM task (POST with Idempotency-Key); null: tasks stay in our table only. */
+  crmWebhookUrl: string | null;
   /** Signing secret of the `webhook` channel (JE_WEBHOOK_SECRET, at least 32 characters); null means webhooks go to the recording channel. A secret. */
   webhookSecret: string | null;
   /** Lowest log level written: debug, info, warn or error. */
@@ -222,6 +224,7 @@ function channelSettings(env: Env) {
     twilioApiBaseUrl: httpUrl(env, 'TWILIO_API_BASE_URL'),
     firebaseCredentials,
     publicBaseUrl: httpUrl(env, 'JE_PUBLIC_BASE_URL'),
+    crmWebhookUrl: httpUrl(env, 'JE_CRM_WEBHOOK_URL'),
     webhookSecret,
   };
 }
@@ -356,6 +359,7 @@ const VARIABLES: Record<string, string> = {
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
   firebaseCredentials: 'FIREBASE_CREDENTIALS',
   publicBaseUrl: 'JE_PUBLIC_BASE_URL',
+  crmWebhookUrl: 'JE_CRM_WEBHOOK_URL',
   logLevel: 'JE_LOG_LEVEL',
   frequencyCaps: 'JE_FREQUENCY_CAPS',
   sendRateLimits: 'JE_SEND_RATE_LIMITS',

@@ -1,133 +1,159 @@
 /**
- * Message-text templates: `{{ traits.first_name }}` and `{{ traits.first_name | default: "there" }}`.
- * Deliberately tiny (one filter) so it can later be swapped for Liquid without changing callers.
+ * Message-text templates in Liquid (the liquidjs package): `{{ traits.first_name | default: "there" }}`,
+ * `{% if entry.total > 100 %}…{% endif %}`, `{% for t in traits.tokens %}{{ t }}{% endfor %}`.
+ *
+ * Parsing and rendering happen in memory only: the Liquid instance has no file system (no partials,
+ * includes or layouts), every standard filter but no unknown one, and only the tags in TAGS.
+ * Publish time (parseTemplate) refuses anything that would otherwise fail or read a wrong field at send time.
+ * Workflows must not import this file: liquidjs is for activities and publish-time checks only.
  */
-import { getPath } from './evaluate.js';
+import { Liquid, toValue, type Template, type Variable } from 'liquidjs';
 import { EngineError } from './errors.js';
 
-/** Roots a template path may start with; `customer.id` is the customer's id. */
-const ROOTS = ['traits', 'entry', 'journey', 'customer'] as const;
-const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/;
-const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** Roots a template variable may start with (besides loop variables and `assign`ed names in scope). */
+export const TEMPLATE_ROOTS = ['traits', 'entry', 'journey', 'customer'] as const;
 
-type Segment = { text: string } | { path: string; fallback: string | undefined };
+/** Fields of the roots whose shape the engine fixes (see activities/actions.ts); other roots are open. */
+const KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  journey: ['id', 'name', 'versionId'],
+  customer: ['id'],
+};
+
+/** The Liquid tags a template may use (their closing tags and `elsif`/`else`/`when` come with them). */
+export const TEMPLATE_TAGS = ['if', 'unless', 'elsif', 'else', 'case', 'when', 'for', 'assign', 'capture', 'comment', 'raw'] as const;
 
 /** Result of checking a template: the field paths it reads, or the first problem found. */
 export type TemplateCheck = { ok: true; fields: string[] } | { ok: false; error: string };
 
-/** Checks a template and lists the field paths it reads (deduplicated, first-seen order). */
+const liquid = createLiquid();
+
+/**
+ * Checks a template and lists the context field paths it reads (deduplicated, first-seen order), e.g.
+ * `entry.items.0.sku`. Refuses syntax errors, unknown filters, tags outside TEMPLATE_TAGS, variables
+ * outside TEMPLATE_ROOTS and unknown fields of `journey` / `customer`.
+ */
 export function parseTemplate(text: string): TemplateCheck {
-  const parsed = parseSegments(text);
+  const parsed = parse(text);
   if (typeof parsed === 'string') return { ok: false, error: parsed };
+  let globals: Variable[];
+  try {
+    globals = Object.values(liquid.analyzeSync(parsed, { partials: false }).globals).flat();
+  } catch (err) {
+    return { ok: false, error: liquidMessage(err) };
+  }
+  globals.sort((a, b) => a.location.row - b.location.row || a.location.col - b.location.col);
   const fields: string[] = [];
-  for (const segment of parsed) {
-    if ('path' in segment && !fields.includes(segment.path)) fields.push(segment.path);
+  for (const variable of globals) {
+    const problem = checkVariable(variable);
+    if (problem) return { ok: false, error: problem };
+    const path = formatPath(variable.segments);
+    if (!fields.includes(path)) fields.push(path);
   }
   return { ok: true, fields };
 }
 
 /**
- * Renders a template against `{ traits, entry, journey, customer }`. Missing, null or empty values render
- * the default (or nothing); numbers and booleans as text; objects as JSON. Throws EngineError(`invalid_template`).
+ * Renders a template against `{ traits, entry, journey, customer }`. Missing and null values render as
+ * nothing (the `default` filter supplies text; it also replaces `false` and "" as in standard Liquid),
+ * numbers and booleans as text, objects and arrays as JSON. Output is not HTML-escaped (SMS/push text).
+ * Throws EngineError(`invalid_template`) when the template does not parse or fails while rendering.
  */
 export function renderTemplate(text: string, context: Record<string, unknown>): string {
-  const parsed = parseSegments(text);
+  const parsed = parse(text);
   if (typeof parsed === 'string') throw new EngineError('invalid_template', parsed);
-  return parsed
-    .map((segment) => {
-      if ('text' in segment) return segment.text;
-      const value = getPath(context, segment.path);
-      if (value === undefined || value === null || value === '') return segment.fallback ?? '';
-      if (typeof value === 'string') return value;
-      if (typeof value === 'object') return JSON.stringify(value);
-      return String(value);
-    })
-    .join('');
+  try {
+    return String(liquid.renderSync(parsed, context));
+  } catch (err) {
+    throw new EngineError('invalid_template', `the template could not be rendered: ${liquidMessage(err)}`);
+  }
 }
 
-/** Splits a template into literal text and fields, or returns an error message. */
-function parseSegments(text: string): Segment[] | string {
+function createLiquid(): Liquid {
+  const engine = new Liquid({
+    // An empty in-memory template map: liquidjs never touches the file system.
+    templates: {},
+    strictFilters: true,
+    ownPropertyOnly: true,
+    // Objects and arrays print as JSON rather than "[object Object]" / joined items; nothing is HTML-escaped.
+    outputEscape: outputText,
+    // Bounds for hostile or runaway templates: characters parsed, milliseconds rendering, items allocated.
+    parseLimit: 100_000,
+    renderLimit: 1_000,
+    memoryLimit: 1_000_000,
+  });
+  const allowed: readonly string[] = TEMPLATE_TAGS;
+  for (const name of Object.keys(engine.tags)) {
+    if (allowed.includes(name)) continue;
+    engine.registerTag(name, {
+      parse() {
+        throw new Error(`the {% ${name} %} tag is not allowed; allowed tags: ${TEMPLATE_TAGS.join(', ')}`);
+      },
+      render() {
+        return '';
+      },
+    });
+  }
+  return engine;
+}
+
+/** How `{{ value }}` prints: nil as nothing, objects and arrays as JSON, anything else as text. */
+function outputText(raw: unknown): string {
+  const value: unknown = toValue(raw);
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Parses a template, or returns an error message. */
+function parse(text: string): Template[] | string {
   if (typeof text !== 'string') return 'A template must be text';
-  const segments: Segment[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const open = text.indexOf('{{', pos);
-    if (open === -1) {
-      segments.push({ text: text.slice(pos) });
-      break;
-    }
-    if (open > pos) segments.push({ text: text.slice(pos, open) });
-    const close = findClose(text, open + 2);
-    if (close === -1) {
-      return `"{{" at character ${open + 1} is never closed; end the field with "}}"`;
-    }
-    const field = parseField(text.slice(open + 2, close), open + 1);
-    if (typeof field === 'string') return field;
-    segments.push(field);
-    pos = close + 2;
+  try {
+    return liquid.parse(text);
+  } catch (err) {
+    return liquidMessage(err);
   }
-  return segments;
 }
 
-/** Index of the `}}` ending a field, skipping quoted default text; -1 when there is none. */
-function findClose(text: string, from: number): number {
-  let quote: string | null = null;
-  for (let i = from; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = null;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-    } else if (ch === '}' && text[i + 1] === '}') {
-      return i;
-    }
-  }
-  return -1;
+/** liquidjs's message, with its `undefined filter: x` reworded (it already ends with `, line:L, col:C`). */
+function liquidMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(
+    /^undefined filter: ([^,\s]+)/,
+    (_m, name: string) => `unknown filter "${name}"; use a standard Liquid filter such as default, upcase or date`,
+  );
 }
 
-/** Parses `path` or `path | default: "text"`; `at` is the 1-based position of the field for messages. */
-function parseField(expression: string, at: number): Segment | string {
-  const where = `the field at character ${at}`;
-  const body = expression.trim();
-  if (body === '') return `${where} is empty; put a field such as traits.first_name between {{ and }}`;
-  const pathMatch = PATH.exec(body);
-  if (!pathMatch) return `${where} must start with a field path such as traits.first_name, not "${body}"`;
-  const path = pathMatch[0];
-  const [root, ...rest] = path.split('.');
-  if (!(ROOTS as readonly string[]).includes(root)) {
-    return `${where} starts with unknown "${root}"; fields start with ${ROOTS.map((r) => `${r}.`).join(', ')}`;
+/** Why a context variable may not be read, or null when it may. */
+function checkVariable(variable: Variable): string | null {
+  const [root, field] = variable.segments;
+  const path = formatPath(variable.segments);
+  const where = `the field "${path}" at line ${variable.location.row}, column ${variable.location.col}`;
+  const roots = TEMPLATE_ROOTS as readonly unknown[];
+  if (!roots.includes(root)) {
+    return `${where} starts with unknown "${String(root)}"; fields start with ${TEMPLATE_ROOTS.map((r) => `${r}.`).join(', ')}`;
   }
-  if (rest.length === 0) return `${where} names only "${root}"; say which field, e.g. ${root}.${root === 'customer' ? 'id' : 'name'}`;
-
-  let tail = body.slice(path.length).trim();
-  if (tail === '') return { path, fallback: undefined };
-  if (!tail.startsWith('|')) return `${where} has unexpected text "${tail}" after ${path}`;
-  tail = tail.slice(1).trim();
-  const name = FILTER_NAME.exec(tail)?.[0];
-  if (name !== 'default') {
-    return `${where} uses unknown filter "${name ?? tail}"; the only filter is default, e.g. | default: "there"`;
+  if (field === undefined) {
+    return `${where} names only "${String(root)}"; say which field, e.g. ${String(root)}.${root === 'customer' ? 'id' : 'name'}`;
   }
-  tail = tail.slice(name.length).trim();
-  if (!tail.startsWith(':')) return `${where}: write the default as | default: "text"`;
-  const literal = parseQuoted(tail.slice(1).trim());
-  if (literal === null) return `${where}: the default text must be in quotes, e.g. | default: "there"`;
-  if (literal.rest.trim() !== '') {
-    return `${where} has unexpected text "${literal.rest.trim()}" after the default; only one filter is allowed`;
-  }
-  return { path, fallback: literal.value };
-}
-
-/** Reads a quoted string at the start of `text` (backslash escapes the next character). */
-function parseQuoted(text: string): { value: string; rest: string } | null {
-  const quote = text[0];
-  if (quote !== '"' && quote !== "'") return null;
-  let value = '';
-  for (let i = 1; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '\\' && i + 1 < text.length) value += text[++i];
-    else if (ch === quote) return { value, rest: text.slice(i + 1) };
-    else value += ch;
+  const known = KNOWN_FIELDS[root as string];
+  if (known && !(typeof field === 'string' && known.includes(field))) {
+    return `${where} is not a field of ${String(root)}; ${String(root)} has only ${known.join(', ')}`;
   }
   return null;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$|^[0-9]+$/;
+
+/** `entry.items.0.sku`, `traits["first name"]`, `traits[entry.key]`. */
+function formatPath(segments: ReadonlyArray<string | number | Variable>): string {
+  return segments
+    .map((segment, i) => {
+      if (typeof segment === 'number') return `.${segment}`;
+      if (typeof segment === 'string') {
+        if (i === 0) return segment;
+        return IDENTIFIER.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+      }
+      return `[${formatPath(segment.segments)}]`;
+    })
+    .join('');
 }

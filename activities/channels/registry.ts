@@ -17,7 +17,7 @@ import { createWebhookChannel } from './webhook/index.js';
 /** Provider settings of the channels (from the engine configuration). */
 export type ChannelSettings = Pick<
   EngineConfig,
-  'twilioAccountSid' | 'twilioAuthToken' | 'twilioFrom' | 'twilioMessagingServiceSid' | 'twilioApiBaseUrl' | 'firebaseCredentials' | 'publicBaseUrl' | 'webhookSecret'
+  'twilioAccountSid' | 'twilioAuthToken' | 'twilioFrom' | 'twilioMessagingServiceSid' | 'twilioApiBaseUrl' | 'firebaseCredentials' | 'publicBaseUrl' | 'webhookSecret' | 'crmWebhookUrl'
 >;
 
 export interface ChannelDeps {
@@ -34,7 +34,7 @@ export function defaultChannels({ db, settings }: ChannelDeps): ActionChannel[] 
   return [
     smsChannel(db, settings),
     pushChannel(db, settings),
-    createCrmTaskChannel({ db }),
+    createCrmTaskChannel({ db, outboundUrl: settings?.crmWebhookUrl ?? undefined }),
     settings?.webhookSecret ? createWebhookChannel({ secret: settings.webhookSecret }) : createRecordingChannel(db, 'webhook'),
     createProfileChannel(db),
   ];

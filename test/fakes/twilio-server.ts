@@ -55,6 +55,8 @@ export interface FakeTwilio {
   requests: RecordedTwilioRequest[];
   /** Every message accepted (sent), in order. */
   messages: FakeTwilioMessage[];
+  /** Messages accepted but not answered yet (only with `latencyMs`): sends in flight. */
+  readonly inFlight: number;
   /** Applies `fault` to the next `times` Messages requests (whatever the recipient). */
   failNext(fault: TwilioFault, times?: number): void;
   /** Applies `fault` to every Messages request to `to` until reset(). */
@@ -81,7 +83,17 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 /** A fresh `SM` + 32 hex message sid. */
 export const messageSid = (): string => `SM${randomBytes(16).toString('hex')}`;
 
-export async function startFakeTwilio(opts: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> {
+export interface FakeTwilioOptions {
+  accountSid?: string;
+  authToken?: string;
+  /**
+   * Latency of every send without a fault: the message is accepted (recorded) on arrival and the 201
+   * is answered `latencyMs` later, so a client killed meanwhile has sent it without learning so.
+   */
+  latencyMs?: number;
+}
+
+export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const accountSid = opts.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
   const authToken = opts.authToken ?? randomBytes(16).toString('hex');
   const requests: RecordedTwilioRequest[] = [];
@@ -89,6 +101,7 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
   let nextFaults: TwilioFault[] = [];
   const recipientFaults = new Map<string, TwilioFault>();
   const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
 
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -163,6 +176,14 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
     if (!form.From && !form.MessagingServiceSid) return sendError(res, ERRORS.missing_from);
 
     const fault = nextFaults.shift() ?? recipientFaults.get(form.To);
+    if (!fault && opts.latencyMs) {
+      const message = accept(form);
+      inFlight++;
+      return later(opts.latencyMs, () => {
+        inFlight--;
+        send(res, 201, resource(message));
+      });
+    }
     if (!fault) return send(res, 201, resource(accept(form)));
     switch (fault.kind) {
       case 'delay':
@@ -190,6 +211,9 @@ export async function startFakeTwilio(opts: { accountSid?: string; authToken?: s
     authToken,
     requests,
     messages,
+    get inFlight() {
+      return inFlight;
+    },
     failNext(fault, times = 1) {
       for (let i = 0; i < times; i++) nextFaults.push(fault);
     },
