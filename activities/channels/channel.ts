@@ -29,6 +29,16 @@ export interface ChannelResult {
 }
 
 /** A channel: an action name, its params spec, and how to execute it. */
+/** A provider's delivery report, read from its status callback. */
+export interface DeliveryReport {
+  providerMessageId: string;
+  /** Our delivery status: queued, sending, sent, delivered, undelivered, failed, canceled, read. */
+  status: string;
+  /** How far along the message is; callbacks arrive out of order, and a lower rank never overwrites a higher one. */
+  rank: number;
+  errorCode: string | null;
+}
+
 export interface ActionChannel {
   /** Action name used in canvases (`sms`, `push`, ...). */
   action: string;
@@ -41,6 +51,11 @@ export interface ActionChannel {
    * Channels whose provider cannot answer omit it; the ledger then records `unknown` rather than risk a second message.
    */
   lookup?(idempotencyKey: string): Promise<ChannelResult | null>;
+  /**
+   * Reads the provider's status callback (its form fields) into a delivery report; null when the
+   * fields are not a report this channel understands. The API records it on the ledger row.
+   */
+  parseDeliveryReport?(fields: Record<string, string>): DeliveryReport | null;
 }
 
 /** A failure that retrying cannot fix (no phone number, invalid token): recorded, never retried. */

@@ -2,26 +2,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { setSmsConsent } from '../../activities/channels/twilio-sms/consent.js';
+import type { DeliveryReport } from '../../activities/channels/channel.js';
+import { DELIVERY_RANKS } from '../../activities/channels/twilio-sms/delivery-report.js';
 import { TWILIO_PROVIDER } from '../../activities/channels/twilio-sms/index.js';
 import { DATA_SOURCE } from '../runtime.js';
 
-/**
- * Twilio's MessageStatus -> our `delivery_status`, ranked by how far along a message is. Callbacks
- * can arrive out of order (a `sent` after its `delivered`), so a lower rank never overwrites a higher one.
- */
-const DELIVERY_STATUSES: Record<string, { status: string; rank: number }> = {
-  accepted: { status: 'queued', rank: 1 },
-  scheduled: { status: 'queued', rank: 1 },
-  queued: { status: 'queued', rank: 1 },
-  sending: { status: 'sending', rank: 2 },
-  sent: { status: 'sent', rank: 3 },
-  delivered: { status: 'delivered', rank: 4 },
-  undelivered: { status: 'undelivered', rank: 4 },
-  failed: { status: 'failed', rank: 4 },
-  canceled: { status: 'canceled', rank: 4 },
-  read: { status: 'read', rank: 5 },
-};
-const RANKS = JSON.stringify(Object.fromEntries(Object.values(DELIVERY_STATUSES).map((s) => [s.status, s.rank])));
+const RANKS = JSON.stringify(DELIVERY_RANKS);
 
 /** Twilio error code: the recipient replied STOP to our sender. */
 const OPTED_OUT_CODE = '21610';
@@ -30,7 +16,7 @@ const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'E
 const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
 
 /** What became of one delivery report. */
-export type DeliveryOutcome = 'updated' | 'stale' | 'unknown_message' | 'unknown_status';
+export type DeliveryOutcome = 'updated' | 'stale' | 'unknown_message';
 
 /** What an inbound message did to consent: which way, and which customers (by id) changed. */
 export interface ConsentChange {
@@ -42,18 +28,15 @@ export interface ConsentChange {
 export class DeliveryService {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
 
-  /** Applies one Twilio status callback to the ledger row of `messageSid`. */
-  async recordDelivery(messageSid: string, messageStatus: string, errorCode: string | null): Promise<DeliveryOutcome> {
+  /** Applies one Twilio delivery report to the ledger row of its message. */
+  async recordDelivery(report: DeliveryReport): Promise<DeliveryOutcome> {
     const rows: { customer_id: string }[] = await this.db.query(
       `SELECT customer_id FROM messages WHERE provider = $1 AND provider_message_id = $2`,
-      [TWILIO_PROVIDER, messageSid],
+      [TWILIO_PROVIDER, report.providerMessageId],
     );
     if (rows.length === 0) return 'unknown_message';
     // The customer said STOP to this sender: that stands whatever order the reports arrive in.
-    if (errorCode === OPTED_OUT_CODE) await setSmsConsent(this.db, { customerId: rows[0].customer_id }, false);
-
-    const mapped = DELIVERY_STATUSES[messageStatus.toLowerCase()];
-    if (!mapped) return 'unknown_status';
+    if (report.errorCode === OPTED_OUT_CODE) await setSmsConsent(this.db, { customerId: rows[0].customer_id }, false);
     const updated: unknown[] = await this.db.query(
       `WITH updated AS (
          UPDATE messages SET delivery_status = $3, delivery_error_code = $4, delivery_updated_at = now()
@@ -61,7 +44,7 @@ export class DeliveryService {
             AND COALESCE(($6::jsonb ->> delivery_status)::int, 0) <= $5
          RETURNING id
        ) SELECT id FROM updated`,
-      [TWILIO_PROVIDER, messageSid, mapped.status, errorCode, mapped.rank, RANKS],
+      [TWILIO_PROVIDER, report.providerMessageId, report.status, report.errorCode, report.rank, RANKS],
     );
     return updated.length > 0 ? 'updated' : 'stale';
   }

@@ -1,6 +1,7 @@
 /** Twilio's webhooks: delivery reports for messages we sent, and SMS replies from customers. */
 import { Body, Controller, Header, HttpCode, Logger, Post, UseGuards } from '@nestjs/common';
 import { ApiError } from '../http/api-error.js';
+import { parseTwilioDeliveryReport } from '../../activities/channels/twilio-sms/delivery-report.js';
 import { DeliveryService } from './delivery.service.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 
@@ -31,9 +32,13 @@ export class TwilioWebhooksController {
   async status(@Body() body: unknown): Promise<void> {
     const sid = required(body, 'MessageSid');
     const status = required(body, 'MessageStatus');
-    const outcome = await this.delivery.recordDelivery(sid, status, field(body, 'ErrorCode'));
+    const report = parseTwilioDeliveryReport({ MessageSid: sid, MessageStatus: status, ErrorCode: field(body, 'ErrorCode') ?? '' });
+    if (!report) {
+      this.logger.warn(`status callback for ${sid} with unrecognised MessageStatus "${status}"; ignored`);
+      return;
+    }
+    const outcome = await this.delivery.recordDelivery(report);
     if (outcome === 'unknown_message') this.logger.warn(`status callback for unknown message ${sid} (${status}); ignored`);
-    if (outcome === 'unknown_status') this.logger.warn(`status callback for ${sid} with unrecognised MessageStatus "${status}"; ignored`);
   }
 
   /** Inbound SMS: STOP-like keywords opt the sender's customers out of SMS, START/UNSTOP back in. */

@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
 import { hasOptedOutOfSms, setSmsConsent } from './consent.js';
+import { parseTwilioDeliveryReport } from './delivery-report.js';
 
 /** How the channel reaches Twilio. Exactly one of `from` and `messagingServiceSid` is needed. */
 export interface TwilioSmsOptions {
@@ -64,6 +65,7 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
   return {
     action: 'sms',
     kind: 'touch',
+    parseDeliveryReport: parseTwilioDeliveryReport,
     spec: BUILTIN_ACTIONS.sms,
     async execute(ctx) {
       const to = recipientOf(ctx);
