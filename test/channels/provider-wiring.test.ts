@@ -3,29 +3,22 @@
  * operator would, sends a journey's SMS through the `twilio` SDK to the fake Twilio, with delivery
  * reports pointed at JE_PUBLIC_BASE_URL; without settings, touches stay on the recording channel.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultChannels } from '../../activities/channels/registry.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
-import { testDatabaseUrl, testTemporalAddress } from '../support/env.js';
-import { ROOT } from '../support/runs.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 let rt: RuntimeHarness;
 let fake: FakeTwilio;
-let worker: ChildProcess | undefined;
+let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
   [rt, fake] = await Promise.all([startRuntime('wiring', { worker: false }), startFakeTwilio()]);
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker!.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await fake?.close();
   await rt?.stop();
 });
@@ -57,26 +50,15 @@ describe('channel wiring', () => {
     const customerId = `${journeyId}-c`;
     await rt.ingestion.upsertCustomer(customerId, { first_name: 'Mei', phone: '+8613800000042' });
 
-    let output = '';
-    worker = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', path.join(ROOT, 'worker', 'main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: testDatabaseUrl(),
-        TEMPORAL_ADDRESS: testTemporalAddress(),
-        TEMPORAL_TASK_QUEUE: rt.taskQueue,
-        JE_WORKER_METRICS_PORT: '0',
-        TWILIO_ACCOUNT_SID: fake.accountSid,
-        TWILIO_AUTH_TOKEN: fake.authToken,
-        TWILIO_FROM: '+15005550006',
-        TWILIO_API_BASE_URL: fake.baseUrl,
-        JE_PUBLIC_BASE_URL: 'https://journeys.example.com',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    worker = spawnWorkerProcess(rt.taskQueue, {
+      TWILIO_ACCOUNT_SID: fake.accountSid,
+      TWILIO_AUTH_TOKEN: fake.authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_API_BASE_URL: fake.baseUrl,
+      JE_PUBLIC_BASE_URL: 'https://journeys.example.com',
     });
-    worker.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-    worker.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-    await eventually('the worker to poll', async () => output.includes('polling task queue'), 60_000);
+    const output = worker.output;
+    await eventually('the worker to poll', async () => output().includes('polling task queue'), 60_000);
 
     await rt.enrollments.enroll({ versionId: published.versionId, customerId, entry: { kind: 'api', payload: {} } });
     const [run] = await endedEnrollments(rt.db, journeyId, 1, 60_000);
@@ -97,6 +79,6 @@ describe('channel wiring', () => {
     const recorded: unknown[] = await rt.db.query(`SELECT 1 FROM recorded_sends WHERE customer_id = $1`, [customerId]);
     expect(recorded).toHaveLength(0);
     // The auth token never reaches the logs.
-    expect(output).not.toContain(fake.authToken);
+    expect(output()).not.toContain(fake.authToken);
   }, 120_000);
 });

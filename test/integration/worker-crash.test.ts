@@ -2,45 +2,21 @@
  * A worker process killed with SIGKILL in the middle of traffic, then started again: every run
  * finishes, every message leaves exactly once, and no step record is missing or doubled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Canvas } from '../../engine/canvas.js';
-import { testDatabaseUrl, testTemporalAddress } from '../support/env.js';
-import { ROOT } from '../support/runs.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const CUSTOMERS = 40;
 let rt: RuntimeHarness;
-const children: ChildProcess[] = [];
-
-/** The real worker entry point in its own process, on the harness's task queue. */
-function spawnWorker(taskQueue: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', path.join(ROOT, 'worker', 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), TEMPORAL_ADDRESS: testTemporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  children.push(child);
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   // Services only: the runs are executed by the worker processes spawned below.
   rt = await startRuntime('crash', { worker: false });
 });
 afterAll(async () => {
-  await Promise.all(children.map(killed));
+  await Promise.all(workers.map((w) => w.kill()));
   await rt?.stop();
 });
 
@@ -69,7 +45,8 @@ describe('worker killed mid-run', () => {
     const customers = Array.from({ length: CUSTOMERS }, (_, i) => `${journeyId}-c${i}`);
     for (const id of customers) await rt.ingestion.upsertCustomer(id, { phone: `+86138${String(customers.indexOf(id)).padStart(8, '0')}` });
 
-    const first = spawnWorker(rt.taskQueue);
+    const first = spawnWorkerProcess(rt.taskQueue);
+    workers.push(first);
     for (const customerId of customers) {
       await rt.enrollments.enroll({ versionId: published.versionId, customerId, entry: { kind: 'api', payload: {} } });
     }
@@ -79,11 +56,11 @@ describe('worker killed mid-run', () => {
     };
     // Mid-run: some first messages out, the journeys far from done.
     await eventually('the first messages to go out', async () => (await sendsSoFar()) >= 5, 60_000);
-    await killed(first);
+    await first.kill();
     const atKill = await sendsSoFar();
     expect(atKill).toBeLessThan(2 * CUSTOMERS);
 
-    spawnWorker(rt.taskQueue);
+    workers.push(spawnWorkerProcess(rt.taskQueue));
     const ended = await endedEnrollments(rt.db, journeyId, CUSTOMERS, 150_000);
     expect(ended.every((e) => e.status === 'completed')).toBe(true);
 
