@@ -120,13 +120,15 @@ export class IngestionService {
   }
 
   private async signalLiveRuns(customerId: string, event: CustomerEvent): Promise<void> {
-    const runs: { id: string }[] = await this.deps.db.query(
-      `SELECT id FROM enrollments WHERE customer_id = $1 AND status IN ('pending', 'active') AND $2 = ANY(watched_events)`,
+    const runs: { id: string; status: string }[] = await this.deps.db.query(
+      `SELECT id, status FROM enrollments WHERE customer_id = $1 AND status IN ('pending', 'active') AND $2 = ANY(watched_events)`,
       [customerId, event.name],
     );
     for (const run of runs) {
       try {
-        await this.deps.temporal.workflow.getHandle(run.id).signal(customerEventSignal, event);
+        // A pending run's workflow may not exist yet (its start was deferred): start it with the event.
+        if (run.status === 'pending') await this.deps.enrollments.signalPending(run.id, event);
+        else await this.deps.temporal.workflow.getHandle(run.id).signal(customerEventSignal, event);
       } catch (err) {
         // The run ended between the query and the signal: nothing left to tell it.
         if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -6,7 +6,8 @@
 import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { ExecutionPlan } from '../../engine/plan.js';
-import type { EnrollmentEntry, JourneyRunInput, RunDefaults } from '../../engine/runtime.js';
+import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../../engine/runtime.js';
+import { customerEventSignal } from '../../workflows/signals.js';
 import type { journeyRun } from '../../workflows/journey-run.js';
 
 export interface EnrollRequest {
@@ -156,8 +157,32 @@ export class EnrollmentService {
     return started;
   }
 
-  private async startRun(row: EnrollmentRow): Promise<void> {
-    const input: JourneyRunInput = {
+  /**
+   * Signals `event` to a pending enrollment, starting its workflow first when it does not exist yet
+   * (signal-with-start), so an event that arrives before a deferred start is not lost.
+   */
+  async signalPending(enrollmentId: string, event: CustomerEvent): Promise<void> {
+    const rows: EnrollmentRow[] = await this.deps.db.query(
+      `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
+         FROM enrollments e JOIN journey_versions v ON v.id = e.version_id WHERE e.id = $1`,
+      [enrollmentId],
+    );
+    if (rows.length === 0) return;
+    await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [CustomerEvent]>('journeyRun', {
+      taskQueue: this.deps.taskQueue,
+      workflowId: enrollmentId,
+      args: [this.runInput(rows[0])],
+      signal: customerEventSignal,
+      signalArgs: [event],
+      // An enrollment id names one run: a run that has already ended is never started again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }).catch((err) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+  }
+
+  private runInput(row: EnrollmentRow): JourneyRunInput {
+    return {
       enrollmentId: row.id,
       journeyId: row.journey_id,
       versionId: row.version_id,
@@ -167,11 +192,16 @@ export class EnrollmentService {
       enrolledAt: row.enrolled_at.getTime(),
       defaults: this.deps.defaults,
     };
+  }
+
+  private async startRun(row: EnrollmentRow): Promise<void> {
+    const input = this.runInput(row);
     try {
       await this.deps.temporal.workflow.start<typeof journeyRun>('journeyRun', {
         taskQueue: this.deps.taskQueue,
         workflowId: row.id,
         args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

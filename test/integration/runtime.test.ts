@@ -382,3 +382,34 @@ describe('segments and event history, evaluated by the real activities', () => {
     expect(again.filter((e) => e.customer_id === saver).map((e) => e.seq)).toEqual([1, 2]);
   });
 });
+
+describe('events for runs whose start was deferred', () => {
+  it('start the pending run with the event, so a goal reached before the start still counts', async () => {
+    const journeyId = `deferred-goal-${unique}`;
+    const versionId = await publish(
+      journeyId,
+      journey(
+        'deferred goal',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+          { id: 'hold', type: 'wait', duration: 'PT1H' },
+          { id: 'done', type: 'exit' },
+        ],
+        [
+          { from: 'start', to: 'hold' },
+          { from: 'hold', to: 'done' },
+        ],
+        { goal: { event: 'deposited' } },
+      ),
+    );
+    const failingStart = { workflow: { start: async () => Promise.reject(new Error('temporal unreachable')) } } as unknown as Client;
+    const broken = new EnrollmentService({ db: rt.db, temporal: failingStart, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
+    const customerId = `deferred-${unique}`;
+    expect(await broken.enroll({ versionId, customerId, entry: { kind: 'api', payload: {} } })).toMatchObject({ enrolled: true });
+    await rt.ingestion.ingest([{ eventId: `dep-${customerId}`, customerId, name: 'deposited', eventTime: Date.now() }]);
+    const [run] = await endedEnrollments(rt.db, journeyId, 1, 20_000);
+    expect(run).toMatchObject({ status: 'converted', exit_reason: 'goal_reached' });
+    const [row]: { status: string }[] = await rt.db.query(`SELECT status FROM enrollments WHERE id = $1`, [run.id]);
+    expect(row.status).toBe('converted');
+  });
+});
