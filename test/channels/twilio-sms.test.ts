@@ -1,8 +1,11 @@
 /**
  * The Twilio SMS channel behind the send ledger: the real `twilio` SDK against the fake Twilio server,
- * the real database, and performAction deciding what is retried, recorded or never sent twice.
+ * the real database, and performAction deciding what is retried, recorded or never sent twice (a try
+ * whose answer was lost is settled by the channel's lookup: found at Twilio, or sent exactly once).
  */
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
 import { createActionActivities } from '../../activities/actions.js';
 import { PermanentChannelError, TransientChannelError, type ActionChannel } from '../../activities/channels/channel.js';
@@ -40,6 +43,16 @@ function twilioChannel(overrides: Partial<TwilioSmsOptions> = {}): ActionChannel
   });
 }
 const activities = (channel = twilioChannel()) => createActionActivities(db, [channel]);
+/** The send requests (POST) the fake received; lookups are GETs. */
+const posts = () => fake.requests.filter((r) => r.method === 'POST');
+/** An origin nothing listens on: a port that was free a moment ago. */
+async function closedOrigin(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
 
 describe('Twilio SMS channel', () => {
   it('sends one message through the SDK with the right recipient, sender, body and credentials, and records its sid', async () => {
@@ -148,7 +161,7 @@ describe('Twilio SMS channel', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('on a timeout, propagates the error and records the next try as `unknown` without a second request (at most once)', async () => {
+  it('on a timeout after Twilio accepted the message ("slow but sent"), the next try finds it by lookup and sends nothing', async () => {
     const phone = fixtures.phone();
     const req = await fixtures.smsRequest({ phone });
     // "Slow but sent": Twilio accepted the message but answered after our timeout.
@@ -162,20 +175,116 @@ describe('Twilio SMS channel', () => {
     expect(await ledgerOf(db, req)).toMatchObject({ status: 'sending' });
 
     const retry = await activities(hasty).performAction(req);
-    expect(retry).toMatchObject({ status: 'unknown', error: { code: 'outcome_unknown' }, deduplicated: true });
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.messages.map((m) => m.to)).toEqual([phone]);
-    expect(await ledgerOf(db, req)).toMatchObject({ status: 'unknown', attempts: 1, error_code: 'outcome_unknown' });
+    const [message] = fake.messages;
+    expect(retry).toMatchObject({ status: 'sent', provider: 'twilio', providerMessageId: message.sid, deduplicated: true });
+    expect(fake.messages).toHaveLength(1);
+    expect(message).toMatchObject({ to: phone, from: FROM, body: `Hi ${req.customerId}, your statement is ready` });
+    expect(posts()).toHaveLength(1);
+    // The lookup: one list request filtered by recipient, sender and day.
+    const [listed] = fake.requests.filter((r) => r.method === 'GET');
+    expect(listed).toMatchObject({ path: `/2010-04-01/Accounts/${fake.accountSid}/Messages.json`, authorized: true });
+    expect(listed.query).toMatchObject({ To: phone, From: FROM, PageSize: '100' });
+    expect(listed.query['DateSent>']).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00Z$/);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', attempts: 1, error_code: null, provider: 'twilio', provider_message_id: message.sid });
+
+    // Settled: a further try returns the record without asking Twilio anything.
+    const requestsBefore = fake.requests.length;
+    expect(await activities(hasty).performAction(req)).toMatchObject({ status: 'sent', providerMessageId: message.sid, deduplicated: true });
+    expect(fake.requests).toHaveLength(requestsBefore);
   });
 
-  it('records `unknown` after a timeout even when Twilio sent nothing: the price of never sending twice', async () => {
-    const req = await fixtures.smsRequest({ phone: fixtures.phone() });
+  it('finds a slow-but-sent message sent from a Messaging Service (matched on the service, listed by recipient only)', async () => {
+    const phone = fixtures.phone();
+    const req = await fixtures.smsRequest({ phone });
+    const service = twilioChannel({ from: undefined, messagingServiceSid: 'MG0123456789abcdef0123456789abcdef', timeoutMs: 200 });
+    fake.failNext({ kind: 'slow_sent', ms: 2_000 });
+    await expect(activities(service).performAction(req)).rejects.toThrow(/timeout/i);
+
+    expect(await activities(service).performAction(req)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0].sid, deduplicated: true });
+    expect(fake.messages).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', provider_message_id: fake.messages[0].sid });
+  });
+
+  it('on a timeout before Twilio accepted anything, the next try finds nothing and sends exactly once', async () => {
+    const phone = fixtures.phone();
+    const req = await fixtures.smsRequest({ phone });
+    // Twilio holds the request and then refuses it: nothing was sent, but the client gave up first.
     fake.failNext({ kind: 'delay', ms: 2_000 });
     const hasty = twilioChannel({ timeoutMs: 200 });
     await expect(activities(hasty).performAction(req)).rejects.toThrow(/timeout/i);
-    expect(await activities(hasty).performAction(req)).toMatchObject({ status: 'unknown' });
-    expect(fake.requests).toHaveLength(1);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sending' });
     expect(fake.messages).toHaveLength(0);
+
+    const retry = await activities(hasty).performAction(req);
+    expect(fake.messages).toHaveLength(1);
+    expect(fake.messages[0].to).toBe(phone);
+    expect(retry).toMatchObject({ status: 'sent', provider: 'twilio', providerMessageId: fake.messages[0].sid });
+    expect(retry.deduplicated).toBeFalsy();
+    expect(posts()).toHaveLength(2);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', attempts: 1, provider_message_id: fake.messages[0].sid });
+  });
+
+  it('after a try that never reached Twilio (connection refused), the next try finds nothing and sends exactly once', async () => {
+    const phone = fixtures.phone();
+    const req = await fixtures.smsRequest({ phone });
+    const unreachable = twilioChannel({ baseUrl: await closedOrigin() });
+    const error = await activities(unreachable).performAction(req).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(TransientChannelError);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sending' });
+    expect(fake.requests).toHaveLength(0);
+
+    const retry = await activities().performAction(req);
+    expect(retry).toMatchObject({ status: 'sent', provider: 'twilio', providerMessageId: fake.messages[0].sid });
+    expect(fake.messages).toHaveLength(1);
+    expect(fake.messages[0].to).toBe(phone);
+    expect(posts()).toHaveLength(1);
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', provider_message_id: fake.messages[0].sid });
+  });
+
+  it('does not take an identical message already recorded for another touch for the lost one', async () => {
+    const phone = fixtures.phone();
+    const body = 'Your statement is ready';
+    // Another journey's touch sent the same text to the same number a moment ago, and recorded it.
+    const other = await fixtures.smsRequest({ phone }, body);
+    expect(await activities().performAction(other)).toMatchObject({ status: 'sent' });
+    const otherSid = fake.messages[0].sid;
+
+    const req = await fixtures.smsRequest({ phone }, body);
+    const unreachable = twilioChannel({ baseUrl: await closedOrigin() });
+    await expect(activities(unreachable).performAction(req)).rejects.toThrow();
+    const retry = await activities().performAction(req);
+    expect(fake.messages).toHaveLength(2);
+    expect(fake.messages.map((m) => [m.to, m.body])).toEqual([
+      [phone, body],
+      [phone, body],
+    ]);
+    expect(retry).toMatchObject({ status: 'sent', providerMessageId: fake.messages[1].sid });
+    expect(retry.providerMessageId).not.toBe(otherSid);
+    expect(await ledgerOf(db, other)).toMatchObject({ provider_message_id: otherSid });
+  });
+
+  it('lists sent messages the way the SDK reads them (fake check: filters, RFC 2822 dates, newest first)', async () => {
+    const phone = fixtures.phone();
+    await activities().performAction(await fixtures.smsRequest({ phone }, 'first'));
+    await activities().performAction(await fixtures.smsRequest({ phone }, 'second'));
+    await activities().performAction(await fixtures.smsRequest({ phone: fixtures.phone() }, 'elsewhere'));
+    const client = twilio(fake.accountSid, fake.authToken, { autoRetry: false });
+    client.api.baseUrl = fake.baseUrl;
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    const listed = await client.messages.list({ to: phone, from: FROM, dateSentAfter: today, limit: 20 });
+    expect(listed.map((m) => m.body)).toEqual(['second', 'first']);
+    expect(listed[0].sid).toBe(fake.messages[1].sid);
+    expect(listed[0].dateCreated).toBeInstanceOf(Date);
+    expect(Math.abs(listed[0].dateCreated.getTime() - Date.now())).toBeLessThan(10_000);
+    const tomorrow = new Date(today.getTime() + 86_400_000);
+    expect(await client.messages.list({ to: phone, dateSentAfter: tomorrow, limit: 20 })).toEqual([]);
+    expect(await client.messages.list({ to: phone, from: '+15005550001', limit: 20 })).toEqual([]);
+    const wrong = twilio(fake.accountSid, 'not-the-token', { autoRetry: false });
+    wrong.api.baseUrl = fake.baseUrl;
+    expect(await wrong.messages.list({ to: phone }).catch((e: unknown) => e)).toMatchObject({ status: 401, code: 20003 });
   });
 
   it('needs a sender', () => {

@@ -3,10 +3,11 @@
  * the fake Twilio (slow, so sends are in flight) is killed with SIGKILL mid-traffic, a new one takes
  * over, and the fake's own record of what reached customers is compared with the send ledger.
  *
- * Twilio cannot be asked whether it got a message, so a send in flight at the kill is recorded
- * `unknown` and never sent again: at most once. The guarantee checked here is the customer's: no
- * (customer, body) pair arrives twice; and the ledger's honesty: every message the fake has is either
- * `sent` with its sid or `unknown`, and every `unknown` is one the fake has or lacks, never a resend.
+ * A send in flight at the kill leaves its ledger row `sending`; the try that takes over asks the
+ * Twilio channel's lookup, which lists the recipient's messages at the fake: found, the row becomes
+ * `sent` with that sid; not found (the request died inside the killed process), it is sent now. The
+ * guarantee checked here is exactly once, counted at the provider: every customer got each message
+ * exactly once, and every ledger row is `sent` with the sid of that very message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -66,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('worker killed while SMS sends are in flight', () => {
-  it('delivers no message twice, and the ledger accounts for every message at the provider', async () => {
+  it('delivers every message exactly once, and the ledger records each one as sent with its sid', async () => {
     const journeyId = `e2e-crash-${Date.now().toString(36)}`;
     const canvas: Canvas = {
       schemaVersion: 1,
@@ -103,6 +104,13 @@ describe('worker killed while SMS sends are in flight', () => {
     await eventually('sends in flight at the fake', async () => fake.messages.length >= 5 && fake.inFlight > 0, 90_000);
     const inFlightAtKill = fake.inFlight;
     await killed(first);
+    const sidsAtKill = new Set(fake.messages.map((m) => m.sid));
+    // The rows the dead worker left mid-send: each is settled by the next try's lookup.
+    const sendingAtKill: { key: string }[] = await rt.db.query(
+      `SELECT m.idempotency_key AS key FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
+        WHERE e.journey_id = $1 AND m.status = 'sending'`,
+      [journeyId],
+    );
     expect(inFlightAtKill).toBeGreaterThan(0);
     expect(fake.messages.length).toBeLessThan(2 * CUSTOMERS);
 
@@ -118,16 +126,20 @@ describe('worker killed while SMS sends are in flight', () => {
     expect(duplicates).toEqual([]);
     const phones = new Set(phoneOf.values());
     expect(fake.messages.every((m) => m.from === FROM && phones.has(m.to))).toBe(true);
+    // Exactly once: each customer got "one" and "two", once each.
+    const expected = [...phoneOf.values()].flatMap((phone) => [pair(phone, 'one'), pair(phone, 'two')]);
+    expect([...atFake.keys()].sort()).toEqual(expected.sort());
+    expect(fake.messages).toHaveLength(2 * CUSTOMERS);
 
-    // What the ledger says: one row per touch, each `sent` (with the fake's sid for that very message) or `unknown`.
-    const ledger: { customer_id: string; node_id: string; status: string; provider: string | null; provider_message_id: string | null }[] =
+    // What the ledger says: one row per touch, each `sent` with the fake's sid for that very message.
+    const ledger: { idempotency_key: string; customer_id: string; node_id: string; status: string; provider: string | null; provider_message_id: string | null }[] =
       await rt.db.query(
-        `SELECT m.customer_id, m.node_id, m.status, m.provider, m.provider_message_id
+        `SELECT m.idempotency_key, m.customer_id, m.node_id, m.status, m.provider, m.provider_message_id
            FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.journey_id = $1`,
         [journeyId],
       );
     expect(ledger).toHaveLength(2 * CUSTOMERS);
-    expect(ledger.filter((r) => r.status !== 'sent' && r.status !== 'unknown')).toEqual([]);
+    expect(ledger.filter((r) => r.status !== 'sent')).toEqual([]);
     const bodyOf = (nodeId: string) => (nodeId === 'first' ? 'one' : 'two');
     const sent = ledger.filter((r) => r.status === 'sent');
     const unknown = ledger.filter((r) => r.status === 'unknown');
@@ -139,19 +151,30 @@ describe('worker killed while SMS sends are in flight', () => {
         body: bodyOf(row.node_id),
       });
     }
+    // No two rows claim one message.
+    expect(new Set(sent.map((r) => r.provider_message_id)).size).toBe(sent.length);
+    // Sends Twilio was asked for (POST) vs lookups (GET): every send request became a message, and
+    // the rows left `sending` by the kill were settled by lookups.
+    const sendRequests = fake.requests.filter((r) => r.method === 'POST').length;
+    const lookups = fake.requests.filter((r) => r.method === 'GET').length;
+    expect(sendRequests).toBe(fake.messages.length);
+    expect(lookups).toBeGreaterThanOrEqual(inFlightAtKill);
+    // What became of the rows left `sending`: the fake had the message at the kill (found by lookup,
+    // recorded with that sid), or the request died inside the killed process (sent by the new worker).
+    const settled = sendingAtKill.map(({ key }) => ledger.find((r) => r.idempotency_key === key)!);
+    const foundByLookup = settled.filter((r) => sidsAtKill.has(r.provider_message_id ?? '')).length;
+    const resent = settled.length - foundByLookup;
+    expect(sendingAtKill.length).toBeGreaterThanOrEqual(inFlightAtKill);
+    expect(foundByLookup).toBeGreaterThan(0);
+    // Kept from the at-most-once report: none is left `unknown` any more.
     const unknownDelivered = unknown.filter((r) => atFake.has(pair(phoneOf.get(r.customer_id)!, bodyOf(r.node_id)))).length;
     const unknownMissing = unknown.length - unknownDelivered;
-    // Every message at the fake is a `sent` row or an `unknown` one: nothing reached a customer off the books.
-    expect(fake.messages.length).toBe(sent.length + unknownDelivered);
-    // The sends in flight at the kill are the unknowns (a request still inside the dead process is a missing one).
-    expect(unknown.length).toBeGreaterThanOrEqual(inFlightAtKill);
-    // At most once: Twilio was asked exactly once per delivered or unconfirmed touch, never again.
-    expect(fake.requests.length).toBe(fake.messages.length);
 
     console.log(
       `provider crash drill: customers=${CUSTOMERS} delivered_at_fake=${fake.messages.length} ledger_sent=${sent.length} ` +
         `ledger_unknown=${unknown.length} (delivered_unconfirmed=${unknownDelivered}, missing=${unknownMissing}) ` +
-        `in_flight_at_kill=${inFlightAtKill} duplicates=${duplicates.length}`,
+        `in_flight_at_kill=${inFlightAtKill} sending_at_kill=${sendingAtKill.length} found_by_lookup=${foundByLookup} ` +
+        `resent=${resent} lookups=${lookups} duplicates=${duplicates.length}`,
     );
   }, 300_000);
 });

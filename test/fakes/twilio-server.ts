@@ -1,7 +1,8 @@
 /**
  * A fake Twilio REST server on 127.0.0.1 speaking the part of the Messages API the real `twilio` SDK
- * uses to send an SMS, with faults a test can inject per call or per recipient, plus a helper that
- * posts signed status callbacks and inbound messages the way Twilio does.
+ * uses to send an SMS and to list sent messages (the channel's lookup), with faults a test can inject
+ * per call or per recipient, plus a helper that posts signed status callbacks and inbound messages the
+ * way Twilio does.
  */
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -28,6 +29,8 @@ export interface RecordedTwilioRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The query string, parsed (a list request's filters). */
+  query: Record<string, string>;
   /** The form-encoded body, parsed. */
   form: Record<string, string>;
   /** The HTTP Basic credentials matched the account's. */
@@ -51,7 +54,7 @@ export interface FakeTwilio {
   baseUrl: string;
   accountSid: string;
   authToken: string;
-  /** Every request, in arrival order, including refused ones. */
+  /** Every request, in arrival order, including refused ones and list (GET) requests. */
   requests: RecordedTwilioRequest[];
   /** Every message accepted (sent), in order. */
   messages: FakeTwilioMessage[];
@@ -80,6 +83,9 @@ const ERRORS = {
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 
+/** `date` the way Twilio writes `date_created`: RFC 2822 with a numeric zone, e.g. "Tue, 04 Mar 2025 10:00:00 +0000". */
+export const rfc2822 = (date: Date): string => date.toUTCString().replace(/GMT$/, '+0000');
+
 /** A fresh `SM` + 32 hex message sid. */
 export const messageSid = (): string => `SM${randomBytes(16).toString('hex')}`;
 
@@ -100,6 +106,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const messages: FakeTwilioMessage[] = [];
   let nextFaults: TwilioFault[] = [];
   const recipientFaults = new Map<string, TwilioFault>();
+  /** When each accepted message was created (by sid): its `date_created`, and `date_sent` in lists. */
+  const createdAt = new Map<string, Date>();
   const timers = new Set<NodeJS.Timeout>();
   let inFlight = 0;
 
@@ -139,17 +147,20 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       status_callback: form.StatusCallback ?? null,
     };
     messages.push(message);
+    createdAt.set(message.sid, new Date());
     return message;
   };
 
-  const resource = (m: FakeTwilioMessage) => {
-    const now = new Date().toUTCString();
+  const resource = (m: FakeTwilioMessage, listed = false) => {
+    // RFC 2822 dates, as Twilio writes them ("Tue, 04 Mar 2025 10:00:00 +0000").
+    const created = rfc2822(createdAt.get(m.sid) ?? new Date());
     return {
       ...m,
       api_version: '2010-04-01',
-      date_created: now,
-      date_updated: now,
-      date_sent: null,
+      date_created: created,
+      date_updated: created,
+      // The fake hands a message to the carrier at once: in a list, it has been sent when it was created.
+      date_sent: listed ? created : null,
       direction: 'outbound-api',
       error_code: null,
       error_message: null,
@@ -162,13 +173,45 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
   };
 
+  /**
+   * `GET .../Messages.json`: Twilio's list, newest first, filtered by `To`, `From` and `DateSent>`
+   * (Twilio's "on or after this day": only the date part counts, in UTC), at most `PageSize` (default
+   * 50) messages on a single page (`next_page_uri: null`; the fake does not page).
+   */
+  const list = (res: http.ServerResponse, path: string, query: URLSearchParams) => {
+    const to = query.get('To');
+    const from = query.get('From');
+    const after = query.get('DateSent>');
+    const sinceDay = after ? Date.parse(`${after.slice(0, 10)}T00:00:00Z`) : Number.NaN;
+    const pageSize = Math.min(Math.max(Number(query.get('PageSize') ?? 50) || 50, 1), 1000);
+    const found = messages
+      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
+      .filter((m) => Number.isNaN(sinceDay) || (createdAt.get(m.sid)?.getTime() ?? 0) >= sinceDay)
+      .reverse()
+      .slice(0, pageSize);
+    const uri = `${path}?${query.toString()}`;
+    send(res, 200, {
+      messages: found.map((m) => resource(m, true)),
+      page: 0,
+      page_size: pageSize,
+      start: 0,
+      end: Math.max(found.length - 1, 0),
+      uri,
+      first_page_uri: uri,
+      next_page_uri: null,
+      previous_page_uri: null,
+    });
+  };
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, search = ''] = (req.url ?? '/').split('?');
     const form = Object.fromEntries(new URLSearchParams(raw));
     const match = MESSAGES_PATH.exec(path);
     const ok = authorized(req.headers, match?.[1]);
-    requests.push({ method: req.method ?? '', path, headers: req.headers, form, authorized: ok });
+    const query = new URLSearchParams(search);
+    requests.push({ method: req.method ?? '', path, headers: req.headers, query: Object.fromEntries(query), form, authorized: ok });
 
+    if (match && req.method === 'GET') return ok ? list(res, path, query) : sendError(res, ERRORS.auth);
     if (!match || req.method !== 'POST') return sendError(res, ERRORS.not_found);
     if (!ok) return sendError(res, ERRORS.auth);
     if (!form.To) return sendError(res, ERRORS.missing_to);
@@ -223,6 +266,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     reset() {
       requests.length = 0;
       messages.length = 0;
+      createdAt.clear();
       nextFaults = [];
       recipientFaults.clear();
     },

@@ -1,6 +1,7 @@
 /**
  * The Twilio SMS channel: carries out `sms` actions through Twilio's Messages API with the official
- * SDK, and turns Twilio's answers into the ledger's vocabulary (sent, permanent, transient, unknown).
+ * SDK, turns Twilio's answers into the ledger's vocabulary (sent, permanent, transient, unknown), and
+ * finds a send whose answer was lost (lookup) by listing the recipient's messages at Twilio.
  */
 import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
@@ -39,6 +40,11 @@ const OPTED_OUT_CODE = 21610;
 const BAD_CREDENTIALS_CODE = 20003;
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** How far before the ledger row's first claim a matching message may have been created (clock skew, second-granular dates). */
+const LOOKUP_MARGIN_MS = 60_000;
+/** The most messages to the recipient, newest first, that lookup reads from Twilio. */
+const LOOKUP_LIMIT = 100;
 
 /** Builds the `sms` channel on a Twilio account. */
 export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
@@ -84,10 +90,70 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
         throw await classify(err, ctx, to, opts.db);
       }
     },
-    // No lookup(): Twilio cannot find a message by our idempotency key (the Messages API has no
-    // client reference or idempotency header, and listing by recipient and time cannot tell two
-    // sends of the same text apart). A try that timed out is therefore recorded as `unknown` and
-    // never re-sent: at most once, never twice.
+    /**
+     * Finds the message an earlier try of `idempotencyKey` sent but never heard back about (it timed
+     * out, or its worker died). Twilio's Messages API takes no idempotency key, so the send is found
+     * by content: among the messages Twilio lists for the recipient, one with exactly our To, Body and
+     * sender (From, or the Messaging Service) created at or after the ledger row's first claim minus
+     * a minute, and not already recorded on another ledger row. The To, Body and claim time come from
+     * the ledger row (`request` holds the rendered params) and the customer's `phone` trait.
+     *
+     * Residual risks (docs/channels.md, "The Twilio lookup"):
+     * - A match is by content. Two identical bodies to one number under one key are one message by
+     *   construction (the key is enrollment + node + visit, and only one try of a key is in flight),
+     *   but an identical body to the same number from ANOTHER journey, still in flight (not yet
+     *   recorded in the ledger) within the window, could be taken for ours: ours is then skipped
+     *   (at most once), never duplicated.
+     * - Twilio's list is eventually consistent for a few seconds; lookup only runs when a later try
+     *   finds the row `sending`, i.e. after the touch activities' 30 s start-to-close timeout.
+     * - A body Twilio stores differently from what we sent (Smart Encoding, appended opt-out text), a
+     *   body rendered differently by a later try than by the first claim (`request` is written once),
+     *   or a `phone` trait changed since the send, is not found: that one message is sent again.
+     * A failure to list (network, 5xx) is thrown: the row stays `sending` and a later try asks again.
+     */
+    async lookup(idempotencyKey) {
+      const rows: { body: string | null; phone: string | null; claimed: Date }[] = await opts.db.query(
+        `SELECT m.request->>'body' AS body, c.traits->>'phone' AS phone, m.created_at AS claimed
+           FROM messages m LEFT JOIN customers c ON c.id = m.customer_id
+          WHERE m.idempotency_key = $1`,
+        [idempotencyKey],
+      );
+      const row = rows[0];
+      const to = row?.phone?.trim();
+      // No ledger row, no body or no usable number: execute() never reached Twilio for it.
+      if (!row || row.body === null || !to || !E164.test(to)) return null;
+      const since = new Date(row.claimed).getTime() - LOOKUP_MARGIN_MS;
+      const sinceDay = new Date(since);
+      sinceDay.setUTCHours(0, 0, 0, 0);
+      // DateSent filters by day only (UTC); the exact time is checked on date_created below.
+      // Messaging Service SIDs are no list filter: then To alone, and the service is matched here.
+      const listed = await client.messages.list({
+        to,
+        ...(opts.messagingServiceSid ? {} : { from: opts.from }),
+        dateSentAfter: sinceDay,
+        limit: LOOKUP_LIMIT,
+      });
+      const candidates = listed
+        .filter(
+          (m) =>
+            m.to === to &&
+            m.body === row.body &&
+            (opts.messagingServiceSid ? m.messagingServiceSid === opts.messagingServiceSid : m.from === opts.from) &&
+            m.dateCreated instanceof Date &&
+            m.dateCreated.getTime() >= since,
+        )
+        .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
+      if (candidates.length === 0) return null;
+      // A message the ledger already holds for another touch (another journey or visit) is not ours.
+      const taken: { sid: string }[] = await opts.db.query(
+        `SELECT provider_message_id AS sid FROM messages
+          WHERE provider = $1 AND provider_message_id = ANY($2) AND idempotency_key <> $3`,
+        [TWILIO_PROVIDER, candidates.map((m) => m.sid), idempotencyKey],
+      );
+      const takenSids = new Set(taken.map((t) => t.sid));
+      const ours = candidates.find((m) => !takenSids.has(m.sid));
+      return ours ? { provider: TWILIO_PROVIDER, providerMessageId: ours.sid, recipient: to } : null;
+    },
   };
 }
 
@@ -95,7 +161,7 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
 async function classify(err: unknown, ctx: ChannelContext, to: string, db: DataSource): Promise<unknown> {
   if (!(err instanceof twilio.RestException)) {
     // Network error or timeout: Twilio may or may not have the message. Rethrown as-is, the ledger
-    // keeps the row `sending` and the next try records `unknown` rather than send a second one.
+    // keeps the row `sending` and the next try settles it with lookup(): found, or sent again.
     return err;
   }
   const detail = `Twilio answered ${err.status}${err.code ? ` (code ${err.code})` : ''}: ${err.message}`;
