@@ -64,6 +64,8 @@ export interface FakeTwilio {
   failNext(fault: TwilioFault, times?: number): void;
   /** Applies `fault` to every Messages request to `to` until reset(). */
   failRecipient(to: string, fault: TwilioFault): void;
+  /** Forgets the faults set by failNext and failRecipient (the provider recovers); keeps requests and messages. */
+  clearFaults(): void;
   /** Forgets requests, messages and faults. */
   reset(): void;
   close(): Promise<void>;
@@ -262,6 +264,10 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     },
     failRecipient(to, fault) {
       recipientFaults.set(to, fault);
+    },
+    clearFaults() {
+      nextFaults = [];
+      recipientFaults.clear();
     },
     reset() {
       requests.length = 0;
