@@ -1,4 +1,5 @@
 /** The one TypeORM DataSource factory: PostgreSQL from a URL, migrations from `migrations/`, never synchronize. */
+import type { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations/index.js';
 
@@ -9,7 +10,7 @@ export interface DataSourceOptions {
 }
 
 export function createDataSource(databaseUrl: string, options: DataSourceOptions = {}): DataSource {
-  return new DataSource({
+  const db = new DataSource({
     type: 'postgres',
     url: databaseUrl,
     synchronize: false,
@@ -21,4 +22,36 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
     applicationName: options.applicationName ?? 'journey-engine',
     extra: { max: options.poolSize ?? 10 },
   });
+  const initialize = db.initialize.bind(db);
+  db.initialize = async () => {
+    await initialize();
+    guardPoolClients(db);
+    return db;
+  };
+  return db;
+}
+
+interface PgClient extends EventEmitter {
+  __jeGuarded?: boolean;
+}
+
+/**
+ * node-postgres emits 'error' on a client whose connection dies (PostgreSQL restarted, connections
+ * terminated, network cut). The pool listens only while a client is idle; a client checked out
+ * between two queries of a transaction has no listener, and the unhandled event crashes the process.
+ * Every client gets a listener for its whole life: the query in flight (or the next one) fails,
+ * the activity retries, and the pool replaces the broken client.
+ */
+function guardPoolClients(db: DataSource): void {
+  const pool = (db.driver as unknown as { master?: EventEmitter & { _clients?: PgClient[] } }).master;
+  if (!pool) return;
+  const guard = (client: PgClient) => {
+    if (client.__jeGuarded) return;
+    client.__jeGuarded = true;
+    client.on('error', () => {
+      // Reported to the caller by the failing query; nothing to do here but stay alive.
+    });
+  };
+  for (const client of pool._clients ?? []) guard(client);
+  pool.on('connect', guard);
 }
