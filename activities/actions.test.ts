@@ -7,62 +7,30 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { ActionRequest } from '../engine/runtime.js';
 import { createDataSource } from '../store/data-source.js';
+import { ledgerFixtures, ledgerOf } from '../test/channels/ledger-fixtures.js';
 import { testDatabaseUrl } from '../test/support/env.js';
 import { createActionActivities, idempotencyKeyOf } from './actions.js';
 import { TransientChannelError, type ActionChannel } from './channels/channel.js';
 import { createRecordingChannel } from './channels/recording/index.js';
 
 let db: DataSource;
-const run = `ledger-${Date.now().toString(36)}`;
+let fixtures: Awaited<ReturnType<typeof ledgerFixtures>>;
 
 beforeAll(async () => {
   db = createDataSource(testDatabaseUrl(), { poolSize: 2 });
   await db.initialize();
-  await db.query(`INSERT INTO journeys (id, name) VALUES ($1, 'ledger')`, [run]);
-  await db.query(
-    `INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind) VALUES ($1, $2, 1, '{}', '{}', 'api')`,
-    [`${run}@1`, run],
-  );
+  fixtures = await ledgerFixtures(db, 'ledger');
 });
 afterAll(async () => {
   await db?.destroy();
 });
 
-let n = 0;
-/** A fresh enrollment (the ledger references it) and an SMS action request for it. */
-async function request(phone: string | null = '+8613800000000'): Promise<ActionRequest> {
-  n++;
-  const customerId = `${run}-c${n}`;
-  const enrollmentId = `${run}:e${n}`;
-  await db.query(`INSERT INTO customers (id, traits) VALUES ($1, $2)`, [customerId, JSON.stringify(phone ? { phone } : {})]);
-  await db.query(
-    `INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'active')`,
-    [enrollmentId, run, `${run}@1`, customerId],
-  );
-  return {
-    enrollmentId,
-    journeyId: run,
-    versionId: `${run}@1`,
-    customerId,
-    nodeId: 'sms',
-    attempt: 1,
-    action: 'sms',
-    category: 'marketing',
-    params: { body: 'Hello {{ customer.id }}' },
-    entry: {},
-    journeyName: 'ledger',
-    at: Date.now(),
-  };
-}
+/** A fresh enrolled customer (the ledger references the enrollment) and an SMS request for them. */
+const request = (phone: string | null = '+8613800000000'): Promise<ActionRequest> =>
+  fixtures.smsRequest(phone ? { phone } : {}, 'Hello {{ customer.id }}');
 
 const sendsFor = async (req: ActionRequest) =>
   (await db.query(`SELECT payload FROM recorded_sends WHERE idempotency_key = $1`, [idempotencyKeyOf(req)])) as { payload: { body: string } }[];
-const ledgerOf = async (req: ActionRequest) =>
-  ((await db.query(`SELECT status, attempts, error_code FROM messages WHERE idempotency_key = $1`, [idempotencyKeyOf(req)])) as {
-    status: string;
-    attempts: number;
-    error_code: string | null;
-  }[])[0];
 
 describe('performAction behind the send ledger', () => {
   it('sends once, rendered; a repeated try returns the first result without sending', async () => {
@@ -73,7 +41,7 @@ describe('performAction behind the send ledger', () => {
     expect(first).toMatchObject({ status: 'sent', provider: 'recorder' });
     expect(second).toMatchObject({ status: 'sent', providerMessageId: first.providerMessageId, deduplicated: true });
     expect(await sendsFor(req)).toEqual([{ payload: { body: `Hello ${req.customerId}` } }]);
-    expect(await ledgerOf(req)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('settles a try that crashed after the provider accepted the message, without a second send', async () => {
@@ -88,11 +56,11 @@ describe('performAction behind the send ledger', () => {
       },
     };
     await expect(createActionActivities(db, [crashing]).performAction(req)).rejects.toThrow('worker lost');
-    expect(await ledgerOf(req)).toMatchObject({ status: 'sending' });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sending' });
     const retry = await createActionActivities(db, [recording]).performAction(req);
     expect(retry).toMatchObject({ status: 'sent', deduplicated: true });
     expect(await sendsFor(req)).toHaveLength(1);
-    expect(await ledgerOf(req)).toMatchObject({ status: 'sent' });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent' });
   });
 
   it('sends on retry when the crashed try never reached the provider', async () => {
@@ -115,7 +83,7 @@ describe('performAction behind the send ledger', () => {
     const retry = await createActionActivities(db, [blind]).performAction(req);
     expect(retry).toMatchObject({ status: 'unknown', error: { code: 'outcome_unknown' } });
     expect(sends).toBe(1);
-    expect(await ledgerOf(req)).toMatchObject({ status: 'unknown', error_code: 'outcome_unknown' });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'unknown', error_code: 'outcome_unknown' });
   });
 
   it('retries after a transient provider error (nothing sent) and sends exactly once', async () => {
@@ -132,10 +100,10 @@ describe('performAction behind the send ledger', () => {
     };
     const activities = createActionActivities(db, [flaky]);
     await expect(activities.performAction(req)).rejects.toThrow('HTTP 503');
-    expect(await ledgerOf(req)).toMatchObject({ status: 'pending', error_code: 'provider_unavailable' });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'pending', error_code: 'provider_unavailable' });
     expect(await activities.performAction(req)).toMatchObject({ status: 'sent' });
     expect(await sendsFor(req)).toHaveLength(1);
-    expect(await ledgerOf(req)).toMatchObject({ status: 'sent', attempts: 2, error_code: null });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'sent', attempts: 2, error_code: null });
   });
 
   it('records a permanent failure once and never retries it', async () => {
@@ -145,7 +113,7 @@ describe('performAction behind the send ledger', () => {
     expect(first).toMatchObject({ status: 'failed', error: { code: 'no_recipient' } });
     expect(await performAction(req)).toMatchObject({ status: 'failed', deduplicated: true });
     expect(await sendsFor(req)).toHaveLength(0);
-    expect(await ledgerOf(req)).toMatchObject({ status: 'failed', attempts: 1, error_code: 'no_recipient' });
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'failed', attempts: 1, error_code: 'no_recipient' });
   });
 
   it('refuses an action no channel is registered for, without retrying', async () => {

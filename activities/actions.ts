@@ -13,6 +13,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FrequencyCap } from '../engine/policy.js';
+import { customerTraits } from '../store/customers.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { renderTemplate } from '../engine/template.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
@@ -104,10 +105,7 @@ export function createActionActivities(
   const limiter = createRateLimiter(policy.rateLimits ?? {}, policy.maxRateWaitMs ?? 10_000);
 
   async function loadCustomer(customerId: string): Promise<ChannelCustomer> {
-    const rows: { traits: Record<string, unknown> }[] = await db.query(`SELECT traits FROM customers WHERE id = $1`, [
-      customerId,
-    ]);
-    return { id: customerId, traits: rows[0]?.traits ?? {} };
+    return { id: customerId, traits: (await customerTraits(db, customerId)) ?? {} };
   }
 
   function renderParams(channel: ActionChannel, req: ActionRequest, customer: ChannelCustomer): Record<string, unknown> {

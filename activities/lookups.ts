@@ -1,5 +1,6 @@
 /** Read-only activities: the facts a decision or a wait needs, taken at the moment the run reaches the node. */
 import type { DataSource } from 'typeorm';
+import { customerTraits } from '../store/customers.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
 import { EngineError } from '../engine/errors.js';
@@ -27,12 +28,7 @@ const toEvent = (row: EventRow): CustomerEvent => ({
 });
 
 export function createLookupActivities(db: DataSource) {
-  async function traitsOf(customerId: string): Promise<Record<string, unknown> | null> {
-    const rows: { traits: Record<string, unknown> }[] = await db.query(`SELECT traits FROM customers WHERE id = $1`, [
-      customerId,
-    ]);
-    return rows.length ? rows[0].traits : null;
-  }
+  const traitsOf = (customerId: string) => customerTraits(db, customerId);
 
   /** Counts the customer's events named `event` matching `where`, with event time in (fromMs, toMs]. */
   async function countEvents(customerId: string, event: string, where: PropertyFilter[], fromMs: number | null, toMs: number) {

@@ -1,6 +1,7 @@
 /** The support view of one customer: traits and every enrollment with its steps and messages. */
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { customerTraits } from '../../store/customers.js';
 import { DATA_SOURCE } from '../runtime.js';
 
 /** How many enrollments the history shows, newest first. */
@@ -51,8 +52,7 @@ export class HistoryService {
 
   /** The customer's traits, or null when the customer is unknown. */
   async traits(customerId: string): Promise<Record<string, unknown> | null> {
-    const rows: { traits: Record<string, unknown> }[] = await this.db.query(`SELECT traits FROM customers WHERE id = $1`, [customerId]);
-    return rows[0]?.traits ?? null;
+    return customerTraits(this.db, customerId);
   }
 
   /** The history, or null when the customer is unknown. */

@@ -12,13 +12,16 @@ import { createFcmPushChannel, type FcmPushChannel } from '../../activities/chan
 import type { ActionRequest } from '../../engine/runtime.js';
 import { createDataSource } from '../../store/data-source.js';
 import { LoopbackAgent, startFakeFcm, type FakeFcm } from '../fakes/fcm-server.js';
+import { ledgerFixtures } from './ledger-fixtures.js';
 import { testDatabaseUrl } from '../support/env.js';
 
 let db: DataSource;
 let fake: FakeFcm;
 let push: FcmPushChannel;
 const channels: FcmPushChannel[] = [];
-const run = `fcm-${Date.now().toString(36)}`;
+let fixtures: Awaited<ReturnType<typeof ledgerFixtures>>;
+/** Token names and the journey id, unique per test run. */
+let run: string;
 
 /** A push channel against the fake, authenticating with `accessToken`. */
 function channel(accessToken = fake.accessToken, httpAgent = fake.httpAgent): FcmPushChannel {
@@ -37,11 +40,8 @@ beforeAll(async () => {
   await db.initialize();
   fake = await startFakeFcm();
   push = channel();
-  await db.query(`INSERT INTO journeys (id, name) VALUES ($1, 'push')`, [run]);
-  await db.query(
-    `INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind) VALUES ($1, $2, 1, '{}', '{}', 'api')`,
-    [`${run}@1`, run],
-  );
+  fixtures = await ledgerFixtures(db, 'push');
+  run = fixtures.journeyId;
 });
 afterAll(async () => {
   await Promise.all(channels.map((c) => c.close()));
@@ -49,41 +49,21 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-let n = 0;
 /** A customer with these push tokens (no trait when null), an enrollment, and a push request for it. */
 async function request(tokens: string[] | null): Promise<ActionRequest> {
-  n++;
-  const customerId = `${run}-c${n}`;
-  const enrollmentId = `${run}:e${n}`;
-  await db.query(`INSERT INTO customers (id, traits) VALUES ($1, $2)`, [
-    customerId,
-    JSON.stringify(tokens ? { first_name: 'Mei', push_tokens: tokens } : { first_name: 'Mei' }),
-  ]);
-  await db.query(
-    `INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'active')`,
-    [enrollmentId, run, `${run}@1`, customerId],
-  );
+  const sms = await fixtures.smsRequest(tokens ? { first_name: 'Mei', push_tokens: tokens } : { first_name: 'Mei' });
   return {
-    enrollmentId,
-    journeyId: run,
-    versionId: `${run}@1`,
-    customerId,
+    ...sms,
     nodeId: 'push_statement',
-    attempt: 1,
     action: 'push',
-    category: 'marketing',
     params: {
       title: 'Hi {{ traits.first_name }}',
       body: 'Your statement is ready',
       data: { deep_link: 'broker://statements/latest', journey_id: 'spoofed' },
     },
-    entry: {},
-    journeyName: 'push',
-    at: Date.now(),
   };
 }
 
-/** n distinct device tokens for the next customer. */
 const tokensFor = (label: string, count: number) => Array.from({ length: count }, (_, i) => `${run}-${label}-${i}`);
 const tokensOf = async (req: ActionRequest) =>
   ((await db.query(`SELECT traits -> 'push_tokens' AS tokens FROM customers WHERE id = $1`, [req.customerId])) as { tokens: unknown }[])[0]

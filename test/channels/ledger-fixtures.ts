@@ -25,6 +25,8 @@ export async function ledgerFixtures(db: DataSource, prefix: string) {
   );
   let n = 0;
   return {
+    /** The journey every request belongs to (unique per test run). */
+    journeyId: run,
     /** A fresh customer with `traits`, enrolled, and an `sms` request for them. */
     async smsRequest(traits: Record<string, unknown>, body = 'Hi {{ customer.id }}, your statement is ready'): Promise<ActionRequest> {
       n++;

@@ -8,15 +8,17 @@ import type { DataSource } from 'typeorm';
 import { IngestionService } from '../../api/events/ingestion.service.js';
 import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
 import { PublishingService } from '../../api/journeys/publishing.service.js';
-import type { Canvas, Trigger } from '../../engine/canvas.js';
 import { createDataSource } from '../../store/data-source.js';
 import type { FakeTwilio } from '../fakes/twilio-server.js';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
+import { BODIES } from '../support/journeys.js';
+
+export { BODIES, publishTwoSmsJourney } from '../support/journeys.js';
+
 export const FROM = '+15005550006';
-export const BODIES = { first: 'one', second: 'two' } as const;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -85,30 +87,6 @@ export async function spawnReadySmsWorker(taskQueue: string, fake: FakeTwilio, e
     throw err;
   });
   return worker;
-}
-
-/** `trigger -> sms "one" -> wait PT2S -> sms "two" -> exit`, published; returns the version id. */
-export async function publishTwoSmsJourney(publishing: PublishingService, journeyId: string, trigger: Trigger = { kind: 'api' }): Promise<string> {
-  const canvas: Canvas = {
-    schemaVersion: 1,
-    name: `drill ${journeyId}`,
-    nodes: [
-      { id: 'start', type: 'trigger', trigger },
-      { id: 'first', type: 'action', action: 'sms', params: { body: BODIES.first } },
-      { id: 'pause', type: 'wait', duration: 'PT2S' },
-      { id: 'second', type: 'action', action: 'sms', params: { body: BODIES.second } },
-      { id: 'done', type: 'exit' },
-    ],
-    edges: [
-      { from: 'start', to: 'first' },
-      { from: 'first', to: 'pause' },
-      { from: 'pause', to: 'second' },
-      { from: 'second', to: 'done' },
-    ],
-  };
-  const published = await publishing.publish(journeyId, canvas);
-  if (!published.ok) throw new Error(JSON.stringify(published.errors));
-  return published.versionId;
 }
 
 /** Creates `count` customers with distinct phone numbers; returns customer id -> phone. */

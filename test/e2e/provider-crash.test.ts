@@ -12,9 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Canvas } from '../../engine/canvas.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env.js';
+import { publishTwoSmsJourney } from '../support/journeys.js';
 import { ROOT } from '../support/runs.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 
@@ -69,25 +69,7 @@ afterAll(async () => {
 describe('worker killed while SMS sends are in flight', () => {
   it('delivers every message exactly once, and the ledger records each one as sent with its sid', async () => {
     const journeyId = `e2e-crash-${Date.now().toString(36)}`;
-    const canvas: Canvas = {
-      schemaVersion: 1,
-      name: 'provider crash drill',
-      nodes: [
-        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
-        { id: 'first', type: 'action', action: 'sms', params: { body: 'one' } },
-        { id: 'pause', type: 'wait', duration: 'PT2S' },
-        { id: 'second', type: 'action', action: 'sms', params: { body: 'two' } },
-        { id: 'done', type: 'exit' },
-      ],
-      edges: [
-        { from: 'start', to: 'first' },
-        { from: 'first', to: 'pause' },
-        { from: 'pause', to: 'second' },
-        { from: 'second', to: 'done' },
-      ],
-    };
-    const published = await rt.publishing.publish(journeyId, canvas);
-    if (!published.ok) throw new Error(JSON.stringify(published.errors));
+    const versionId = await publishTwoSmsJourney(rt.publishing, journeyId);
     const phoneOf = new Map<string, string>();
     for (let i = 0; i < CUSTOMERS; i++) {
       const customerId = `${journeyId}-c${i}`;
@@ -98,7 +80,7 @@ describe('worker killed while SMS sends are in flight', () => {
 
     const first = spawnWorker(rt.taskQueue);
     for (const customerId of phoneOf.keys()) {
-      await rt.enrollments.enroll({ versionId: published.versionId, customerId, entry: { kind: 'api', payload: {} } });
+      await rt.enrollments.enroll({ versionId, customerId, entry: { kind: 'api', payload: {} } });
     }
     // Kill while the fake holds accepted messages whose answers have not gone out yet.
     await eventually('sends in flight at the fake', async () => fake.messages.length >= 5 && fake.inFlight > 0, 90_000);

@@ -3,8 +3,8 @@
  * finishes, every message leaves exactly once, and no step record is missing or doubled.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Canvas } from '../../engine/canvas.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import { publishTwoSmsJourney } from '../support/journeys.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const CUSTOMERS = 40;
@@ -23,32 +23,14 @@ afterAll(async () => {
 describe('worker killed mid-run', () => {
   it('finishes every run with each message sent exactly once', async () => {
     const journeyId = `crash-${Date.now().toString(36)}`;
-    const canvas: Canvas = {
-      schemaVersion: 1,
-      name: 'crash drill',
-      nodes: [
-        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
-        { id: 'first', type: 'action', action: 'sms', params: { body: 'one' } },
-        { id: 'pause', type: 'wait', duration: 'PT2S' },
-        { id: 'second', type: 'action', action: 'sms', params: { body: 'two' } },
-        { id: 'done', type: 'exit' },
-      ],
-      edges: [
-        { from: 'start', to: 'first' },
-        { from: 'first', to: 'pause' },
-        { from: 'pause', to: 'second' },
-        { from: 'second', to: 'done' },
-      ],
-    };
-    const published = await rt.publishing.publish(journeyId, canvas);
-    if (!published.ok) throw new Error(JSON.stringify(published.errors));
+    const versionId = await publishTwoSmsJourney(rt.publishing, journeyId);
     const customers = Array.from({ length: CUSTOMERS }, (_, i) => `${journeyId}-c${i}`);
     for (const id of customers) await rt.ingestion.upsertCustomer(id, { phone: `+86138${String(customers.indexOf(id)).padStart(8, '0')}` });
 
     const first = spawnWorkerProcess(rt.taskQueue);
     workers.push(first);
     for (const customerId of customers) {
-      await rt.enrollments.enroll({ versionId: published.versionId, customerId, entry: { kind: 'api', payload: {} } });
+      await rt.enrollments.enroll({ versionId, customerId, entry: { kind: 'api', payload: {} } });
     }
     const sendsSoFar = async () => {
       const [{ n }]: { n: string }[] = await rt.db.query(`SELECT count(*) AS n FROM recorded_sends WHERE customer_id LIKE $1`, [`${journeyId}-%`]);
