@@ -45,6 +45,10 @@ export function createJournalActivities(db: DataSource, logger: Logger = noopLog
       }
       if (enrollment) {
         const ended = enrollment.endedAt !== undefined;
+        // An ended run's current node is where it ended (the node of its `ended` step), not the last
+        // node it waited at: support reads this row to see where each journey left the customer.
+        const endNode = ended ? (steps.find((s) => s.kind === 'ended')?.nodeId ?? undefined) : undefined;
+        const currentNode = enrollment.currentNode !== undefined ? enrollment.currentNode : endNode;
         await tx.query(
           `UPDATE enrollments SET
              status        = COALESCE($2, status),
@@ -57,8 +61,8 @@ export function createJournalActivities(db: DataSource, logger: Logger = noopLog
           [
             enrollmentId,
             enrollment.status ?? null,
-            enrollment.currentNode !== undefined,
-            enrollment.currentNode ?? null,
+            currentNode !== undefined,
+            currentNode ?? null,
             enrollment.waitingUntil !== undefined,
             enrollment.waitingUntil ?? null,
             ended,

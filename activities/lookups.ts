@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import { customerTraits } from '../store/customers.js';
 import { ApplicationFailure } from '@temporalio/activity';
+import { segmentMembership } from './segments.js';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
 import { EngineError } from '../engine/errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../engine/evaluate.js';
@@ -50,40 +51,14 @@ export function createLookupActivities(db: DataSource) {
     return rows.filter((r) => matchesFilters(r.properties, where)).length;
   }
 
-  async function segmentDefinitions(keys: string[]): Promise<Map<string, Condition>> {
-    if (keys.length === 0) return new Map();
-    const rows: { key: string; definition: Condition }[] = await db.query(
-      `SELECT key, definition FROM segments WHERE key = ANY($1)`,
-      [keys],
-    );
-    return new Map(rows.map((r) => [r.key, r.definition]));
-  }
-
-  /** Gathers the facts `conditions` need; segments are evaluated from their definitions (one level deep). */
-  async function gatherFacts(
-    customerId: string,
-    conditions: Condition[],
-    entry: Record<string, unknown>,
-    at: number,
-    depth = 0,
-  ): Promise<ConditionFacts> {
+  /** Gathers the facts `conditions` need; segment memberships are decided by their compiled rules in one query. */
+  async function gatherFacts(customerId: string, conditions: Condition[], entry: Record<string, unknown>, at: number): Promise<ConditionFacts> {
     const needs = factNeeds(conditions);
     const facts: ConditionFacts = { traits: (await traitsOf(customerId)) ?? {}, entry, eventCounts: {}, segments: {} };
     for (const q of needs.events) {
       facts.eventCounts[q.key] = await countEvents(customerId, q.event, q.where, q.withinMs === null ? null : at - q.withinMs, at);
     }
-    const definitions = await segmentDefinitions(needs.segments);
-    for (const key of needs.segments) {
-      const definition = definitions.get(key);
-      if (!definition) {
-        throw ApplicationFailure.nonRetryable(`segment "${key}" does not exist`, 'unknown_segment');
-      }
-      if (depth > 0) {
-        throw ApplicationFailure.nonRetryable(`segment "${key}" refers to another segment; nesting is not supported`, 'nested_segment');
-      }
-      const inner = await gatherFacts(customerId, [definition], entry, at, depth + 1);
-      facts.segments[key] = evaluateCondition(definition, inner).result;
-    }
+    facts.segments = await segmentMembership(db, customerId, needs.segments, { now: new Date(at) });
     return facts;
   }
 

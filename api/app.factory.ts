@@ -13,9 +13,13 @@ import { NestJsonLogger } from '../observability/nest-logger.js';
 import { loadObservabilitySettings } from '../observability/settings.js';
 import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../observability/stuck-runs.js';
 import { AppModule } from './app.module.js';
+import { ApiKeysService } from './auth/api-keys.service.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { JourneysOptionsModule } from './journeys/journeys.options.js';
+import { serveOpenApi } from './http/openapi.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
+import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from './segments/segments.service.js';
 
 /** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
 export const JSON_BODY_LIMIT = '1mb';
@@ -37,14 +41,21 @@ export interface AppDependencies {
   stuck?: StuckThresholds;
   /** Provider webhooks (Twilio status callbacks and inbound SMS); default: not served. */
   messaging?: MessagingOptions;
+  /** An admin API key to install at start-up (JE_ADMIN_API_KEY), so a fresh system can be administered. */
+  adminApiKey?: string;
+  /** Four-eyes publishing (JE_FOUR_EYES_PUBLISHING): a publish waits for another key's approval; default: off. */
+  fourEyesPublishing?: boolean;
+  /** Statement timeout of segment previews (JE_SEGMENT_PREVIEW_TIMEOUT); default: 30 s. */
+  segmentPreviewTimeoutMs?: number;
 }
 
 /** Creates (and initializes) the app; call `listen` to serve, or hand `getHttpServer()` to supertest. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
   const logger = deps.logger ?? createLogger({ service: 'api', level: 'warn' });
   const stuck = deps.stuck ?? { ...DEFAULT_STUCK_THRESHOLDS, noProgressMs: loadObservabilitySettings().stuckAfterMs };
+  if (deps.adminApiKey) await new ApiKeysService(deps.db).installBootstrapKey(deps.adminApiKey);
   const metrics = createRuntimeMetrics({ db: deps.db, stuck, logger });
-  const module = AppModule.forRoot(
+  const root = AppModule.forRoot(
     deps.db,
     deps.temporal,
     {
@@ -53,17 +64,20 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
       log: deps.log ?? (() => {}),
       recovery: deps.recovery ?? null,
       onShutdown: deps.onShutdown ?? null,
+      segmentPreviewTimeoutMs: deps.segmentPreviewTimeoutMs ?? DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS,
     },
     logger,
     { metrics, stuck },
     deps.messaging ?? null,
   );
+  const module = { ...root, imports: [...(root.imports ?? []), JourneysOptionsModule.forRoot({ fourEyesPublishing: deps.fourEyesPublishing ?? false })] };
   // Nest's own lines go through the JSON logger; its startup chatter is at debug level.
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: new NestJsonLogger(logger) });
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
   app.useGlobalFilters(new ErrorFilter(logger));
+  serveOpenApi(app);
   await app.init();
   return app;
 }

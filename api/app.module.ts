@@ -2,17 +2,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { AccessModule } from './auth/access.module.js';
 import { CrmModule } from './crm/crm.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JourneysModule } from './journeys/journeys.module.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import type { MessagingOptions } from './messaging/messaging.options.js';
 import { OperationsModule } from './operations/operations.module.js';
 import type { OperationsOptions } from './operations/operations.tokens.js';
 import { RecoverySweeper } from './recovery.sweeper.js';
 import { RuntimeModule } from './runtime.module.js';
+import { SegmentsModule } from './segments/segments.module.js';
 import type { RuntimeOptions } from './runtime.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -30,11 +33,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         RuntimeModule.forRoot(db, temporal, options),
+        AccessModule.forRoot(),
         OperationsModule.forRoot(logger, operations),
         JourneysModule,
         EventsModule,
         CustomersModule,
         CrmModule,
+        SegmentsModule,
+        MonitoringModule,
         ...(messaging ? [MessagingModule.register(messaging)] : []),
       ],
       controllers: [HealthController],

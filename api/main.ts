@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.logLevel });
   logger.info(`api: ${describeConfig(config)}`);
 
-  const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-api' });
+  const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-api` });
   await db.initialize();
   const connection = await Connection.connect(temporalConnectionOptions(config)).catch(async (err) => {
     await db.destroy();
@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     log: (line) => logger.info(`api: ${line}`),
     logger,
     recovery: { intervalMs: 10_000, olderThanMs: 30_000 },
+    ...(config.adminApiKey ? { adminApiKey: config.adminApiKey } : {}),
+    fourEyesPublishing: config.fourEyesPublishing,
+    segmentPreviewTimeoutMs: config.segmentPreviewTimeoutMs,
     // Twilio's status and inbound webhooks exist only with a Twilio account and a public origin to sign against.
     ...(config.twilioAuthToken && config.publicBaseUrl
       ? { messaging: { twilioAuthToken: config.twilioAuthToken, publicBaseUrl: config.publicBaseUrl } }

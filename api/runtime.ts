@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   recovery: RecoveryOptions | null;
   /** Called once when the app shuts down, after the HTTP server has closed (release connections). */
   onShutdown: (() => Promise<void>) | null;
+  /** A segment preview's count and sample queries are cancelled after this long (JE_SEGMENT_PREVIEW_TIMEOUT). */
+  segmentPreviewTimeoutMs: number;
 }
 
 export interface RecoveryOptions {

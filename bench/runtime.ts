@@ -7,10 +7,11 @@
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { closeChannels, defaultChannels, type ChannelSettings } from '../activities/channels/registry.js';
 import { createApp } from '../api/app.factory.js';
+import { ApiKeysService } from '../api/auth/api-keys.service.js';
 import { IngestionService } from '../api/events/ingestion.service.js';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
 import { PublishingService } from '../api/journeys/publishing.service.js';
@@ -20,6 +21,7 @@ import { createDataSource } from '../store/data-source.js';
 import { startFakeTwilio, type FakeTwilio } from '../test/fakes/twilio-server.js';
 import { createJourneyWorker, WORKFLOWS_PATH } from '../worker/worker.js';
 import { createPlainActivities } from './plain-activities.js';
+import { bundleWorkflows } from '../scripts/lib/workflow-bundle.js';
 
 export const PLAIN_WORKFLOWS_PATH = fileURLToPath(new URL('./plain-workflow.ts', import.meta.url));
 export const SMS_FROM = '+15005550006';
@@ -35,10 +37,13 @@ export interface BenchDeps {
   /** Task queue of the plain baseline worker. */
   plainTaskQueue: string;
   ingestion: IngestionService;
+  enrollments: EnrollmentService;
   publishing: PublishingService;
   fake: FakeTwilio;
   /** Origin of the Nest API, e.g. http://127.0.0.1:40123. */
   apiUrl: string;
+  /** Headers of a JSON request to the API with an engineer's key (the role that ingests events). */
+  apiHeaders: Record<string, string>;
   /** Unique per runtime: journey ids, customer ids and event ids start with it. */
   prefix: string;
 }
@@ -46,17 +51,6 @@ export interface BenchDeps {
 export interface BenchRuntime extends BenchDeps {
   stop(): Promise<void>;
 }
-
-const quietBundlerLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string) {
-    console.error(message);
-  },
-};
 
 export async function startBenchRuntime(opts: { databaseUrl: string; temporalAddress: string; name?: string }): Promise<BenchRuntime> {
   const name = opts.name ?? 'bench';
@@ -68,8 +62,8 @@ export async function startBenchRuntime(opts: { databaseUrl: string; temporalAdd
   const db = createDataSource(opts.databaseUrl, { poolSize: 10, applicationName: `${name}-api` });
   const [fake, journeyBundle, plainBundle] = await Promise.all([
     startFakeTwilio(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
-    bundleWorkflowCode({ workflowsPath: PLAIN_WORKFLOWS_PATH, logger: quietBundlerLogger }),
+    bundleWorkflows(WORKFLOWS_PATH),
+    bundleWorkflows(PLAIN_WORKFLOWS_PATH),
     workerDb.initialize(),
     db.initialize(),
   ]);
@@ -111,6 +105,7 @@ export async function startBenchRuntime(opts: { databaseUrl: string; temporalAdd
   const app: NestExpressApplication = await createApp({ db, temporal: client, taskQueue, defaults: DEFAULTS });
   const port = await freePort();
   await app.listen(port, '127.0.0.1');
+  const { key } = await new ApiKeysService(db).create(`bench ${prefix}`, 'engineer', null);
 
   const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults: DEFAULTS });
   return {
@@ -119,9 +114,11 @@ export async function startBenchRuntime(opts: { databaseUrl: string; temporalAdd
     taskQueue,
     plainTaskQueue,
     ingestion: new IngestionService({ db, temporal: client, enrollments }),
+    enrollments,
     publishing: new PublishingService(db),
     fake,
     apiUrl: `http://127.0.0.1:${port}`,
+    apiHeaders: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     prefix,
     async stop() {
       await app.close();

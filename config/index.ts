@@ -28,6 +28,12 @@ export interface EngineConfig {
   temporalAddress: string | null;
   temporalNamespace: string;
   taskQueue: string;
+  /**
+   * Prefix of the application_name the API and the worker give their PostgreSQL connections
+   * (JE_DB_APPLICATION_NAME, default `journey-engine`): they show as `<prefix>-api` and
+   * `<prefix>-worker` in pg_stat_activity, so deployments sharing one database can be told apart.
+   */
+  dbApplicationName: string;
   /** TLS to Temporal; null means a plaintext connection. */
   temporalTls: TemporalTlsConfig | null;
   /** Temporal Cloud API key (TEMPORAL_API_KEY), sent as a bearer token; implies TLS. A secret. */
@@ -40,6 +46,8 @@ export interface EngineConfig {
   maxHistoryEvents: number;
   /** HTTP port of the API. */
   port: number;
+  /** An admin API key the API installs at start-up (JE_ADMIN_API_KEY, at least 32 characters), so a fresh system can be administered; null: none. A secret. */
+  adminApiKey: string | null;
   /** Interface the API and the worker's metrics server listen on (HOST): 127.0.0.1 by default, 0.0.0.0 in a container. */
   host: string;
   /** Port of the worker's metrics endpoint (JE_WORKER_METRICS_PORT). */
@@ -68,6 +76,10 @@ export interface EngineConfig {
   frequencyCaps: Record<string, FrequencyCap>;
   /** Sends per second by action, per worker process (`sms:50,push:200`); empty: unlimited. */
   sendRateLimits: Record<string, number>;
+  /** Four-eyes publishing (JE_FOUR_EYES_PUBLISHING=1): a publish takes effect only after another API key approves it. */
+  fourEyesPublishing: boolean;
+  /** A segment preview (count and sample) is cancelled after this long (JE_SEGMENT_PREVIEW_TIMEOUT, default PT30S). */
+  segmentPreviewTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -229,6 +241,20 @@ function channelSettings(env: Env) {
   };
 }
 
+/** Shortest accepted JE_ADMIN_API_KEY: 32 characters (keys the API creates are 46). */
+export const ADMIN_API_KEY_MIN_LENGTH = 32;
+
+function adminApiKey(env: Env): string | null {
+  const key = env.JE_ADMIN_API_KEY || null;
+  if (key !== null && (key.length < ADMIN_API_KEY_MIN_LENGTH || /\s/.test(key))) {
+    throw new ConfigError(
+      'JE_ADMIN_API_KEY',
+      `must be at least ${ADMIN_API_KEY_MIN_LENGTH} characters without spaces (got ${key.length}); generate one with \`echo je_$(openssl rand -hex 24)\``,
+    );
+  }
+  return key;
+}
+
 /** Runs an engine parser on a variable (empty when unset); its error becomes a ConfigError naming the variable. */
 function parsed<T>(env: Env, name: string, parse: (text: string) => T): T {
   try {
@@ -242,6 +268,15 @@ function logLevel(env: Env): EngineConfig['logLevel'] {
   const level = (env.JE_LOG_LEVEL || 'info').toLowerCase();
   if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') return level;
   throw new ConfigError('JE_LOG_LEVEL', `must be debug, info, warn or error, got "${env.JE_LOG_LEVEL}"`);
+}
+
+function dbApplicationName(env: Env): string {
+  const name = env.JE_DB_APPLICATION_NAME || 'journey-engine';
+  // PostgreSQL cuts application_name at 63 bytes and shows non-ASCII as '?'; `-worker` is appended.
+  if (!/^[A-Za-z0-9._-]{1,50}$/.test(name)) {
+    throw new ConfigError('JE_DB_APPLICATION_NAME', `must be 1 to 50 letters, digits, '.', '_' or '-', got "${name}"`);
+  }
+  return name;
 }
 
 /** Reads and validates the engine's configuration. */
@@ -274,12 +309,14 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     temporalAddress,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'journeys',
+    dbApplicationName: dbApplicationName(env),
     temporalTls: temporalTlsConfig,
     temporalApiKey,
     defaultTimeZone,
     lateEventGraceMs,
     maxHistoryEvents: integer(env, 'JE_MAX_HISTORY_EVENTS', 10_000, 100, 50_000),
     port: integer(env, 'PORT', 3000, 0, 65_535),
+    adminApiKey: adminApiKey(env),
     host,
     workerMetricsPort: integer(env, 'JE_WORKER_METRICS_PORT', 9464, 0, 65_535),
     stuckAfterMs,
@@ -287,6 +324,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     logLevel: logLevel(env),
     frequencyCaps: parsed(env, 'JE_FREQUENCY_CAPS', parseFrequencyCaps),
     sendRateLimits: parsed(env, 'JE_SEND_RATE_LIMITS', parseRateLimits),
+    fourEyesPublishing: flag(env, 'JE_FOUR_EYES_PUBLISHING') ?? false,
+    segmentPreviewTimeoutMs: duration(env, 'JE_SEGMENT_PREVIEW_TIMEOUT', 'PT30S'),
   };
 }
 
@@ -333,7 +372,7 @@ export function temporalConnectionOptions(config: EngineConfig, address: string 
  * Fields whose values are secrets: masked by {@link describeConfig}. Any other field whose name
  * ends in ApiKey, Token, Secret, Password or Credentials is masked too, as soon as it exists.
  */
-export const SECRET_FIELDS: readonly string[] = ['temporalApiKey', 'twilioAuthToken', 'firebaseCredentials', 'webhookSecret'];
+export const SECRET_FIELDS: readonly string[] = ['temporalApiKey', 'twilioAuthToken', 'firebaseCredentials', 'webhookSecret', 'adminApiKey'];
 const SECRET_NAME = /(ApiKey|Token|Secret|Password|Credentials?)$/i;
 export const MASK = '***';
 
@@ -343,12 +382,14 @@ const VARIABLES: Record<string, string> = {
   temporalAddress: 'TEMPORAL_ADDRESS',
   temporalNamespace: 'TEMPORAL_NAMESPACE',
   taskQueue: 'TEMPORAL_TASK_QUEUE',
+  dbApplicationName: 'JE_DB_APPLICATION_NAME',
   temporalTls: 'TEMPORAL_TLS',
   temporalApiKey: 'TEMPORAL_API_KEY',
   defaultTimeZone: 'JE_DEFAULT_TIME_ZONE',
   lateEventGraceMs: 'JE_LATE_EVENT_GRACE',
   maxHistoryEvents: 'JE_MAX_HISTORY_EVENTS',
   port: 'PORT',
+  adminApiKey: 'JE_ADMIN_API_KEY',
   host: 'HOST',
   workerMetricsPort: 'JE_WORKER_METRICS_PORT',
   stuckAfterMs: 'JE_STUCK_AFTER',
@@ -364,6 +405,8 @@ const VARIABLES: Record<string, string> = {
   frequencyCaps: 'JE_FREQUENCY_CAPS',
   sendRateLimits: 'JE_SEND_RATE_LIMITS',
   webhookSecret: 'JE_WEBHOOK_SECRET',
+  fourEyesPublishing: 'JE_FOUR_EYES_PUBLISHING',
+  segmentPreviewTimeoutMs: 'JE_SEGMENT_PREVIEW_TIMEOUT',
 };
 
 /** A URL with its password (and any token-like query parameter) replaced by `***`. */

@@ -3,5 +3,22 @@ import { Runtime1764115200000 } from './1764115200000-runtime.js';
 import { DeliveryStatus1795660800000 } from './1795660800000-delivery-status.js';
 import { CrmTasks1796256000000 } from './1796256000000-crm-tasks.js';
 import { SendPolicy1796300000000 } from './1796300000000-send-policy.js';
+import { Access1796400000000 } from './1796400000000-access.js';
+import { JourneyLifecycle1796500000000 } from './1796500000000-journey-lifecycle.js';
+import { Segments1796600000000 } from './1796600000000-segments.js';
+import { SegmentRuns1796700000000 } from './1796700000000-segment-runs.js';
+import { Monitoring1796800000000 } from './1796800000000-monitoring.js';
+import { EndedCurrentNode1796900000000 } from './1796900000000-ended-current-node.js';
 
-export const MIGRATIONS = [Runtime1764115200000, DeliveryStatus1795660800000, CrmTasks1796256000000, SendPolicy1796300000000];
+export const MIGRATIONS = [
+  Runtime1764115200000,
+  DeliveryStatus1795660800000,
+  CrmTasks1796256000000,
+  SendPolicy1796300000000,
+  Access1796400000000,
+  JourneyLifecycle1796500000000,
+  Segments1796600000000,
+  SegmentRuns1796700000000,
+  Monitoring1796800000000,
+  EndedCurrentNode1796900000000,
+];

@@ -31,6 +31,8 @@ export interface StuckRun {
   lastStepAt: string | null;
   enrolledAt: string;
   reason: StuckReason;
+  /** Since when it counts as stuck: the missed wait deadline, the enrollment, or the last step. */
+  stuckSince: string;
 }
 
 type Queryable = Pick<DataSource | EntityManager, 'query'>;
@@ -65,8 +67,11 @@ function thresholdParams(t: StuckThresholds): number[] {
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** The stuck runs, longest stuck first, at most `limit` of them. */
-export async function listStuckRuns(db: Queryable, thresholds: StuckThresholds, limit: number): Promise<StuckRun[]> {
+/**
+ * The stuck runs, longest stuck first, at most `limit` of them; `after` ([stuck since as ISO, enrollment
+ * id] of the last run of the previous page) continues a listing.
+ */
+export async function listStuckRuns(db: Queryable, thresholds: StuckThresholds, limit: number, after: [string, string] | null = null): Promise<StuckRun[]> {
   const rows: {
     id: string;
     journey_id: string;
@@ -77,13 +82,15 @@ export async function listStuckRuns(db: Queryable, thresholds: StuckThresholds, 
     waiting_until: Date | null;
     enrolled_at: Date;
     reason: StuckReason;
+    stuck_since: Date;
     last_step_at: Date | null;
   }[] = await db.query(
     `SELECT c.*, (SELECT s.at FROM enrollment_steps s WHERE s.enrollment_id = c.id ORDER BY s.seq DESC LIMIT 1) AS last_step_at
        FROM (${CANDIDATES}) c
-      ORDER BY c.stuck_since, c.id
+      WHERE $5::timestamptz IS NULL OR (date_trunc('milliseconds', c.stuck_since), c.id) > ($5::timestamptz, $6::text)
+      ORDER BY date_trunc('milliseconds', c.stuck_since), c.id
       LIMIT $4`,
-    [...thresholdParams(thresholds), limit],
+    [...thresholdParams(thresholds), limit, after?.[0] ?? null, after?.[1] ?? null],
   );
   return rows.map((r) => ({
     journeyId: r.journey_id,
@@ -96,6 +103,7 @@ export async function listStuckRuns(db: Queryable, thresholds: StuckThresholds, 
     lastStepAt: iso(r.last_step_at),
     enrolledAt: iso(r.enrolled_at)!,
     reason: r.reason,
+    stuckSince: iso(r.stuck_since)!,
   }));
 }
 

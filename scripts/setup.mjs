@@ -6,6 +6,7 @@
 // Uses Node built-ins only, so it works on a fresh clone.
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findTemporalBinaries, PROJECT_ROOT } from './lib/temporal-binaries.mjs';
@@ -32,10 +33,29 @@ function mtimeMs(file) {
   }
 }
 
-/** Why npm dependencies must be (re)installed, or undefined when they are up to date. */
+/** Where the SHA-256 of the package-lock.json node_modules was installed from is kept. */
+const INSTALLED_LOCK_HASH = path.join(PROJECT_ROOT, 'node_modules', '.je-installed-lock.sha256');
+
+function lockHash() {
+  try {
+    return createHash('sha256').update(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'))).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why npm dependencies must be (re)installed, or undefined when they are up to date. The lock
+ * file's content decides when we installed it ourselves (a fresh checkout or a git worktree gives
+ * every file a new mtime without changing a dependency); otherwise its mtime against npm's marker.
+ */
 function npmInstallReason() {
   const nodeModules = path.join(PROJECT_ROOT, 'node_modules');
   if (!fs.existsSync(nodeModules)) return 'node_modules is missing';
+  const hash = lockHash();
+  if (hash !== undefined && fs.existsSync(INSTALLED_LOCK_HASH) && fs.existsSync(path.join(nodeModules, '.package-lock.json'))) {
+    return fs.readFileSync(INSTALLED_LOCK_HASH, 'utf8').trim() === hash ? undefined : 'package-lock.json changed since the last install';
+  }
   const lock = mtimeMs(path.join(PROJECT_ROOT, 'package-lock.json'));
   const installed = mtimeMs(path.join(nodeModules, '.package-lock.json'));
   if (installed === undefined) return 'node_modules/.package-lock.json is missing (incomplete install?)';
@@ -63,6 +83,8 @@ function ensureNpmDependencies() {
   });
   if (res.error) fail(`could not run npm: ${res.error.message}`);
   if (res.status !== 0) fail(`\`npm ${args.join(' ')}\` exited with ${res.status ?? res.signal}`);
+  const hash = lockHash();
+  if (hash !== undefined) fs.writeFileSync(INSTALLED_LOCK_HASH, `${hash}\n`);
   say(`npm ${args.join(' ')} done`);
 }
 

@@ -29,12 +29,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { loadConfig, temporalConnectionOptions } from '../config/index.js';
+import { generateKey } from '../api/auth/api-keys.service.js';
 import { ensureBuilt } from './lib/build.js';
 import { type ChildService, startChildService } from './lib/child-service.js';
 import { startPersistentPostgres, type PersistentPostgres } from './lib/persistent-postgres.js';
-import { choosePort } from './lib/ports.js';
+import { choosePort, isPortFree, portPinned, type PortChoice, startOnPorts } from './lib/ports.js';
 import { findTemporalBinaries, PROJECT_ROOT } from './lib/temporal-binaries.mjs';
-import { type DevServer, startDevServer } from './lib/temporal-dev-server.js';
+import { type DevServer, freePort, startDevServer } from './lib/temporal-dev-server.js';
 
 const say = (message: string) => console.log(`start: ${message}`);
 const warn = (message: string) => console.error(`start: ${message}`);
@@ -42,6 +43,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 const DATABASE_NAME = 'journey_engine';
+/** Starts of the Temporal dev server tried when a port it was given is taken meanwhile. */
+const TEMPORAL_START_ATTEMPTS = 3;
 
 /** The URL without its password, for messages that may end up in logs. */
 function redact(url: string): string {
@@ -162,7 +165,8 @@ async function main(): Promise<void> {
   say(`data folder: ${dataDir}`);
 
   // Ports first, so that a busy explicit port fails before anything starts.
-  const apiPort = await choosePort({ label: 'API', envVar: 'PORT', defaultPort: 3000 }, env, say);
+  const apiChoice: PortChoice = { label: 'API', envVar: 'PORT', defaultPort: 3000 };
+  let apiPort = await choosePort(apiChoice, env, say);
 
   // 2. PostgreSQL.
   say('step 2/6: PostgreSQL');
@@ -191,24 +195,43 @@ async function main(): Promise<void> {
     say(`using TEMPORAL_ADDRESS (${temporalAddress})`);
   } else {
     const { cli } = await findTemporalBinaries({ log: say });
-    const port = await choosePort({ label: 'Temporal frontend', envVar: 'JE_TEMPORAL_PORT', defaultPort: 7233 }, env, say);
-    const uiPort = await choosePort({ label: 'Temporal Web UI', envVar: 'JE_TEMPORAL_UI_PORT', defaultPort: 8233 }, env, say);
     const dbFile = path.join(dataDir, 'temporal.db');
-    say(`${fs.existsSync(dbFile) ? 'reusing' : 'creating'} Temporal state in ${dbFile}; starting the dev server on 127.0.0.1:${port}`);
+    const frontend: PortChoice = { label: 'Temporal frontend', envVar: 'JE_TEMPORAL_PORT', defaultPort: 7233 };
+    const webUi: PortChoice = { label: 'Temporal Web UI', envVar: 'JE_TEMPORAL_UI_PORT', defaultPort: 8233 };
+    const startPorts = [await choosePort(frontend, env, say), await choosePort(webUi, env, say)];
     const started = Date.now();
-    running.temporal = await startDevServer({
-      cliPath: cli,
-      dbFile,
-      port,
-      uiPort,
-      ui: true,
-      log: true,
-      detached: process.platform !== 'win32',
-      namespaces: config.temporalNamespace === 'default' ? [] : [config.temporalNamespace],
-      // Only errors: at warn level the dev server also reports its own normal shutdown.
-      extraArgs: ['--log-level', 'error'],
-      onExit: (info) => watchUnexpectedExit('Temporal dev server', info),
-    });
+    let up = false;
+    running.temporal = await startOnPorts(
+      startPorts,
+      ([port, uiPort]) => {
+        say(`${fs.existsSync(dbFile) ? 'reusing' : 'creating'} Temporal state in ${dbFile}; starting the dev server on 127.0.0.1:${port}`);
+        return startDevServer({
+          cliPath: cli,
+          dbFile,
+          port,
+          uiPort,
+          ui: true,
+          log: true,
+          detached: process.platform !== 'win32',
+          namespaces: config.temporalNamespace === 'default' ? [] : [config.temporalNamespace],
+          // Only errors: at warn level the dev server also reports its own normal shutdown.
+          extraArgs: ['--log-level', 'error'],
+          // An exit during start-up is reported by startDevServer itself, and a port clash is retried.
+          onExit: (info) => up && watchUnexpectedExit('Temporal dev server', info),
+        });
+      },
+      {
+        attempts: TEMPORAL_START_ATTEMPTS,
+        // The server binds the Web UI port last, seconds after it was checked: something else can take it meanwhile.
+        pinned: [portPinned(frontend, env), portPinned(webUi, env)],
+        onRetry: (detail, [port, uiPort], attempt) =>
+          warn(
+            `the Temporal dev server could not bind a port (${detail}); trying again with frontend port ${port} ` +
+              `and Web UI port ${uiPort} (attempt ${attempt} of ${TEMPORAL_START_ATTEMPTS})`,
+          ),
+      },
+    );
+    up = true;
     temporalAddress = running.temporal.address;
     temporalUi = `http://127.0.0.1:${running.temporal.uiPort}`;
     say(`Temporal is up at ${temporalAddress} (${Date.now() - started} ms)`);
@@ -222,8 +245,17 @@ async function main(): Promise<void> {
 
   // 5. Worker and API.
   say('step 5/6: worker and API');
+  const admin = adminKey(env, dataDir);
+  say(admin.source);
+  if (!portPinned(apiChoice, env) && !(await isPortFree(apiPort))) {
+    // Picked (not pinned) at the beginning; something took it while PostgreSQL and Temporal started.
+    const taken = apiPort;
+    apiPort = await freePort();
+    say(`API: port ${taken} was taken while the other services started, using free port ${apiPort} instead`);
+  }
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
+    JE_ADMIN_API_KEY: admin.key,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: config.temporalNamespace,
@@ -293,8 +325,10 @@ async function main(): Promise<void> {
     `   Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
     `   DATABASE_URL:    ${running.postgres ? databaseUrl : redact(databaseUrl)}`,
     `   Data folder:     ${dataDir}${running.postgres || running.temporal ? '' : ' (unused: external PostgreSQL and Temporal)'}`,
+    `   API docs:        ${apiUrl}/docs (OpenAPI: ${apiUrl}/docs/openapi.json)`,
+    `   Admin API key:   ${admin.file ?? 'JE_ADMIN_API_KEY'} (create narrower keys with POST /v1/api-keys)`,
     '   Try it (more in the README walkthrough; API reference: docs/api.md):',
-    ...tryItCommands(apiUrl).map((line) => `     ${line}`),
+    ...tryItCommands(apiUrl, admin.file ? `$(cat ${admin.file})` : '$JE_ADMIN_API_KEY').map((line) => `     ${line}`),
     exitAfterReady ? '   JE_START_EXIT_AFTER_READY=1: stopping again now' : '   Press Ctrl-C to stop everything.',
     '================================================================',
     '',
@@ -312,13 +346,28 @@ const startedAt = Date.now();
 say(`node ${process.version} on ${os.platform()}-${os.arch()}, project ${PROJECT_ROOT}`);
 main().catch((err) => fail(errorText(err)));
 
+/**
+ * The admin API key the API installs: JE_ADMIN_API_KEY when set, else the one kept in the data
+ * folder (created on the first run, readable by this user only), so it survives restarts.
+ */
+function adminKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; file: string | null; source: string } {
+  if (env.JE_ADMIN_API_KEY) return { key: env.JE_ADMIN_API_KEY, file: null, source: 'admin API key: JE_ADMIN_API_KEY' };
+  const file = path.join(dataDir, 'admin-api-key');
+  const relative = path.relative(PROJECT_ROOT, file);
+  const shown = relative && !relative.startsWith('..') ? relative : file;
+  if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file: shown, source: `admin API key: ${shown}` };
+  const key = generateKey();
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, file: shown, source: `admin API key: created ${shown} (keep it secret; delete it to make a new one)` };
+}
+
 /** Shell commands that publish the quickstart example and send it a customer, for the ready block. */
-function tryItCommands(apiUrl: string): string[] {
-  const json = "-H 'content-type: application/json'";
+function tryItCommands(apiUrl: string, keyExpression: string): string[] {
+  const json = `-H 'content-type: application/json' -H "Authorization: Bearer ${keyExpression}"`;
   return [
     `curl -X PUT ${apiUrl}/v1/journeys/quickstart/publish ${json} --data @examples/quickstart.json`,
     `curl -X PUT ${apiUrl}/v1/customers/c-1 ${json} -d '{"traits":{"first_name":"Mei","phone":"+8613800000001"}}'`,
     `curl -X POST ${apiUrl}/v1/events ${json} -d '{"events":[{"eventId":"e-1","customerId":"c-1","name":"registered","eventTime":"'$(date -u +%FT%TZ)'"}]}'`,
-    `curl ${apiUrl}/v1/customers/c-1/history`,
+    `curl -H "Authorization: Bearer ${keyExpression}" ${apiUrl}/v1/customers/c-1/history`,
   ];
 }

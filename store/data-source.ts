@@ -31,6 +31,16 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
   return db;
 }
 
+/**
+ * The SQLSTATE of a PostgreSQL error, whether node-postgres threw it (`code`) or TypeORM wrapped it
+ * in a QueryFailedError (`driverError.code`); undefined for anything else.
+ */
+export function pgErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.driverError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 interface PgClient extends EventEmitter {
   __jeGuarded?: boolean;
 }

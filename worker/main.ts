@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (!config.temporalAddress) throw new Error('TEMPORAL_ADDRESS: required by the worker (npm start sets it for you)');
   const observability = setUpWorkerObservability(); // before the first connection: installs the Temporal Runtime's JSON logger
   observability.logger.info(`worker: ${describeConfig(config)}`);
-  const db = createDataSource(config.databaseUrl, { applicationName: 'journey-engine-worker' });
+  const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-worker` });
   await db.initialize();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const channels = defaultChannels({ db, settings: config });

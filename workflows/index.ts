@@ -1,2 +1,3 @@
 /** The workflows the journey worker registers. */
 export { journeyRun } from './journey-run.js';
+export { segmentEntry } from './segment-entry.js';

@@ -375,3 +375,47 @@ describe('duplicate triggers', () => {
     expect((await result(first)).status).toBe('completed');
   });
 });
+
+describe('what a run costs the server before it parks', () => {
+  /** Activity types scheduled before the first timer, in order, from the run's history. */
+  async function activitiesBeforeTimer(workflowId: string): Promise<string[]> {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const names: string[] = [];
+    for (const event of history.events ?? []) {
+      if (event.timerStartedEventAttributes) return names;
+      const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (scheduled) names.push(scheduled);
+    }
+    throw new Error(`${workflowId}: no timer in its history`);
+  }
+
+  it('a run that starts with a wait writes its enrollment and the wait in one journal write', async () => {
+    const plan = canvas([{ id: 'pause', type: 'wait', duration: 'P2D' }, { id: 'done', type: 'exit' }], [{ from: 'pause', to: 'done' }]);
+    const input = runInput(plan, 'park-1', { kind: 'api', payload: {} }, await env.currentTimeMs());
+    expect((await result(await start(input, 'starts-with-wait'))).status).toBe('completed');
+    expect(await activitiesBeforeTimer(input.enrollmentId)).toEqual(['recordSteps']);
+    const steps = world.stepsOf(input.enrollmentId);
+    expect(steps.slice(0, 3).map((s) => [s.seq, s.kind, s.nodeId])).toEqual([
+      [0, 'enrolled', null],
+      [1, 'node_entered', 'pause'],
+      [2, 'wait_started', 'pause'],
+    ]);
+  });
+
+  it('a run that starts with anything else still writes its enrollment first', async () => {
+    const plan = canvas(
+      [
+        { id: 'hello', type: 'action', action: 'sms', params: { body: 'hi' } },
+        { id: 'pause', type: 'wait', duration: 'P2D' },
+        { id: 'done', type: 'exit' },
+      ],
+      [
+        { from: 'hello', to: 'pause' },
+        { from: 'pause', to: 'done' },
+      ],
+    );
+    const input = runInput(plan, 'park-2', { kind: 'api', payload: {} }, await env.currentTimeMs());
+    expect((await result(await start(input))).status).toBe('completed');
+    expect(await activitiesBeforeTimer(input.enrollmentId)).toEqual(['recordSteps', 'performAction', 'recordSteps']);
+  });
+});

@@ -42,6 +42,9 @@ const touches = wf.proxyActivities<JourneyActivities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
 });
 
+/** Patch id: the `enrolled` step is written with the first wait when the run starts with one. */
+const ENROLLED_WITH_FIRST_WAIT = 'enrolled-with-first-wait';
+
 const MAX_SEEN_EVENT_IDS = 500;
 const MAX_INBOX = 200;
 
@@ -317,7 +320,13 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   // ---- the run ----
   if (!resume) {
     record('enrolled', { versionId: input.versionId, entry: input.entry.kind, enrolledAt: iso(input.enrolledAt) }, null);
-    await flush({ status: 'active', currentNode: nodeId });
+    // A run that starts with a plain wait writes its enrollment together with that wait, in the same
+    // workflow task: 1 activity and 2 workflow tasks before its timer instead of 2 and 3, which is
+    // what parking a whole segment in a wait costs the Temporal server. Patched: runs started before
+    // the change replay as before.
+    const first = plan.nodes[nodeId];
+    const startsWaiting = (first.kind === 'wait_duration' || first.kind === 'wait_until') && conditionCriteria.length === 0;
+    if (!(startsWaiting && wf.patched(ENROLLED_WITH_FIRST_WAIT))) await flush({ status: 'active', currentNode: nodeId });
   }
   for (;;) {
     if (ending) return finish(ending);

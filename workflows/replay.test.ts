@@ -7,16 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { ROOT } from '../test/support/runs.js';
 import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { bundleWorkflows } from '../scripts/lib/workflow-bundle.js';
 
 const DIR = path.join(ROOT, 'workflows', 'histories');
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded histories replay without non-determinism', () => {
-  it('has fixtures covering waits, decisions, actions, signals and continue-as-new', () => {
-    expect(files).toEqual(expect.arrayContaining(['continue-as-new.json', 'onboarding-dropout.json', 'onboarding-goal.json']));
+  it('has fixtures covering waits, decisions, actions, signals, continue-as-new, and both sides of each patch', () => {
+    expect(files).toEqual(expect.arrayContaining(['continue-as-new.json', 'onboarding-dropout.json', 'onboarding-goal.json', 'starts-with-wait-unpatched.json', 'starts-with-wait.json']));
   });
 
   it.each(files)('%s', async (file) => {
@@ -28,8 +29,8 @@ describe('recorded histories replay without non-determinism', () => {
   });
 });
 
-let cached: ReturnType<typeof bundleWorkflowCode> | undefined;
+let cached: ReturnType<typeof bundleWorkflows> | undefined;
 function bundle() {
-  cached ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  cached ??= bundleWorkflows(WORKFLOWS_PATH);
   return cached;
 }

@@ -3,21 +3,31 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from './crm-tasks.service.js';
+import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 
 export const DEFAULT_TASK_LIMIT = 50;
 export const MAX_TASK_LIMIT = 200;
 const MAX_NAME_LENGTH = 200;
 const MAX_OUTCOME_LENGTH = 2000;
 
-function invalid(code: 'invalid_query' | 'invalid_body', check: Checker): never {
-  throw new ApiError(400, code, check.issues.map((i) => i.message).join('; '), { issues: check.issues });
-}
-
 @Controller('v1/crm/tasks')
 export class CrmTasksController {
   constructor(private readonly tasks: CrmTasksService) {}
 
   /** Filters `assignee`, `queue`, `status`, `customerId`; `limit` 1-200 (default 50); `cursor` from the previous page. */
+  @Endpoint({
+    summary: 'The CRM work list, newest first',
+    access: ['support', 'engineer', 'viewer'],
+    query: {
+      assignee: { description: 'account manager' },
+      queue: { description: 'team queue' },
+      status: { description: CRM_TASK_STATUSES.join(' | ') },
+      customerId: { description: 'one customer' },
+      ...PAGE_QUERY,
+    },
+    ok: { description: '{ items, nextCursor }' },
+    errors: [{ status: 400, codes: ['invalid_query'] }],
+  })
   @Get()
   async list(@Query() query: Record<string, unknown>) {
     const check = new Checker();
@@ -42,10 +52,11 @@ export class CrmTasksController {
       if (cursor) filter.before = cursor;
       else check.fail('query.cursor', 'invalid_format', 'query.cursor must be the nextCursor of a previous page');
     }
-    if (check.issues.length > 0) invalid('invalid_query', check);
+    if (check.issues.length > 0) throw check.error('invalid_query');
     return this.tasks.list(filter);
   }
 
+  @Endpoint({ summary: 'One CRM task', access: ['support', 'engineer', 'viewer'], ok: { description: 'The task' }, errors: [{ status: 404, codes: ['task_not_found'] }] })
   @Get(':id')
   async get(@Param('id') rawId: string) {
     const task = await this.tasks.get(this.idOf(rawId));
@@ -54,6 +65,13 @@ export class CrmTasksController {
   }
 
   /** Body `{ by }`: who takes the task. */
+  @Endpoint({
+    summary: 'Take an open CRM task',
+    access: ['support'],
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 } } },
+    ok: { description: 'The claimed task' },
+    errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['task_not_found'] }, { status: 409, codes: ['task_not_open'] }],
+  })
   @Post(':id/claim')
   @HttpCode(200)
   async claim(@Param('id') rawId: string, @Body() body: unknown) {
@@ -61,11 +79,22 @@ export class CrmTasksController {
     const check = new Checker();
     const by = isPlainObject(body) ? body.by : undefined;
     check.string(by, '$.by', { max: MAX_NAME_LENGTH });
-    if (check.issues.length > 0) invalid('invalid_body', check);
+    if (check.issues.length > 0) throw check.error('invalid_body');
     return this.tasks.claim(id, by as string);
   }
 
   /** Body `{ by, outcome? }`: who did it and what came of it (free text). */
+  @Endpoint({
+    summary: 'Complete a CRM task with its outcome',
+    access: ['support'],
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 }, outcome: { type: 'string', maxLength: 2000 } } },
+    ok: { description: 'The completed task' },
+    errors: [
+      { status: 400, codes: ['invalid_body'] },
+      { status: 404, codes: ['task_not_found'] },
+      { status: 409, codes: ['task_already_completed', 'task_cancelled'] },
+    ],
+  })
   @Post(':id/complete')
   @HttpCode(200)
   async complete(@Param('id') rawId: string, @Body() body: unknown) {
@@ -74,7 +103,7 @@ export class CrmTasksController {
     const fields = isPlainObject(body) ? body : {};
     check.string(fields.by, '$.by', { max: MAX_NAME_LENGTH });
     const hasOutcome = check.string(fields.outcome, '$.outcome', { max: MAX_OUTCOME_LENGTH, optional: true });
-    if (check.issues.length > 0) invalid('invalid_body', check);
+    if (check.issues.length > 0) throw check.error('invalid_body');
     return this.tasks.complete(id, fields.by as string, hasOutcome ? (fields.outcome as string) : null);
   }
 

@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
 import { DATA_SOURCE } from '../runtime.js';
+import type { Page } from '../http/pagination.js';
 
 export const CRM_TASK_STATUSES = ['open', 'claimed', 'completed', 'cancelled'] as const;
 export type CrmTaskStatus = (typeof CRM_TASK_STATUSES)[number];
@@ -69,7 +70,7 @@ export class CrmTasksService {
   ) {}
 
   /** One page, newest first, plus the cursor of the next page (null on the last one). */
-  async list(filter: CrmTaskFilter): Promise<{ tasks: CrmTaskView[]; nextCursor: string | null }> {
+  async list(filter: CrmTaskFilter): Promise<Page<CrmTaskView>> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -87,8 +88,8 @@ export class CrmTasksService {
       args,
     );
     const more = rows.length > filter.limit;
-    const tasks = more ? rows.slice(0, filter.limit) : rows;
-    return { tasks, nextCursor: more ? tasks[tasks.length - 1].id : null };
+    const items = more ? rows.slice(0, filter.limit) : rows;
+    return { items, nextCursor: more ? items[items.length - 1].id : null };
   }
 
   async get(id: string): Promise<CrmTaskView | null> {

@@ -2,10 +2,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { customerTraits } from '../../store/customers.js';
+import { pageOf, type PageRequest, type TimeIdCursor } from '../http/pagination.js';
 import { DATA_SOURCE } from '../runtime.js';
 
-/** How many enrollments the history shows, newest first. */
-export const HISTORY_ENROLLMENT_LIMIT = 100;
 
 export interface StepView {
   seq: number;
@@ -43,7 +42,10 @@ export interface EnrollmentView {
 export interface CustomerHistory {
   customerId: string;
   traits: Record<string, unknown>;
+  /** A page of the customer's enrollments, newest first. */
   enrollments: EnrollmentView[];
+  /** Pass as `cursor` for the next (older) enrollments; null on the last page. */
+  nextCursor: string | null;
 }
 
 @Injectable()
@@ -55,17 +57,21 @@ export class HistoryService {
     return customerTraits(this.db, customerId);
   }
 
-  /** The history, or null when the customer is unknown. */
-  async history(customerId: string): Promise<CustomerHistory | null> {
+  /** The history (one page of enrollments, newest first), or null when the customer is unknown. */
+  async history(customerId: string, page: PageRequest<TimeIdCursor>): Promise<CustomerHistory | null> {
     const traits = await this.traits(customerId);
     if (!traits) return null;
-    const enrollments: Omit<EnrollmentView, 'steps' | 'messages'>[] = await this.db.query(
+    const rows: Omit<EnrollmentView, 'steps' | 'messages'>[] = await this.db.query(
       `SELECT id AS "enrollmentId", journey_id AS "journeyId", version_id AS "versionId", status,
               enrolled_at AS "enrolledAt", ended_at AS "endedAt", exit_reason AS "exitReason",
               current_node AS "currentNode", waiting_until AS "waitingUntil"
-         FROM enrollments WHERE customer_id = $1 ORDER BY enrolled_at DESC, seq DESC, id LIMIT $2`,
-      [customerId, HISTORY_ENROLLMENT_LIMIT],
+         FROM enrollments
+        WHERE customer_id = $1
+          AND ($2::timestamptz IS NULL OR (date_trunc('milliseconds', enrolled_at), id) < ($2::timestamptz, $3::text))
+        ORDER BY date_trunc('milliseconds', enrolled_at) DESC, id DESC LIMIT $4`,
+      [customerId, page.after?.[0] ?? null, page.after?.[1] ?? null, page.limit + 1],
     );
+    const { items: enrollments, nextCursor } = pageOf(rows, page.limit, (e) => [e.enrolledAt.toISOString(), e.enrollmentId]);
     const ids = enrollments.map((e) => e.enrollmentId);
     const steps: (StepView & { enrollmentId: string })[] = await this.db.query(
       `SELECT enrollment_id AS "enrollmentId", seq, at, node_id AS "nodeId", kind, detail
@@ -82,6 +88,7 @@ export class HistoryService {
     return {
       customerId,
       traits,
+      nextCursor,
       enrollments: enrollments.map((e) => ({
         ...e,
         steps: steps.filter((s) => s.enrollmentId === e.enrollmentId).map(({ enrollmentId: _, ...s }) => s),

@@ -2,11 +2,46 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { parseEventBatch } from './event-batch.validation.js';
 import { IngestionService, type IngestOutcome } from './ingestion.service.js';
+import { Endpoint } from '../http/endpoint.js';
 
 @Controller('v1/events')
 export class EventsController {
   constructor(private readonly ingestion: IngestionService) {}
 
+  @Endpoint({
+    summary: 'Ingest a batch of events (1-500), idempotent by eventId',
+    description:
+      'All or nothing: one malformed item rejects the batch with its index and reason, and nothing is stored. ' +
+      'A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice.',
+    access: ['engineer'],
+    body: {
+      type: 'object',
+      required: ['events'],
+      properties: {
+        events: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 500,
+          items: {
+            type: 'object',
+            required: ['eventId', 'customerId', 'name', 'eventTime'],
+            properties: {
+              eventId: { type: 'string', maxLength: 200 },
+              customerId: { type: 'string', maxLength: 200 },
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' },
+              eventTime: { description: 'ISO 8601 with offset, or epoch ms', oneOf: [{ type: 'string', format: 'date-time' }, { type: 'integer' }] },
+              properties: { type: 'object', description: 'at most 16 KB as JSON' },
+            },
+          },
+        },
+      },
+    },
+    ok: { status: 202, description: '{ results: [{ eventId, status: accepted | duplicate }] } in request order' },
+    errors: [
+      { status: 400, codes: ['invalid_batch'], description: 'error.items lists each bad item with its index, path and reason' },
+      { status: 413, codes: ['batch_too_large'] },
+    ],
+  })
   @Post()
   @HttpCode(202)
   async ingest(@Body() body: unknown): Promise<{ results: IngestOutcome[] }> {

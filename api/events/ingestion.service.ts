@@ -5,11 +5,12 @@
  */
 import type { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Condition } from '../../engine/conditions.js';
+import { EngineError } from '../../engine/errors.js';
+import { compileSegment } from '../../engine/segments/index.js';
 import { matchesFilters } from '../../engine/evaluate.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
 import type { CustomerEvent } from '../../engine/runtime.js';
-import { createLookupActivities } from '../../activities/lookups.js';
+import { loadSegmentRules, segmentMembership } from '../../activities/segments.js';
 import { customerEventSignal } from '../../workflows/signals.js';
 import type { EnrollmentService } from '../journeys/enrollment.service.js';
 
@@ -46,11 +47,7 @@ export interface IngestionServiceDeps {
 }
 
 export class IngestionService {
-  private readonly lookups;
-
-  constructor(private readonly deps: IngestionServiceDeps) {
-    this.lookups = createLookupActivities(deps.db);
-  }
+  constructor(private readonly deps: IngestionServiceDeps) {}
 
   /** Stores a batch (all or nothing) and dispatches the events that are new. */
   async ingest(events: IncomingEvent[]): Promise<IngestOutcome[]> {
@@ -154,21 +151,31 @@ export class IngestionService {
     }
   }
 
-  /** Enrolls the customer into segment-triggered journeys whose segment they have just entered. */
+  /**
+   * Enrolls the customer into segment-triggered journeys whose segment they have just entered. All
+   * trigger segments are decided in one query; a segment that cannot be compiled (deleted, invalid)
+   * is logged and skipped so that it never blocks ingestion.
+   */
   private async checkSegmentTriggers(customerId: string): Promise<void> {
-    const versions: { id: string; segment: string; definition: Condition }[] = await this.deps.db.query(
-      `SELECT v.id, v.trigger_segment AS segment, s.definition FROM journey_versions v
-         JOIN segments s ON s.key = v.trigger_segment WHERE v.active AND v.trigger_kind = 'segment'`,
+    const versions: { id: string; segment: string }[] = await this.deps.db.query(
+      `SELECT id, trigger_segment AS segment FROM journey_versions WHERE active AND trigger_kind = 'segment'`,
     );
+    if (versions.length === 0) return;
+    const rules = await loadSegmentRules(this.deps.db, versions.map((v) => v.segment));
+    const segments = [...new Set(versions.map((v) => v.segment))].filter((key) => {
+      try {
+        compileSegment({ segment: key }, { resolve: (k) => rules.get(k) });
+        return true;
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        this.deps.log?.(`segment trigger "${key}" skipped: ${err.code}: ${err.message}`);
+        return false;
+      }
+    });
+    const membership = await segmentMembership(this.deps.db, customerId, segments, { rules });
     for (const version of versions) {
-      const { results } = await this.lookups.evaluateConditions({
-        enrollmentId: '',
-        customerId,
-        conditions: [version.definition],
-        entry: {},
-        at: Date.now(),
-      });
-      if (!results[0]) {
+      if (!(version.segment in membership)) continue;
+      if (!membership[version.segment]) {
         await this.deps.db.query(`DELETE FROM segment_memberships WHERE segment_key = $1 AND customer_id = $2`, [version.segment, customerId]);
         continue;
       }

@@ -7,6 +7,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
+import { Endpoint } from '../http/endpoint.js';
 
 /** A check that has not answered by then counts as down (a dead Temporal frontend otherwise retries for long). */
 const CHECK_TIMEOUT_MS = 3_000;
@@ -50,16 +51,29 @@ export class HealthController {
   }
 
   /** Answers as long as the process can serve a request; checks no dependency on purpose. */
+  @Endpoint({ summary: 'Liveness: the process answers', access: 'public', ok: { description: '{ status: ok }' } })
   @Get('live')
   live() {
     return { status: 'ok' };
   }
 
+  @Endpoint({
+    summary: 'Readiness: PostgreSQL and Temporal reachable',
+    access: 'public',
+    ok: { description: 'Both dependencies up' },
+    errors: [{ status: 503, codes: ['dependency_down'] }],
+  })
   @Get('ready')
   ready(@Res({ passthrough: true }) res: StatusResponse) {
     return this.check(res);
   }
 
+  @Endpoint({
+    summary: 'Health: PostgreSQL and Temporal reachable (same as /health/ready)',
+    access: 'public',
+    ok: { description: 'Both dependencies up' },
+    errors: [{ status: 503, codes: ['dependency_down'] }],
+  })
   @Get()
   async check(@Res({ passthrough: true }) res: StatusResponse) {
     const [database, temporal] = await Promise.all([

@@ -3,6 +3,8 @@
  * message) instead of throwing, so a client learns about every problem in one response.
  */
 
+import { ApiError } from './api-error.js';
+
 /** One problem in a request body. */
 export interface FieldIssue {
   /** JSONPath of the offending value, e.g. `$.events[3].eventTime`. */
@@ -22,9 +24,19 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
+/** The 400 answer listing `issues`: every message in one sentence, the issues themselves alongside. */
+export function invalidRequest(code: string, issues: FieldIssue[]): ApiError {
+  return new ApiError(400, code, issues.map((i) => i.message).join('; '), { issues });
+}
+
 /** Collects issues for one request body. */
 export class Checker {
   readonly issues: FieldIssue[] = [];
+
+  /** The 400 `code` answer (`invalid_body`, `invalid_query`, ...) listing the issues found so far. */
+  error(code: string): ApiError {
+    return invalidRequest(code, this.issues);
+  }
 
   fail(path: string, code: string, message: string): void {
     this.issues.push({ path, code, message });

@@ -30,12 +30,15 @@ export class ApiEntryService {
 
   /** Enrolls a customer into the journey's active version, which must have an `api` trigger. */
   async enroll(journeyId: string, req: ApiEnrollmentRequest): Promise<EnrollResult> {
-    const versions: { id: string; trigger_kind: string }[] = await this.db.query(
-      `SELECT id, trigger_kind FROM journey_versions WHERE journey_id = $1 AND active`,
+    const versions: { id: string | null; trigger_kind: string; status: string }[] = await this.db.query(
+      `SELECT v.id, v.trigger_kind, j.status FROM journeys j LEFT JOIN journey_versions v ON v.journey_id = j.id AND v.active WHERE j.id = $1`,
       [journeyId],
     );
     const version = versions[0];
-    if (!version) throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" has no published, active version`);
+    if (!version?.id) {
+      const why = version ? `is ${version.status}` : 'does not exist';
+      throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
+    }
     if (version.trigger_kind !== 'api') {
       throw new ApiError(
         409,
@@ -54,21 +57,21 @@ export class ApiEntryService {
     });
   }
 
-  /** Asks a live run to end now with `reason`; the run records the exit itself. */
-  async requestExit(enrollmentId: string, reason: string): Promise<void> {
+  /**
+   * Asks a live run to end now with `reason`; the run records the exit itself. A run whose workflow
+   * has not started yet is started with the request, so it ends at once.
+   */
+  async requestExit(enrollmentId: string, reason: string, requestedBy = 'api'): Promise<void> {
     const rows: { status: string }[] = await this.db.query(`SELECT status FROM enrollments WHERE id = $1`, [enrollmentId]);
     const row = rows[0];
     if (!row) throw new ApiError(404, 'enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
     if (!LIVE.has(row.status)) throw ended(enrollmentId, row.status);
     try {
-      await this.temporal.workflow.getHandle(enrollmentId).signal(exitEnrollmentSignal, { reason, requestedBy: 'api' });
+      await this.temporal.workflow.getHandle(enrollmentId).signal(exitEnrollmentSignal, { reason, requestedBy });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      if (row.status === 'pending') {
-        // Recorded but its workflow has not started yet (the recovery sweep starts it shortly).
-        throw new ApiError(409, 'enrollment_not_started', `Enrollment "${enrollmentId}" has not started yet; retry in a minute`);
-      }
-      throw ended(enrollmentId, 'ended');
+      if (row.status !== 'pending') throw ended(enrollmentId, 'ended');
+      await this.enrollments.requestExit(enrollmentId, reason, requestedBy);
     }
   }
 }

@@ -4,11 +4,12 @@
  * The database decides; Temporal's "already started" only confirms it.
  */
 import type { DataSource } from 'typeorm';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
 import type { ExecutionPlan } from '../../engine/plan.js';
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../../engine/runtime.js';
-import { customerEventSignal } from '../../workflows/signals.js';
+import { customerEventSignal, exitEnrollmentSignal } from '../../workflows/signals.js';
 import type { journeyRun } from '../../workflows/journey-run.js';
+import { pgErrorCode } from '../../store/data-source.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -77,6 +78,11 @@ export class EnrollmentService {
     let enrolledAt: Date;
     try {
       const decided = await db.transaction(async (tx) => {
+        // Share-lock the version. A pause or stop closes it with an UPDATE, which waits for this
+        // enrollment to commit (and the stop's exit_now scan then finds it); an enrollment that comes
+        // after the close waits for it and sees the version closed. Enrollments do not block each other.
+        const open: { active: boolean }[] = await tx.query(`SELECT active FROM journey_versions WHERE id = $1 FOR SHARE`, [version.id]);
+        if (!open[0]?.active) return { enrolled: false as const, reason: 'journey_inactive' as const };
         if (req.triggerKey) {
           const dup: { id: string }[] = await tx.query(
             `SELECT id FROM enrollments WHERE journey_id = $1 AND trigger_key = $2`,
@@ -114,7 +120,7 @@ export class EnrollmentService {
       enrolledAt = decided.enrolledAt;
     } catch (err) {
       // A concurrent enrollment won the race: the unique indexes are the final word.
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION || (err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+      if (pgErrorCode(err) === UNIQUE_VIOLATION) {
         const detail = String((err as { detail?: string; constraint?: string }).constraint ?? (err as Error).message);
         return { enrolled: false, reason: detail.includes('trigger') ? 'duplicate_trigger' : 'already_enrolled' };
       }
@@ -136,14 +142,18 @@ export class EnrollmentService {
     return { enrolled: true, enrollmentId };
   }
 
-  /** Starts the workflows of enrollments still pending after `olderThanMs` (a crash between insert and start). */
-  async startPending(olderThanMs: number, limit = 500): Promise<number> {
+  /**
+   * Starts the workflows of enrollments still pending after `olderThanMs` (a crash between insert and
+   * start), at most `limit` (500); only one journey's with `journeyId`.
+   */
+  async startPending(olderThanMs: number, options: { limit?: number; journeyId?: string } = {}): Promise<number> {
     const rows: EnrollmentRow[] = await this.deps.db.query(
       `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
          FROM enrollments e JOIN journey_versions v ON v.id = e.version_id
         WHERE e.status = 'pending' AND e.enrolled_at < now() - make_interval(secs => $1 / 1000.0)
+          AND ($3::text IS NULL OR e.journey_id = $3)
         ORDER BY e.enrolled_at LIMIT $2`,
-      [olderThanMs, limit],
+      [olderThanMs, options.limit ?? 500, options.journeyId ?? null],
     );
     let started = 0;
     for (const row of rows) {
@@ -162,18 +172,30 @@ export class EnrollmentService {
    * (signal-with-start), so an event that arrives before a deferred start is not lost.
    */
   async signalPending(enrollmentId: string, event: CustomerEvent): Promise<void> {
+    await this.signalStarting(enrollmentId, customerEventSignal, [event]);
+  }
+
+  /**
+   * Asks a live run to exit now with `reason`; a pending run's workflow is started first, so the run
+   * records the exit itself (status `exited`, the reason) either way. A run that has ended is left alone.
+   */
+  async requestExit(enrollmentId: string, reason: string, requestedBy: string): Promise<void> {
+    await this.signalStarting(enrollmentId, exitEnrollmentSignal, [{ reason, requestedBy }]);
+  }
+
+  private async signalStarting<A>(enrollmentId: string, signal: SignalDefinition<[A]>, signalArgs: [A]): Promise<void> {
     const rows: EnrollmentRow[] = await this.deps.db.query(
       `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
          FROM enrollments e JOIN journey_versions v ON v.id = e.version_id WHERE e.id = $1`,
       [enrollmentId],
     );
     if (rows.length === 0) return;
-    await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [CustomerEvent]>('journeyRun', {
+    await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [A]>('journeyRun', {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
       args: [this.runInput(rows[0])],
-      signal: customerEventSignal,
-      signalArgs: [event],
+      signal,
+      signalArgs,
       // An enrollment id names one run: a run that has already ended is never started again.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     }).catch((err) => {

@@ -1,16 +1,26 @@
-/** The journeys context: publishing versions, enrolling customers, steering enrollments. */
+/** The journeys context: authoring drafts, publishing versions (four-eyes optional), lifecycle, enrolling customers, steering enrollments. */
 import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { ApiEntryService } from './api-entry.service.js';
+import { DraftsService } from './drafts.service.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { EnrollmentsController } from './enrollments.controller.js';
 import { JourneysController } from './journeys.controller.js';
+import { DEFAULT_JOURNEYS_OPTIONS, JOURNEYS_OPTIONS, type JourneysOptions } from './journeys.options.js';
+import { LifecycleController } from './lifecycle.controller.js';
+import { LifecycleService } from './lifecycle.service.js';
+import { PublishRequestsController } from './publish-requests.controller.js';
+import { PublishRequestsService } from './publish-requests.service.js';
 import { PublishingService } from './publishing.service.js';
+import { ReleaseService } from './release.service.js';
+import { VersionsController } from './versions.controller.js';
+import { VersionsService } from './versions.service.js';
 
 @Module({
-  controllers: [JourneysController, EnrollmentsController],
+  controllers: [JourneysController, LifecycleController, VersionsController, PublishRequestsController, EnrollmentsController],
   providers: [
     {
       provide: PublishingService,
@@ -22,6 +32,32 @@ import { PublishingService } from './publishing.service.js';
       useFactory: (db: DataSource, temporal: Client, options: RuntimeOptions) =>
         new EnrollmentService({ db, temporal, taskQueue: options.taskQueue, defaults: options.defaults, log: options.log }),
       inject: [DATA_SOURCE, TEMPORAL_CLIENT, RUNTIME_OPTIONS],
+    },
+    {
+      provide: DraftsService,
+      useFactory: (db: DataSource, publishing: PublishingService, audit: AuditLog) => new DraftsService(db, publishing, audit),
+      inject: [DATA_SOURCE, PublishingService, AuditLog],
+    },
+    {
+      provide: PublishRequestsService,
+      useFactory: (db: DataSource, publishing: PublishingService, audit: AuditLog) => new PublishRequestsService(db, publishing, audit),
+      inject: [DATA_SOURCE, PublishingService, AuditLog],
+    },
+    {
+      provide: ReleaseService,
+      useFactory: (db: DataSource, publishing: PublishingService, requests: PublishRequestsService, audit: AuditLog, options?: JourneysOptions) =>
+        new ReleaseService(db, publishing, requests, audit, options ?? DEFAULT_JOURNEYS_OPTIONS),
+      inject: [DATA_SOURCE, PublishingService, PublishRequestsService, AuditLog, { token: JOURNEYS_OPTIONS, optional: true }],
+    },
+    {
+      provide: LifecycleService,
+      useFactory: (db: DataSource, enrollments: EnrollmentService, audit: AuditLog) => new LifecycleService(db, enrollments, audit),
+      inject: [DATA_SOURCE, EnrollmentService, AuditLog],
+    },
+    {
+      provide: VersionsService,
+      useFactory: (db: DataSource) => new VersionsService(db),
+      inject: [DATA_SOURCE],
     },
     ApiEntryService,
   ],

@@ -4,6 +4,7 @@ import { ApiError } from '../http/api-error.js';
 import { parseTwilioDeliveryReport } from '../../activities/channels/twilio-sms/delivery-report.js';
 import { DeliveryService } from './delivery.service.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
+import { Endpoint } from '../http/endpoint.js';
 
 /** An empty TwiML document: "no reply" (Twilio's own opt-out handling answers STOP). */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -27,6 +28,12 @@ export class TwilioWebhooksController {
   constructor(private readonly delivery: DeliveryService) {}
 
   /** Status callback: updates the ledger's delivery status. Always 204 once signed, or Twilio retries. */
+  @Endpoint({
+    summary: 'Twilio status callback (signed by Twilio, no API key)',
+    access: 'public',
+    ok: { status: 204, description: 'Recorded (or ignored when unknown)' },
+    errors: [{ status: 403, codes: ['invalid_signature'] }, { status: 400, codes: ['invalid_body'] }],
+  })
   @Post('status')
   @HttpCode(204)
   async status(@Body() body: unknown): Promise<void> {
@@ -42,6 +49,12 @@ export class TwilioWebhooksController {
   }
 
   /** Inbound SMS: STOP-like keywords opt the sender's customers out of SMS, START/UNSTOP back in. */
+  @Endpoint({
+    summary: 'Twilio inbound SMS: STOP / START keywords (signed by Twilio, no API key)',
+    access: 'public',
+    ok: { description: 'Empty TwiML' },
+    errors: [{ status: 403, codes: ['invalid_signature'] }, { status: 400, codes: ['invalid_body'] }],
+  })
   @Post('inbound')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')

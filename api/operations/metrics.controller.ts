@@ -2,11 +2,18 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { METRICS_CONTENT_TYPE } from '../../observability/metrics.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+import { Endpoint } from '../http/endpoint.js';
 
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions) {}
 
+  @Endpoint({
+    summary: 'Prometheus metrics (text exposition)',
+    description: 'Public so a scraper needs no key: operational counts only, no customer data.',
+    access: 'public',
+    ok: { description: 'Prometheus text format' },
+  })
   @Get()
   @Header('Content-Type', METRICS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')

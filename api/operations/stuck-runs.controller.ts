@@ -3,10 +3,11 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { parseDuration } from '../../engine/duration.js';
 import { listStuckRuns } from '../../observability/stuck-runs.js';
-import { ApiError } from '../http/api-error.js';
-import type { FieldIssue } from '../http/validation.js';
+import { invalidRequest, type FieldIssue } from '../http/validation.js';
 import { DATA_SOURCE } from '../runtime.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+import { Endpoint } from '../http/endpoint.js';
+import { cursorParam, isTimeIdCursor, pageOf } from '../http/pagination.js';
 
 export const DEFAULT_STUCK_LIMIT = 100;
 export const MAX_STUCK_LIMIT = 1000;
@@ -34,6 +35,18 @@ export class StuckRunsController {
    * (default 300); `olderThan`: ISO 8601 duration without a step before an active, non-waiting run
    * counts as stuck (default JE_STUCK_AFTER).
    */
+  @Endpoint({
+    summary: 'Runs that look stuck: past their wait deadline, pending too long, or without progress',
+    access: ['marketer', 'engineer', 'support', 'viewer'],
+    query: {
+      limit: { description: '1-1000 (default 100)', schema: { type: 'integer' } },
+      graceSeconds: { description: 'how far past its deadline a wait must be (default 300)', schema: { type: 'integer' } },
+      olderThan: { description: 'ISO 8601 duration without a step (default JE_STUCK_AFTER)' },
+      cursor: { description: 'the nextCursor of the previous page' },
+    },
+    ok: { description: '{ items, nextCursor, thresholds }' },
+    errors: [{ status: 400, codes: ['invalid_query'] }],
+  })
   @Get('stuck-runs')
   async stuckRuns(@Query() query: Record<string, unknown>) {
     const issues: FieldIssue[] = [];
@@ -48,12 +61,13 @@ export class StuckRunsController {
         issues.push({ path: 'query.olderThan', code: 'invalid_duration', message: (err as Error).message });
       }
     }
-    if (issues.length > 0) throw new ApiError(400, 'invalid_query', issues.map((i) => i.message).join('; '), { issues });
+    const after = cursorParam(issues, query.cursor, isTimeIdCursor);
+    if (issues.length > 0) throw invalidRequest('invalid_query', issues);
 
     const thresholds = { ...defaults, graceMs: graceSeconds * 1000, noProgressMs };
-    const runs = await listStuckRuns(this.db, thresholds, limit);
+    const runs = await listStuckRuns(this.db, thresholds, limit + 1, after);
     return {
-      runs,
+      ...pageOf(runs, limit, (r) => [r.stuckSince, r.enrollmentId]),
       thresholds: { graceSeconds, pendingSeconds: thresholds.pendingMs / 1000, olderThanSeconds: noProgressMs / 1000 },
     };
   }

@@ -62,3 +62,60 @@ export async function choosePort(
   );
   return picked;
 }
+
+/** True when the user named the port (a non-empty, non-zero value of the variable). */
+export function portPinned(choice: PortChoice, env: Record<string, string | undefined>): boolean {
+  const raw = env[choice.envVar];
+  return raw !== undefined && raw !== '' && !(Number(raw) === 0 && (choice.zeroMeansAny ?? true));
+}
+
+const PORT_CLASH = /listen tcp ([^\s:]*:\d+): bind: address already in use|address already in use|EADDRINUSE/i;
+
+/** True when a server's start-up failed because a port it was told to use was taken. */
+export function isPortClash(err: unknown): boolean {
+  return PORT_CLASH.test(err instanceof Error ? err.message : String(err));
+}
+
+/** The port named in Go's "listen tcp 127.0.0.1:33703: bind: address already in use", if any. */
+function clashedPort(err: unknown): number | undefined {
+  const match = PORT_CLASH.exec(err instanceof Error ? err.message : String(err));
+  return match?.[1] ? Number(match[1].slice(match[1].lastIndexOf(':') + 1)) : undefined;
+}
+
+/** "127.0.0.1:33703 already in use" from Go's message, or the bare reason. */
+export function portClashDetail(err: unknown): string {
+  const match = PORT_CLASH.exec(err instanceof Error ? err.message : String(err));
+  if (!match) return 'unknown reason';
+  return match[1] ? `${match[1]} already in use` : 'address already in use';
+}
+
+export interface PortRetryOptions {
+  /** Starts tried in all (default 3). */
+  attempts?: number;
+  /** Which of the ports the user pinned: those are never changed, and a clash on them fails at once. */
+  pinned: boolean[];
+  /** Told before each new try, with the ports it will use. */
+  onRetry?: (detail: string, ports: number[], attempt: number) => void;
+}
+
+/**
+ * Runs `start(ports)`, and when it fails because a port was taken between picking and binding
+ * (a server that binds some ports seconds after starting loses that race now and then), picks
+ * the ports the user did not pin again and tries once more.
+ */
+export async function startOnPorts<T>(ports: number[], start: (ports: number[]) => Promise<T>, opts: PortRetryOptions): Promise<T> {
+  const attempts = opts.attempts ?? 3;
+  let current = [...ports];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start(current);
+    } catch (err) {
+      const clashed = clashedPort(err);
+      const pinnedClash = clashed !== undefined && current.some((port, i) => port === clashed && opts.pinned[i]);
+      const movable = current.some((_, i) => !opts.pinned[i]);
+      if (attempt >= attempts || !movable || pinnedClash || !isPortClash(err)) throw err;
+      current = await Promise.all(current.map((port, i) => (opts.pinned[i] ? port : freePort())));
+      opts.onRetry?.(portClashDetail(err), current, attempt + 1);
+    }
+  }
+}

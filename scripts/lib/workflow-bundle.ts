@@ -19,11 +19,27 @@ export interface WriteWorkflowBundleOptions {
   outFile: string;
 }
 
+/** The bundler's log: silent, except errors (to stderr). */
+const bundlerLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error(message: string) {
+    console.error(message);
+  },
+};
+
+/** Bundles the workflows at `workflowsPath` (webpack), without the bundler's chatter. */
+export function bundleWorkflows(workflowsPath: string): ReturnType<typeof bundleWorkflowCode> {
+  return bundleWorkflowCode({ workflowsPath, logger: bundlerLogger });
+}
+
 /** Bundles the workflows and writes the bundle; returns its size in bytes. */
 export async function writeWorkflowBundle(opts: WriteWorkflowBundleOptions): Promise<number> {
   if (!fs.existsSync(opts.workflowsPath)) throw new Error(`workflows entry ${opts.workflowsPath} does not exist (build dist/ first)`);
-  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: opts.workflowsPath, logger: quiet });
+  const { code } = await bundleWorkflows(opts.workflowsPath);
   fs.mkdirSync(path.dirname(opts.outFile), { recursive: true });
   const tmp = `${opts.outFile}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, code);

@@ -1,25 +1,38 @@
 /** The real Nest app over the real runtime (PostgreSQL, Temporal dev server, in-process worker). */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { createApp } from '../../api/app.factory.js';
+import { createApp, type AppDependencies } from '../../api/app.factory.js';
+import type { Role } from '../../api/auth/roles.js';
 import type { Canvas } from '../../engine/canvas.js';
+import { createRoleKeys, keyedAgent, type RoleKeys } from '../support/api-keys.js';
 import { FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 
 export interface ApiHarness {
   rt: RuntimeHarness;
   app: NestExpressApplication;
-  /** A supertest agent on the app's HTTP server. */
-  http: () => ReturnType<typeof request>;
+  /** A supertest agent on the app's HTTP server, sending an admin key. */
+  http: () => ReturnType<typeof request.agent>;
+  /** A supertest agent sending a key of `role`. */
+  as: (role: Role) => ReturnType<typeof request.agent>;
+  /** A supertest request without any key. */
+  anonymous: () => ReturnType<typeof request>;
+  keys: RoleKeys;
   stop(): Promise<void>;
 }
 
-export async function startApi(name: string): Promise<ApiHarness> {
+/** Starts the runtime and the app; `options` adds to (or overrides) the app's dependencies. */
+export async function startApi(name: string, options: Partial<AppDependencies> = {}): Promise<ApiHarness> {
   const rt = await startRuntime(name);
-  const app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
+  const app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS, ...options });
+  const keys = await createRoleKeys(rt.db, name);
+  const as = (role: Role) => keyedAgent(app.getHttpServer(), keys[role]);
   return {
     rt,
     app,
-    http: () => request(app.getHttpServer()),
+    http: () => as('admin'),
+    as,
+    anonymous: () => request(app.getHttpServer()),
+    keys,
     async stop() {
       await app.close();
       await rt.stop();

@@ -17,6 +17,7 @@ function sweeper(startPending: () => Promise<number>, dispatchPending: () => Pro
     log: (line) => lines.push(line),
     recovery: { intervalMs: 60_000, olderThanMs: 30_000 },
     onShutdown: null,
+    segmentPreviewTimeoutMs: 30_000,
   };
   const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService, logger);
   return { s, lines, logged };

@@ -17,8 +17,9 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function publish(journeyId: string, body: object): Promise<void> {
-  await api.http().put(`/v1/journeys/${journeyId}/publish`).send(body).expect(201);
+/** Publishes `body` as the journey's next version; answers the version id. */
+async function publish(journeyId: string, body: object): Promise<string> {
+  return (await api.http().put(`/v1/journeys/${journeyId}/publish`).send(body).expect(201)).body.versionId;
 }
 
 describe('POST /v1/journeys/:journeyId/enrollments', () => {
@@ -148,6 +149,7 @@ describe('GET /v1/customers/:customerId/history', () => {
       versionId: `${welcome}@1`,
       status: 'completed',
       exitReason: 'welcomed',
+      currentNode: 'done',
       waitingUntil: null,
       endedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });
@@ -222,10 +224,33 @@ describe('POST /v1/enrollments/:enrollmentId/exit', () => {
 
     const history = await api.http().get(`/v1/customers/${customerId}/history`).expect(200);
     const last = history.body.enrollments[0].steps.at(-1);
-    expect(last).toMatchObject({ kind: 'ended', detail: expect.objectContaining({ requestedBy: 'api' }) });
+    // Who asked: the key's role and name, in the run's last step and in the audit log.
+    expect(last).toMatchObject({ kind: 'ended', detail: expect.objectContaining({ requestedBy: 'admin:api-runs admin' }) });
+    const audit = await api.http().get('/v1/audit-log').query({ entityType: 'enrollment', entityId: enrollmentId }).expect(200);
+    expect(audit.body.items).toMatchObject([{ action: 'enrollment.exit', actor: { role: 'admin' }, detail: { reason: 'customer opted out by phone' } }]);
 
     const again = await api.http().post(`/v1/enrollments/${encodeURIComponent(enrollmentId)}/exit`).send({ reason: 'again' }).expect(409);
     expect(again.body.error).toMatchObject({ code: 'enrollment_ended', status: 'exited' });
+  });
+
+  it('ends a run whose workflow has not started yet (still pending) at once', async () => {
+    const pendingJourney = `hold-pending-${unique}`;
+    const versionId = await publish(
+      pendingJourney,
+      canvas('Hold pending', [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'hold', type: 'wait', duration: 'PT1H' }, { id: 'done', type: 'exit' }], [
+        { from: 'start', to: 'hold' },
+        { from: 'hold', to: 'done' },
+      ]),
+    );
+    // What a crash between recording an enrollment and starting its workflow leaves behind.
+    const enrollmentId = `journey:${pendingJourney}:customer:p-${unique}:run:1`;
+    await api.rt.db.query(
+      `INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'pending')`,
+      [enrollmentId, pendingJourney, versionId, `p-${unique}`],
+    );
+    await api.as('support').post(`/v1/enrollments/${encodeURIComponent(enrollmentId)}/exit`).send({ reason: 'duplicate sign-up' }).expect(202);
+    const [ended] = await endedEnrollments(api.rt.db, pendingJourney, 1, 20_000);
+    expect([ended.id, ended.status, ended.exit_reason]).toEqual([enrollmentId, 'exited', 'duplicate sign-up']);
   });
 
   it('404s an unknown enrollment and 400s a missing reason', async () => {
@@ -233,6 +258,29 @@ describe('POST /v1/enrollments/:enrollmentId/exit', () => {
     expect(unknown.body.error.code).toBe('enrollment_not_found');
     const noReason = await api.http().post(`/v1/enrollments/journey:nope:customer:x:run:1/exit`).send({}).expect(400);
     expect(noReason.body.error).toMatchObject({ code: 'invalid_body', issues: [{ path: '$.reason' }] });
+  });
+});
+
+describe('GET /v1/customers/:customerId/history pages', () => {
+  it('pages the enrollments newest first with limit and cursor, and refuses a forged cursor', async () => {
+    const journeyId = `paged-${unique}`;
+    const customerId = `paged-cust-${unique}`;
+    await publish(journeyId, canvas('Paged', [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit' }], [{ from: 'start', to: 'done' }]));
+    for (const entryKey of ['order-1', 'order-2', 'order-3']) {
+      await api.as('engineer').post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId, entryKey }).expect(201);
+    }
+    const all = (await endedEnrollments(api.rt.db, journeyId, 3)).map((e) => e.id);
+    const first = (await api.as('support').get(`/v1/customers/${customerId}/history`).query({ limit: 2 }).expect(200)).body;
+    expect(first.enrollments).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = (await api.as('support').get(`/v1/customers/${customerId}/history`).query({ limit: 2, cursor: first.nextCursor }).expect(200)).body;
+    expect(second).toMatchObject({ nextCursor: null });
+    const paged = [...first.enrollments, ...second.enrollments].map((e: { enrollmentId: string; enrolledAt: string }) => e);
+    expect(paged.map((e) => e.enrollmentId).sort()).toEqual([...all].sort());
+    const times = paged.map((e) => Date.parse(e.enrolledAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const forged = await api.as('support').get(`/v1/customers/${customerId}/history`).query({ cursor: Buffer.from('"x"').toString('base64url') }).expect(400);
+    expect(forged.body.error.code).toBe('invalid_query');
   });
 });
 

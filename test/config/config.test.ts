@@ -84,6 +84,9 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     ['a frequency cap with a month window', { JE_FREQUENCY_CAPS: 'sms:2/P1M' }, 'JE_FREQUENCY_CAPS'],
     ['a send rate of zero', { JE_SEND_RATE_LIMITS: 'sms:0' }, 'JE_SEND_RATE_LIMITS'],
     ['an unknown log level', { JE_LOG_LEVEL: 'loud' }, 'JE_LOG_LEVEL'],
+    ['a segment preview timeout without unit', { JE_SEGMENT_PREVIEW_TIMEOUT: '30' }, 'JE_SEGMENT_PREVIEW_TIMEOUT'],
+    ['a database application name with a space', { JE_DB_APPLICATION_NAME: 'journey engine' }, 'JE_DB_APPLICATION_NAME'],
+    ['a database application name PostgreSQL would cut', { JE_DB_APPLICATION_NAME: 'j'.repeat(51) }, 'JE_DB_APPLICATION_NAME'],
     ['a CRM webhook URL that is no http URL', { JE_CRM_WEBHOOK_URL: 'crm.internal/tasks' }, 'JE_CRM_WEBHOOK_URL'],
     ['a public base URL that is no URL', { JE_PUBLIC_BASE_URL: 'api.example.com' }, 'JE_PUBLIC_BASE_URL'],
     ['a short webhook secret', { JE_WEBHOOK_SECRET: 'changeme' }, 'JE_WEBHOOK_SECRET'],
@@ -106,6 +109,12 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     expect(err.message).not.toContain('tooShortSecretValue');
   });
 
+  it('refuses a short admin API key without echoing it', () => {
+    const err = configError({ JE_ADMIN_API_KEY: 'je_short_admin_key' });
+    expect(err.message).toContain('JE_ADMIN_API_KEY');
+    expect(err.message).not.toContain('je_short_admin_key');
+  });
+
   it('says which file could not be read', () => {
     expect(configError({ TEMPORAL_ADDRESS: ADDRESS, TEMPORAL_TLS_CA: MISSING }).message).toContain(MISSING);
   });
@@ -118,12 +127,14 @@ describe('loadConfig: defaults and valid values', () => {
       temporalAddress: null,
       temporalNamespace: 'default',
       taskQueue: 'journeys',
+      dbApplicationName: 'journey-engine',
       temporalTls: null,
       temporalApiKey: null,
       defaultTimeZone: 'Asia/Shanghai',
       lateEventGraceMs: 5 * 60_000,
       maxHistoryEvents: 10_000,
       port: 3000,
+      adminApiKey: null,
       host: '127.0.0.1',
       workerMetricsPort: 9464,
       stuckAfterMs: 60 * 60_000,
@@ -139,6 +150,8 @@ describe('loadConfig: defaults and valid values', () => {
       logLevel: 'info',
       frequencyCaps: {},
       sendRateLimits: {},
+      fourEyesPublishing: false,
+      segmentPreviewTimeoutMs: 30_000,
     };
     expect(loadConfig({})).toEqual(expected);
   });
@@ -180,6 +193,11 @@ describe('loadConfig: defaults and valid values', () => {
     expect(loadConfig({ JE_WEBHOOK_SECRET: secret }).webhookSecret).toBe(secret);
     expect(loadConfig({ JE_WEBHOOK_SECRET: `${secret}${secret}` }).webhookSecret).toBe(`${secret}${secret}`);
     expect(loadConfig({ JE_WEBHOOK_SECRET: '' }).webhookSecret).toBeNull();
+  });
+
+  it('reads the database application name prefix', () => {
+    expect(loadConfig({ JE_DB_APPLICATION_NAME: 'je-eu.blue_2' }).dbApplicationName).toBe('je-eu.blue_2');
+    expect(loadConfig({ JE_DB_APPLICATION_NAME: 'j'.repeat(50) }).dbApplicationName).toBe('j'.repeat(50));
   });
 
   it('reads the worker metrics port and the stuck threshold', () => {

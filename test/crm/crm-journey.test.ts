@@ -5,7 +5,6 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createCrmTaskChannel } from '../../activities/channels/crm-task/index.js';
 import { createProfileChannel } from '../../activities/channels/profile/index.js';
@@ -15,12 +14,13 @@ import { createDataSource } from '../../store/data-source.js';
 import { canvas } from '../api/api-harness.js';
 import { testDatabaseUrl } from '../support/env.js';
 import { endedEnrollments, eventually, FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import { adminHttp } from '../support/api-keys.js';
 
 const unique = `${Date.now().toString(36)}-${process.pid}`;
 let channelDb: DataSource;
 let rt: RuntimeHarness;
 let app: NestExpressApplication;
-const http = () => request(app.getHttpServer());
+let http: Awaited<ReturnType<typeof adminHttp>>;
 
 beforeAll(async () => {
   // The worker's channels get their own pool: the runtime creates its DataSource itself.
@@ -36,6 +36,7 @@ beforeAll(async () => {
     ],
   });
   app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
+  http = await adminHttp(app.getHttpServer(), rt.db);
 });
 afterAll(async () => {
   await app?.close();
@@ -120,10 +121,10 @@ describe('a journey waiting for the account manager to complete a CRM task', () 
 
     const listed = await eventually('the task in the manager list', async () => {
       const res = await http().get('/v1/crm/tasks').query({ assignee: manager }).expect(200);
-      return res.body.tasks.length > 0 ? res.body : null;
+      return res.body.items.length > 0 ? res.body : null;
     });
-    expect(listed.tasks).toHaveLength(1);
-    const task = listed.tasks[0];
+    expect(listed.items).toHaveLength(1);
+    const task = listed.items[0];
     expect(task).toMatchObject({
       customerId,
       enrollmentId,
@@ -210,8 +211,8 @@ describe('a journey waiting for the account manager to complete a CRM task', () 
 
     // The task is still open on the manager's list; completing it now (straight from open) is allowed.
     const res = await http().get('/v1/crm/tasks').query({ customerId, status: 'open' }).expect(200);
-    expect(res.body.tasks).toHaveLength(1);
-    const late = await http().post(`/v1/crm/tasks/${res.body.tasks[0].id}/complete`).send({ by: manager }).expect(200);
+    expect(res.body.items).toHaveLength(1);
+    const late = await http().post(`/v1/crm/tasks/${res.body.items[0].id}/complete`).send({ by: manager }).expect(200);
     expect(late.body).toMatchObject({ status: 'completed', claimedBy: null, outcome: null });
     const [still] = await endedEnrollments(rt.db, timedOut, 1);
     expect(still.exit_reason).toBe('not_called');
@@ -235,10 +236,10 @@ describe('/v1/crm/tasks errors and paging', () => {
 
   it('pages a queue newest first', async () => {
     const first = await http().get('/v1/crm/tasks').query({ queue, limit: 2 }).expect(200);
-    expect(first.body.tasks.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.items.map((t: { id: string }) => t.id)).toEqual([ids[2], ids[1]]);
     expect(first.body.nextCursor).toBe(ids[1]);
     const second = await http().get('/v1/crm/tasks').query({ queue, limit: 2, cursor: first.body.nextCursor }).expect(200);
-    expect(second.body).toMatchObject({ tasks: [{ id: ids[0], title: 'Task 1', queue, status: 'open' }], nextCursor: null });
+    expect(second.body).toMatchObject({ items: [{ id: ids[0], title: 'Task 1', queue, status: 'open' }], nextCursor: null });
     const got = await http().get(`/v1/crm/tasks/${ids[0]}`).expect(200);
     expect(got.body).toMatchObject({ id: ids[0], queue, assignee: null });
   });

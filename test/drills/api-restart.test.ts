@@ -17,6 +17,7 @@ import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { freePort } from '../support/temporal-dev-server.js';
 import type { WorkerProcess } from '../support/worker-process.js';
 import { allEnded, deliveryAt, eventsCheck, ledgerOf, publishTwoSmsJourney, report, seedCustomers, sleep, spawnReadySmsWorker, startServices, type DrillServices } from './support.js';
+import { TEST_BOOTSTRAP_KEY } from '../support/api-keys.js';
 
 const CUSTOMERS = 20;
 const BATCH = 4;
@@ -36,6 +37,7 @@ async function startApp(port: number): Promise<NestExpressApplication> {
     defaults: FAST_DEFAULTS,
     recovery: { intervalMs: 1_000, olderThanMs: 2_000 },
     onShutdown: () => db.destroy(),
+    adminApiKey: TEST_BOOTSTRAP_KEY,
   });
   await instance.listen(port, '127.0.0.1');
   return instance;
@@ -89,7 +91,7 @@ describe('API closed and restarted while a client posts event batches', () => {
         try {
           const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BOOTSTRAP_KEY}` },
             body: JSON.stringify({ events }),
             signal: AbortSignal.timeout(15_000),
           });
@@ -117,19 +119,11 @@ describe('API closed and restarted while a client posts event batches', () => {
     );
     const delivery = deliveryAt(fake, phoneOf.values());
     const ledger = await ledgerOf(svc.db, journeyId);
-    report('api-restart', {
-      customers: CUSTOMERS,
-      delivered_at_fake: delivery.delivered,
-      expected: delivery.expected,
-      duplicates: delivery.duplicates.length,
-      events_accepted: believedAccepted.length,
-      events_stored: events.stored,
-      failed_tries: failedTries,
-      duplicate_on_retry: duplicatesOnRetry,
-      enrollments: ended.length,
-      completed: ended.filter((e) => e.status === 'completed').length,
-      ledger_sent: ledger.filter((r) => r.status === 'sent').length,
-    });
+    report(
+      'api-restart',
+      { customers: CUSTOMERS, delivery, ledger, ended, events: { accepted: believedAccepted.length, stored: events.stored } },
+      { failed_tries: failedTries, duplicate_on_retry: duplicatesOnRetry, enrollments: ended.length },
+    );
     expect(new Set(believedAccepted).size).toBe(CUSTOMERS);
     expect(events.missing).toEqual([]);
     expect(events.repeated).toEqual([]);

@@ -1,7 +1,7 @@
 /**
- * Drill: Twilio is down for ~20 s (every send answered 500 or 429, nothing accepted), then recovers.
- * The touch retry policy (2 s doubling, 10 attempts) retries the failed sends; each is sent once the
- * provider is back. Checked: every run completed, each SMS reached the fake exactly once, every
+ * Drill: Twilio is down for a minute (every send answered 500 or 429, nothing accepted), then recovers.
+ * The touch retry policy (2 s doubling, 10 attempts) retries the failed sends (at about 2, 6, 14, 30
+ * and 62 s); each is sent once the provider is back. Checked: every run completed, each SMS reached the fake exactly once, every
  * ledger row `sent`, and the rows whose sends were refused show attempts > 1.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,7 +10,7 @@ import type { WorkerProcess } from '../support/worker-process.js';
 import { allEnded, BODIES, deliveryAt, ledgerOf, pairOf, pollUntil, publishTwoSmsJourney, report, seedCustomers, sleep, spawnReadySmsWorker, startServices, type DrillServices } from './support.js';
 
 const CUSTOMERS = 20;
-const OUTAGE_MS = 20_000;
+const OUTAGE_MS = 60_000;
 let fake: FakeTwilio;
 let svc: DrillServices;
 let worker: WorkerProcess | undefined;
@@ -26,7 +26,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-describe('Twilio answers 500/429 to every send for ~20 s', () => {
+describe('Twilio answers 500/429 to every send for a minute', () => {
   it('delivers every message exactly once after recovery', async () => {
     const journeyId = `drill-outage-${Date.now().toString(36)}`;
     const versionId = await publishTwoSmsJourney(svc.publishing, journeyId);
@@ -42,26 +42,19 @@ describe('Twilio answers 500/429 to every send for ~20 s', () => {
     const acceptedDuringOutage = fake.messages.length;
     fake.clearFaults();
 
-    const ended = await allEnded(svc.db, journeyId, CUSTOMERS, 60_000);
+    // A retry that fell just before the recovery waits one more backoff (64 s): allow for it.
+    const ended = await allEnded(svc.db, journeyId, CUSTOMERS, 150_000);
     const delivery = deliveryAt(fake, phoneOf.values());
     const ledger = await ledgerOf(svc.db, journeyId);
     const phone = (customerId: string) => phoneOf.get(customerId)!;
     const body = (nodeId: string) => (nodeId === 'first' ? BODIES.first : BODIES.second);
     // A row whose (to, body) saw more POSTs than deliveries was refused at least once.
     const failedOnce = ledger.filter((r) => (delivery.postsOf.get(pairOf(phone(r.customer_id), body(r.node_id))) ?? 0) > 1);
-    report('provider-outage', {
-      customers: CUSTOMERS,
-      delivered_at_fake: delivery.delivered,
-      expected: delivery.expected,
-      duplicates: delivery.duplicates.length,
-      events_accepted: 0,
-      events_stored: 0,
+    report('provider-outage', { customers: CUSTOMERS, delivery, ledger, ended }, {
       refused_sends: refused,
       accepted_during_outage: acceptedDuringOutage,
       rows_refused_at_least_once: failedOnce.length,
       max_attempts: Math.max(...ledger.map((r) => r.attempts)),
-      ledger_sent: ledger.filter((r) => r.status === 'sent').length,
-      completed: ended.filter((e) => e.status === 'completed').length,
     });
     expect(acceptedDuringOutage).toBe(0);
     expect(ended).toHaveLength(CUSTOMERS);
@@ -83,5 +76,5 @@ describe('Twilio answers 500/429 to every send for ~20 s', () => {
     }
     // Nothing was sent at the fake to a number of this drill without a matching ledger row.
     expect(new Set(ledger.map((r) => r.provider_message_id)).size).toBe(ledger.length);
-  }, 89_000);
+  }, 300_000);
 });

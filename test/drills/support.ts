@@ -231,8 +231,29 @@ export async function eventsCheck(db: DataSource, acceptedIds: string[]): Promis
   };
 }
 
-/** The one report line of a drill. */
-export function report(name: string, fields: Record<string, string | number>): string {
+/** What every drill reports: deliveries at the fake, accepted and stored events, the ledger, how runs ended. */
+export interface DrillOutcome {
+  customers: number;
+  delivery: Delivery;
+  ledger: LedgerRow[];
+  ended: EnrollmentRow[];
+  /** Events the client believed accepted and events stored (drills that send none: 0 and 0). */
+  events?: { accepted: number; stored: number };
+}
+
+/** Prints (and returns) the drill's report line: the shared counts, then the drill's own `extra` ones. */
+export function report(name: string, outcome: DrillOutcome, extra: Record<string, string | number> = {}): string {
+  const fields: Record<string, string | number> = {
+    customers: outcome.customers,
+    delivered_at_fake: outcome.delivery.delivered,
+    expected: outcome.delivery.expected,
+    duplicates: outcome.delivery.duplicates.length,
+    events_accepted: outcome.events?.accepted ?? 0,
+    events_stored: outcome.events?.stored ?? 0,
+    ...extra,
+    ledger_sent: outcome.ledger.filter((r) => r.status === 'sent').length,
+    completed: outcome.ended.filter((e) => e.status === 'completed').length,
+  };
   const line = `drill ${name}: ${Object.entries(fields)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}`;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActionChannel } from '../../activities/channels/channel.js';
 import { createCrmTaskChannel } from '../../activities/channels/crm-task/index.js';
@@ -25,6 +25,8 @@ import { startFakeFcm, type FakeFcm } from '../fakes/fcm-server.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
 import { createTimeSkippingEnv, testDatabaseUrl } from '../support/env.js';
 import { examplePlan, runInput, TEST_DEFAULTS } from '../support/runs.js';
+import { skippingClock } from '../support/skipping-clock.js';
+import { bundleWorkflows } from '../../scripts/lib/workflow-bundle.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -34,8 +36,6 @@ const FROM = '+15005550006';
 const prefix = `onb-${Date.now().toString(36)}`;
 const journeyId = prefix;
 const versionId = `${prefix}@1`;
-
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 let env: TestWorkflowEnvironment;
 let db: DataSource;
@@ -49,7 +49,7 @@ beforeAll(async () => {
   db = createDataSource(testDatabaseUrl(), { poolSize: 4 });
   const [testEnv, bundle, twilioServer, fcmServer] = await Promise.all([
     createTimeSkippingEnv(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    bundleWorkflows(WORKFLOWS_PATH),
     startFakeTwilio(),
     startFakeFcm(),
     db.initialize(),
@@ -193,45 +193,12 @@ interface RunRow {
   exit_reason: string | null;
 }
 
-/** When the run's next timer fires: a wait-for-event also listens for the late-event grace after its window. */
-const timerOf = (row: RunRow) => row.waiting_until!.getTime() + (row.current_node === 'wait_opening_page' ? TEST_DEFAULTS.lateEventGraceMs : 0);
-
-/**
- * Waits (real time, time skipping locked) until every run has ended or waits for a timer after `nowMs`,
- * the same in two polls in a row: no activity is in flight when the clock is skipped next.
- */
-async function settled(ids: string[], nowMs: number): Promise<RunRow[]> {
-  const deadline = Date.now() + 60_000;
-  let previous = '';
-  for (;;) {
-    const rows: RunRow[] = await db.query(
-      `SELECT id, status, current_node, waiting_until, ended_at, exit_reason FROM enrollments WHERE id = ANY($1) ORDER BY id`,
-      [ids],
-    );
-    const quiet = rows.length === ids.length && rows.every((r) => r.ended_at !== null || (r.waiting_until !== null && timerOf(r) > nowMs));
-    const snapshot = JSON.stringify(rows);
-    if (quiet && snapshot === previous) return rows;
-    previous = quiet ? snapshot : '';
-    if (Date.now() > deadline) throw new Error(`runs did not settle: ${snapshot}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/**
- * Drives the runs to their ends: skips the test server's clock (env.sleep, days at a time) to just
- * past the earliest pending timer, lets the runs act with the clock locked, and repeats. Skipping to
- * each timer rather than far beyond it keeps the activities' timeouts out of the skipped time.
- */
-async function driveToEnd(ids: string[]): Promise<RunRow[]> {
-  for (let jump = 0; jump < 20; jump++) {
-    const now = await env.currentTimeMs();
-    const rows = await settled(ids, now);
-    const live = rows.filter((r) => r.ended_at === null);
-    if (live.length === 0) return rows;
-    const next = Math.min(...live.map(timerOf));
-    await env.sleep(next + 1_000 - now);
-  }
-  throw new Error('the runs did not end within 20 timer jumps');
+/** Runs the clock for `ids` until every run has ended (a wait-for-event listens for the late-event grace after its window). */
+function driveToEnd(ids: string[]): Promise<RunRow[]> {
+  const load = (): Promise<RunRow[]> =>
+    db.query(`SELECT id, status, current_node, waiting_until, ended_at, exit_reason FROM enrollments WHERE id = ANY($1) ORDER BY id`, [ids]);
+  const graceOf = (node: string | null) => (node === 'wait_opening_page' ? TEST_DEFAULTS.lateEventGraceMs : 0);
+  return skippingClock(env, load, ids.length, graceOf).advanceTo(Infinity);
 }
 
 describe('onboarding journey through the real channels', () => {

@@ -9,59 +9,30 @@
  * guarantee checked here is exactly once, counted at the provider: every customer got each message
  * exactly once, and every ledger row is `sent` with the sid of that very message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FROM, seedCustomers, spawnSmsWorker } from '../drills/support.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
-import { testDatabaseUrl, testTemporalAddress } from '../support/env.js';
 import { publishTwoSmsJourney } from '../support/journeys.js';
-import { ROOT } from '../support/runs.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import type { WorkerProcess } from '../support/worker-process.js';
 
 const CUSTOMERS = 30;
-const FROM = '+15005550006';
 let rt: RuntimeHarness;
 let fake: FakeTwilio;
-const children: ChildProcess[] = [];
-let output = '';
-
 /** The real worker entry point in its own process, configured with TWILIO_* like an operator would. */
-function spawnWorker(taskQueue: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', path.join(ROOT, 'worker', 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: testDatabaseUrl(),
-      TEMPORAL_ADDRESS: testTemporalAddress(),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      JE_WORKER_METRICS_PORT: '0',
-      TWILIO_ACCOUNT_SID: fake.accountSid,
-      TWILIO_AUTH_TOKEN: fake.authToken,
-      TWILIO_FROM: FROM,
-      TWILIO_API_BASE_URL: fake.baseUrl,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  children.push(child);
-  return child;
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const workers: WorkerProcess[] = [];
+const spawnWorker = (taskQueue: string) => {
+  const worker = spawnSmsWorker(taskQueue, fake);
+  workers.push(worker);
+  return worker;
+};
 
 beforeAll(async () => {
   // Services only (the runs are executed by the worker processes); the fake answers each send 300 ms late.
   [rt, fake] = await Promise.all([startRuntime('e2e-crash', { worker: false }), startFakeTwilio({ latencyMs: 300 })]);
 });
 afterAll(async () => {
-  await Promise.all(children.map(killed));
+  await Promise.all(workers.map((w) => w.kill()));
   await fake?.close();
   await rt?.stop();
 });
@@ -70,13 +41,7 @@ describe('worker killed while SMS sends are in flight', () => {
   it('delivers every message exactly once, and the ledger records each one as sent with its sid', async () => {
     const journeyId = `e2e-crash-${Date.now().toString(36)}`;
     const versionId = await publishTwoSmsJourney(rt.publishing, journeyId);
-    const phoneOf = new Map<string, string>();
-    for (let i = 0; i < CUSTOMERS; i++) {
-      const customerId = `${journeyId}-c${i}`;
-      const phone = `+86137${String(i).padStart(8, '0')}`;
-      phoneOf.set(customerId, phone);
-      await rt.ingestion.upsertCustomer(customerId, { phone });
-    }
+    const phoneOf = await seedCustomers(rt.ingestion, journeyId, CUSTOMERS, '86137');
 
     const first = spawnWorker(rt.taskQueue);
     for (const customerId of phoneOf.keys()) {
@@ -85,7 +50,7 @@ describe('worker killed while SMS sends are in flight', () => {
     // Kill while the fake holds accepted messages whose answers have not gone out yet.
     await eventually('sends in flight at the fake', async () => fake.messages.length >= 5 && fake.inFlight > 0, 90_000);
     const inFlightAtKill = fake.inFlight;
-    await killed(first);
+    await first.kill();
     const sidsAtKill = new Set(fake.messages.map((m) => m.sid));
     // The rows the dead worker left mid-send: each is settled by the next try's lookup.
     const sendingAtKill: { key: string }[] = await rt.db.query(

@@ -289,9 +289,21 @@ describe('recovery', () => {
     expect(result.enrolled).toBe(true);
     const [row]: { status: string }[] = await rt.db.query(`SELECT status FROM enrollments WHERE journey_id = $1`, [journeyId]);
     expect(row.status).toBe('pending');
-    expect(await rt.enrollments.startPending(0)).toBeGreaterThanOrEqual(1);
+    // A second journey's pending run is left alone by a sweep of the first journey only.
+    const otherId = `pending-other-${unique}`;
+    const otherVersion = await publish(
+      otherId,
+      journey('pending other', [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit' }], [{ from: 'start', to: 'done' }]),
+    );
+    expect((await broken.enroll({ versionId: otherVersion, customerId: 'late-start', entry: { kind: 'api', payload: {} } })).enrolled).toBe(true);
+
+    expect(await rt.enrollments.startPending(0, { journeyId })).toBe(1);
     const ended = await endedEnrollments(rt.db, journeyId, 1);
     expect(ended[0].status).toBe('completed');
+    const [other]: { status: string }[] = await rt.db.query(`SELECT status FROM enrollments WHERE journey_id = $1`, [otherId]);
+    expect(other.status).toBe('pending');
+    expect(await rt.enrollments.startPending(0, { journeyId: otherId })).toBe(1);
+    expect((await endedEnrollments(rt.db, otherId, 1))[0].status).toBe('completed');
   });
 
   it('an event stored but not dispatched (crash after commit) is dispatched by dispatchPending', async () => {
@@ -380,6 +392,62 @@ describe('segments and event history, evaluated by the real activities', () => {
     await rt.ingestion.upsertCustomer(saver, { assets: 500_000 });
     const again = await endedEnrollments(rt.db, journeyId, 3);
     expect(again.filter((e) => e.customer_id === saver).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('a condition split on a segment (a compiled rule over traits and event history) sends members to yes and others to no', async () => {
+    const segment = `fund_prospects_${unique}`;
+    await rt.db.query(`INSERT INTO segments (key, name, definition) VALUES ($1, 'Fund prospects', $2)`, [
+      segment,
+      JSON.stringify({
+        and: [
+          { trait: 'risk_level', op: 'gte', value: 'C3', order: ['C1', 'C2', 'C3', 'C4', 'C5'] },
+          { event: 'fund_viewed', within: 'P7D', count: { gte: 2 } },
+          { not: { event: 'account_opened' } },
+        ],
+      }),
+    ]);
+    const journeyId = `seg-split-${unique}`;
+    const versionId = await publish(
+      journeyId,
+      journey(
+        'segment split',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+          { id: 'prospect', type: 'condition', condition: { segment } },
+          { id: 'x_yes', type: 'exit', reason: 'prospect' },
+          { id: 'x_no', type: 'exit', reason: 'not_prospect' },
+        ],
+        [
+          { from: 'start', to: 'prospect' },
+          { from: 'prospect', port: 'yes', to: 'x_yes' },
+          { from: 'prospect', port: 'no', to: 'x_no' },
+        ],
+      ),
+    );
+    const now = Date.now();
+    const views = (customerId: string) =>
+      [1, 2].map((i) => ({ eventId: `fv-${i}-${customerId}`, customerId, name: 'fund_viewed', eventTime: now - i * 86_400_000 }));
+    const prospect = `prospect-${unique}`;
+    const cautious = `cautious-${unique}`;
+    const opened = `opened-${unique}`;
+    await rt.ingestion.upsertCustomer(prospect, { risk_level: 'C4' });
+    await rt.ingestion.upsertCustomer(cautious, { risk_level: 'C2' });
+    await rt.ingestion.upsertCustomer(opened, { risk_level: 'C5' });
+    await rt.ingestion.ingest([
+      ...views(prospect),
+      ...views(cautious),
+      ...views(opened),
+      { eventId: `ao-${opened}`, customerId: opened, name: 'account_opened', eventTime: now - 3_600_000 },
+    ]);
+    for (const customerId of [prospect, cautious, opened]) {
+      await rt.enrollments.enroll({ versionId, customerId, entry: { kind: 'api', payload: {} } });
+    }
+    const ended = await endedEnrollments(rt.db, journeyId, 3);
+    expect(Object.fromEntries(ended.map((e) => [e.customer_id, e.exit_reason]))).toEqual({
+      [prospect]: 'prospect',
+      [cautious]: 'not_prospect',
+      [opened]: 'not_prospect',
+    });
   });
 });
 

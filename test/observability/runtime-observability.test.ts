@@ -24,6 +24,7 @@ import { canvas } from '../api/api-harness.js';
 import { testDatabaseUrl } from '../support/env.js';
 import { endedEnrollments, eventually, FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 import { parsePromText, valueOf } from './prom-text.js';
+import { adminHttp } from '../support/api-keys.js';
 
 const unique = Date.now().toString(36);
 const touches = `obs-touch-${unique}`;
@@ -71,7 +72,7 @@ beforeAll(async () => {
   app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
   metricsServer = await startMetricsServer({ port: 0, registry: metrics.registry, ready: () => workerReadiness(rt.worker!) });
 
-  const http = () => request(app.getHttpServer());
+  const http = await adminHttp(app.getHttpServer(), rt.db);
   await http()
     .put(`/v1/journeys/${touches}/publish`)
     .send(

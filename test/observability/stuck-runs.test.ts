@@ -9,6 +9,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app.factory.js';
 import { FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 import { parsePromText, valueOf } from './prom-text.js';
+import { adminHttp } from '../support/api-keys.js';
 
 const unique = Date.now().toString(36);
 const journeyId = `stuck-${unique}`;
@@ -27,11 +28,13 @@ const ROWS: [string, 'pending' | 'active' | 'completed', string | null, string |
   ['progressing', 'active', 'sms', null, '-3 hours', '-1 minute'],
   ['finished', 'completed', 'done', null, '-3 days', '-3 days'],
 ];
+let http: Awaited<ReturnType<typeof adminHttp>>;
 const idOf = (customer: string) => `journey:${journeyId}:customer:${customer}-${unique}:run:1`;
 
 beforeAll(async () => {
   rt = await startRuntime('stuck', { worker: false });
   app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
+  http = await adminHttp(app.getHttpServer(), rt.db);
   await rt.db.query(`INSERT INTO journeys (id, name, status) VALUES ($1, 'Stuck', 'active')`, [journeyId]);
   await rt.db.query(
     `INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind, active) VALUES ($1, $2, 1, '{}', '{}', 'api', false)`,
@@ -62,8 +65,8 @@ afterAll(async () => {
 
 type Run = Record<string, unknown>;
 async function stuck(query = ''): Promise<Run[]> {
-  const res = await request(app.getHttpServer()).get(`/v1/operations/stuck-runs?limit=1000${query}`).expect(200);
-  return (res.body.runs as Run[]).filter((r) => r.journeyId === journeyId);
+  const res = await http().get(`/v1/operations/stuck-runs?limit=1000${query}`).expect(200);
+  return (res.body.items as Run[]).filter((r) => r.journeyId === journeyId);
 }
 
 describe('GET /v1/operations/stuck-runs', () => {
@@ -87,8 +90,10 @@ describe('GET /v1/operations/stuck-runs', () => {
       lastStepAt: expect.any(String),
       enrolledAt: expect.any(String),
       reason: 'wait_overdue',
+      stuckSince: overdue.waitingUntil,
     });
     expect(Date.now() - Date.parse(overdue.waitingUntil as string)).toBeGreaterThan(9 * 60_000);
+    expect([noProgress.stuckSince, unstarted.stuckSince]).toEqual([noProgress.lastStepAt, unstarted.enrolledAt]);
     expect(unstarted).toMatchObject({ status: 'pending', currentNode: null, waitingUntil: null, lastStepAt: null });
     expect(noProgress).toMatchObject({ currentNode: 'sms', waitingUntil: null });
     const lastStepAge = Date.now() - Date.parse(noProgress.lastStepAt as string);
@@ -103,15 +108,29 @@ describe('GET /v1/operations/stuck-runs', () => {
       [`overdue-${unique}`, 'wait_overdue'],
       [`in-grace-${unique}`, 'wait_overdue'],
     ]);
-    const res = await request(app.getHttpServer()).get('/v1/operations/stuck-runs?limit=1&graceSeconds=30').expect(200);
-    expect(res.body.runs).toHaveLength(1);
+    const res = await http().get('/v1/operations/stuck-runs?limit=1&graceSeconds=30').expect(200);
+    expect(res.body.items).toHaveLength(1);
     expect(res.body.thresholds).toEqual({ graceSeconds: 30, pendingSeconds: 300, olderThanSeconds: 3600 });
+    // Page by page, one at a time: the same runs in the same order as the whole list.
+    const whole = (await http().get('/v1/operations/stuck-runs?limit=1000&graceSeconds=30&olderThan=PT3H').expect(200)).body.items as Run[];
+    const paged: Run[] = [];
+    for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+      const query = { limit: 2, graceSeconds: 30, olderThan: 'PT3H', ...(cursor ? { cursor } : {}) };
+      const body: { items: Run[]; nextCursor: string | null } = (await http().get('/v1/operations/stuck-runs').query(query).expect(200)).body;
+      expect(body.items.length).toBeLessThanOrEqual(2);
+      paged.push(...body.items);
+      cursor = body.nextCursor;
+    }
+    expect(paged.map((r) => r.enrollmentId)).toEqual(whole.map((r) => r.enrollmentId));
+    expect(whole.length).toBeGreaterThanOrEqual(3);
   });
 
   it('400s bad query parameters, naming each', async () => {
-    const res = await request(app.getHttpServer()).get('/v1/operations/stuck-runs?limit=0&graceSeconds=-1&olderThan=1h').expect(400);
+    const res = await http().get('/v1/operations/stuck-runs?limit=0&graceSeconds=-1&olderThan=1h').expect(400);
     expect(res.body.error.code).toBe('invalid_query');
     expect(res.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.limit', 'query.graceSeconds', 'query.olderThan']);
+    const forged = await http().get('/v1/operations/stuck-runs').query({ cursor: 'not-a-cursor' }).expect(400);
+    expect(forged.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.cursor']);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities/index.js';
 import type { Canvas } from '../../engine/canvas.js';
@@ -15,6 +15,7 @@ import { createDataSource } from '../../store/data-source.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import { createTimeSkippingEnv, testDatabaseUrl } from '../support/env.js';
 import { planOf, runInput } from '../support/runs.js';
+import { bundleWorkflows } from '../../scripts/lib/workflow-bundle.js';
 
 const HOUR = 3_600_000;
 const TASK_QUEUE = 'send-policy-test';
@@ -26,7 +27,7 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   db = createDataSource(testDatabaseUrl(), { poolSize: 4 });
-  const [testEnv, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }), db.initialize()]);
+  const [testEnv, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(WORKFLOWS_PATH), db.initialize()]);
   env = testEnv;
   worker = await Worker.create({
     connection: env.nativeConnection,
@@ -47,8 +48,6 @@ afterAll(async () => {
   await env?.teardown();
   await db?.destroy();
 });
-
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** trigger -> sms (category) -> exit, with quiet hours for SMS from 21:00 to 09:00. */
 const journey = (category: 'marketing' | 'transactional') =>

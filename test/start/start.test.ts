@@ -48,6 +48,13 @@ function runStart(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult>
   });
 }
 
+/** The port a line of the start command's output names (the first match of `pattern`'s group). */
+function announcedPort(output: string, pattern: RegExp): number {
+  const match = pattern.exec(output);
+  if (!match) throw new Error(`the output names no port matching ${pattern}`);
+  return Number(match[1]);
+}
+
 /** Shows the command's output when an assertion about it fails. */
 function expectOutput(result: RunResult, check: () => void): void {
   try {
@@ -88,10 +95,13 @@ function launchStart(env: NodeJS.ProcessEnv) {
   };
 }
 
+/** The admin key `npm start` made in the data folder, sent by {@link http}. */
+let adminKey = '';
+
 async function http(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -119,27 +129,32 @@ describe('npm start (scripts/start.ts)', () => {
   (apiAvailable ? it : it.skip)(
     'starts everything, prints the ready block, exits 0, and reuses the data folder on the next start',
     async () => {
-      const [apiPort, temporalPort, uiPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      // Port 0 everywhere: start picks each port right before its service binds it (and picks the
+      // Temporal ports again if one is taken meanwhile), so tests running beside this one cannot take them.
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         JE_START_EXIT_AFTER_READY: '1',
         JE_DATA_DIR: dataDir,
-        PORT: String(apiPort),
-        JE_TEMPORAL_PORT: String(temporalPort),
-        JE_TEMPORAL_UI_PORT: String(uiPort),
-        JE_EMBEDDED_PG_PORT: String(pgPort),
+        PORT: '0',
+        JE_TEMPORAL_PORT: '0',
+        JE_TEMPORAL_UI_PORT: '0',
+        JE_EMBEDDED_PG_PORT: '0',
       };
       // Exercise the embedded services, whatever the environment of the test run says.
       delete env.DATABASE_URL;
       delete env.TEMPORAL_ADDRESS;
-      const healthUrl = `http://127.0.0.1:${apiPort}/health`;
 
       // First start: initialises PostgreSQL and Temporal state, applies the migrations.
       const first = await runStart(env, 100_000);
       expectOutput(first, () => {
         expect(first.output).toContain('Journey Engine is ready');
-        expect(first.output).toContain(`Health:          ${healthUrl}`);
-        expect(first.output).toContain(`http://127.0.0.1:${uiPort}`);
+        // The ready block points at the ports the services came up on.
+        const pgPort = announcedPort(first.output, /PostgreSQL is up on 127\.0\.0\.1:(\d+)/);
+        const temporalPort = announcedPort(first.output, /Temporal is up at 127\.0\.0\.1:(\d+)/);
+        const apiPort = announcedPort(first.output, /API is healthy \(http:\/\/127\.0\.0\.1:(\d+)\/health\)/);
+        expect(first.output).toContain(`Health:          http://127.0.0.1:${apiPort}/health`);
+        expect(first.output).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\n/);
+        expect(first.output).toContain(`Temporal:        127.0.0.1:${temporalPort} (namespace`);
         expect(first.output).toContain(`127.0.0.1:${pgPort}/journey_engine`);
         expect(first.output).toContain('initialising a new PostgreSQL cluster');
         expect(first.output).toContain('created database journey_engine');
@@ -154,7 +169,7 @@ describe('npm start (scripts/start.ts)', () => {
       const marker = `marker-${Date.now()}`;
       const between = await startPersistentPostgres({
         dataDir: path.join(dataDir, 'postgres'),
-        port: pgPort,
+        port: await freePort(),
         database: 'journey_engine',
         log: () => undefined,
       });
@@ -172,7 +187,7 @@ describe('npm start (scripts/start.ts)', () => {
       const second = await runStart(env, 100_000);
       expectOutput(second, () => {
         expect(second.output).toContain('Journey Engine is ready');
-        expect(second.output).toContain(`Health:          ${healthUrl}`);
+        expect(second.output).toMatch(/Health: {10}http:\/\/127\.0\.0\.1:\d+\/health/);
         expect(second.output).toContain('reusing the PostgreSQL cluster');
         expect(second.output).toContain('database journey_engine exists');
         expect(second.output).toContain('reusing Temporal state');
@@ -185,7 +200,7 @@ describe('npm start (scripts/start.ts)', () => {
       // The marker survived the second run (nothing re-initialised the cluster).
       const after = await startPersistentPostgres({
         dataDir: path.join(dataDir, 'postgres'),
-        port: pgPort,
+        port: await freePort(),
         database: 'journey_engine',
         log: () => undefined,
       });
@@ -206,13 +221,15 @@ describe('npm start (scripts/start.ts)', () => {
     async () => {
       const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-resume-test-'));
       fs.chmodSync(resumeDir, 0o755);
-      const [apiPort, temporalPort, uiPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      // The API and PostgreSQL keep their ports across the two starts (the test talks to both); the
+      // Temporal ports are picked by start, which picks them again if one is taken while it starts.
+      const [apiPort, pgPort] = await Promise.all([freePort(), freePort()]);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         JE_DATA_DIR: resumeDir,
         PORT: String(apiPort),
-        JE_TEMPORAL_PORT: String(temporalPort),
-        JE_TEMPORAL_UI_PORT: String(uiPort),
+        JE_TEMPORAL_PORT: '0',
+        JE_TEMPORAL_UI_PORT: '0',
         JE_EMBEDDED_PG_PORT: String(pgPort),
       };
       delete env.DATABASE_URL;
@@ -237,6 +254,13 @@ describe('npm start (scripts/start.ts)', () => {
         const first = launchStart(env);
         const readyBlock = await first.ready;
         expect(readyBlock).toContain(`curl -X PUT ${api}/v1/journeys/quickstart/publish`);
+        // The ready block points at the admin key it created: only this user may read it, and it works.
+        const keyFile = path.join(resumeDir, 'admin-api-key');
+        expect(readyBlock).toContain('admin-api-key');
+        expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+        adminKey = fs.readFileSync(keyFile, 'utf8').trim();
+        expect((await fetch(`${api}/v1/auth/whoami`)).status).toBe(401);
+        expect((await http('GET', `${api}/v1/auth/whoami`)).json).toMatchObject({ role: 'admin' });
         // What the ready block suggests: publish the quickstart example, add a customer, send `registered`.
         const canvas = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'examples', 'quickstart.json'), 'utf8'));
         expect((await http('PUT', `${api}/v1/journeys/quickstart/publish`, canvas)).status).toBe(201);

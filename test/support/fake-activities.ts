@@ -15,7 +15,8 @@ export interface StoredFakeEvent extends CustomerEvent {
 export class FakeWorld {
   readonly traits = new Map<string, Record<string, unknown>>();
   readonly events: StoredFakeEvent[] = [];
-  readonly segments = new Map<string, Condition>();
+  /** Members of each segment, by segment key (the real activities compile segment rules to SQL instead). */
+  readonly segments = new Map<string, Set<string>>();
   readonly steps = new Map<string, StepRecord[]>();
   readonly enrollments = new Map<string, EnrollmentPatch>();
   readonly sends: ActionRequest[] = [];
@@ -50,9 +51,9 @@ export class FakeWorld {
       ).length;
     }
     for (const key of needs.segments) {
-      const definition = this.segments.get(key);
-      if (!definition) throw new Error(`unknown segment ${key}`);
-      facts.segments[key] = evaluateCondition(definition, this.facts(customerId, [definition], entry, at)).result;
+      const members = this.segments.get(key);
+      if (!members) throw new Error(`unknown segment ${key}`);
+      facts.segments[key] = members.has(customerId);
     }
     return facts;
   }

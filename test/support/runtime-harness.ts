@@ -3,7 +3,7 @@
  * dev server, an in-process worker with the real activities on its own task queue, and the services.
  */
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ActionChannel } from '../../activities/channels/channel.js';
 import type { RunDefaults } from '../../engine/runtime.js';
@@ -15,6 +15,7 @@ import { PublishingService } from '../../api/journeys/publishing.service.js';
 import { createDataSource } from '../../store/data-source.js';
 import { createJourneyWorker, WORKFLOWS_PATH } from '../../worker/worker.js';
 import { testDatabaseUrl, testTemporalAddress } from './env.js';
+import { bundleWorkflows } from '../../scripts/lib/workflow-bundle.js';
 
 export const FAST_DEFAULTS: RunDefaults = { timeZone: 'Asia/Shanghai', lateEventGraceMs: 500, maxHistoryEvents: 10_000 };
 
@@ -49,7 +50,7 @@ export async function startRuntime(
         channels: opts.channels,
         logger: opts.logger,
         metrics: opts.metrics,
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+        workflowBundle: await bundleWorkflows(WORKFLOWS_PATH),
       })
     : null;
   const running = worker ? worker.run() : Promise.resolve();
@@ -73,17 +74,6 @@ export async function startRuntime(
     },
   };
 }
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error(message: string) {
-    console.error(message);
-  },
-};
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
 export async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {

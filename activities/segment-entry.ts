@@ -1,0 +1,170 @@
+/**
+ * Segment-triggered bulk entry: the activities of the `segmentEntry` workflow. They page through a
+ * segment's members in customer-id order (keyset), enroll each page into the journey's active version
+ * and record progress in `segment_runs`. Idempotent per journey and customer: the trigger key
+ * `segment-run:<journeyId>:<customerId>` lets a customer in at most once through any segment run,
+ * whatever the journey's re-entry policy.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { DataSource } from 'typeorm';
+import { EnrollmentService } from '../api/journeys/enrollment.service.js';
+import { EngineError } from '../engine/errors.js';
+import type { RunDefaults } from '../engine/runtime.js';
+import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
+import { loadSegmentRules, type SqlRunner } from './segments.js';
+
+/** Input of the `segmentEntry` workflow (one-off or a schedule's action). */
+export interface SegmentEntryInput {
+  journeyId: string;
+  /** The segment whose members are enrolled. */
+  segment: string;
+  /** Members enrolled per activity call. */
+  batchSize: number;
+  /** Upper bound on enrollment attempts per second (null: as fast as the worker goes). */
+  ratePerSecond: number | null;
+  /** The schedule that started the run, if any. */
+  scheduleId: string | null;
+  /** Defaults of the journey runs the segment run starts (the API's, as for any other entry). */
+  defaults: RunDefaults;
+  /** Set when the run continues as new: the last customer id already handled. */
+  continued?: { after: string };
+}
+
+/** Outcome of a segment run (its counts are in `segment_runs`). */
+export interface SegmentRunResult {
+  status: 'completed' | 'failed';
+  error?: string;
+}
+
+/** One page of members handled. */
+export interface SegmentBatchResult {
+  /** Members attempted in this page (enrolled + skipped). */
+  processed: number;
+  enrolled: number;
+  skipped: number;
+  /** The last customer id of the page; null when there were no more members (the run is done). */
+  last: string | null;
+}
+
+/** The trigger key of a segment-run enrollment: one per journey and customer. */
+export function segmentRunTriggerKey(journeyId: string, customerId: string): string {
+  return `segment-run:${journeyId}:${customerId}`;
+}
+
+/** Enrollments started at once within a page. */
+const ENROLL_CONCURRENCY = 8;
+
+/**
+ * Compiles `rule` with the stored rules of the segments it refers to (validated, cycles detected);
+ * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
+ */
+export async function compileWithStoredSegments(
+  db: SqlRunner,
+  rule: unknown,
+  options: { key?: string; paramOffset?: number } = {},
+): Promise<CompiledSegment> {
+  const checked = validateSegmentRule(rule);
+  const refs = checked.ok ? referencedSegments(checked.rule) : [];
+  const rules = await loadSegmentRules(db, refs);
+  return compileSegment(rule as never, { ...options, resolve: (k) => rules.get(k) });
+}
+
+/** A stored segment's predicate (placeholders from `$paramOffset+1`); a non-retryable failure when it cannot be compiled. */
+async function storedSegmentSql(db: DataSource, key: string, paramOffset: number): Promise<CompiledSegment> {
+  try {
+    return await compileWithStoredSegments(db, { segment: key }, { paramOffset });
+  } catch (err) {
+    if (err instanceof EngineError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+    throw err;
+  }
+}
+
+/** The activities the segmentEntry workflow proxies (type-only import from workflows/). */
+export type SegmentEntryActivities = ReturnType<typeof createSegmentEntryActivities>;
+
+export function createSegmentEntryActivities(db: DataSource) {
+  return {
+    /** Records the run (when the API has not already) and its total: the segment's size now. Returns where to start. */
+    async beginSegmentRun(req: { runId: string } & Omit<SegmentEntryInput, 'defaults' | 'continued'>): Promise<{ after: string | null }> {
+      await db.query(
+        `INSERT INTO segment_runs (id, journey_id, segment_key, schedule_id, batch_size, rate_per_second)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [req.runId, req.journeyId, req.segment, req.scheduleId, req.batchSize, req.ratePerSecond],
+      );
+      const compiled = await storedSegmentSql(db, req.segment, 1);
+      await db.query(
+        `UPDATE segment_runs SET total = (SELECT count(*) FROM customers c WHERE ${compiled.sql}), updated_at = now()
+          WHERE id = $1 AND total IS NULL`,
+        [req.runId, ...compiled.params],
+      );
+      const rows: { after_customer: string | null }[] = await db.query(`SELECT after_customer FROM segment_runs WHERE id = $1`, [req.runId]);
+      return { after: rows[0]?.after_customer ?? null };
+    },
+
+    /**
+     * Enrolls the next `batchSize` members after customer id `after` into the journey's active version
+     * and adds the page to the run's progress. A retried page is counted once (guarded by the cursor).
+     */
+    async enrollSegmentBatch(req: {
+      runId: string;
+      journeyId: string;
+      segment: string;
+      after: string | null;
+      batchSize: number;
+      defaults: RunDefaults;
+    }): Promise<SegmentBatchResult> {
+      const versions: { id: string }[] = await db.query(`SELECT id FROM journey_versions WHERE journey_id = $1 AND active`, [req.journeyId]);
+      if (versions.length === 0) {
+        throw ApplicationFailure.nonRetryable(`Journey "${req.journeyId}" has no published, active version`, 'journey_not_active');
+      }
+      const compiled = await storedSegmentSql(db, req.segment, 2);
+      const members: { id: string }[] = await db.query(
+        `SELECT c.id FROM customers c WHERE c.id > $1 AND ${compiled.sql} ORDER BY c.id LIMIT $2`,
+        [req.after ?? '', req.batchSize, ...compiled.params],
+      );
+      if (members.length === 0) return { processed: 0, enrolled: 0, skipped: 0, last: null };
+      const keys = members.map((m) => segmentRunTriggerKey(req.journeyId, m.id));
+      const seen: { trigger_key: string }[] = await db.query(
+        `SELECT trigger_key FROM enrollments WHERE journey_id = $1 AND trigger_key = ANY($2::text[])`,
+        [req.journeyId, keys],
+      );
+      const already = new Set(seen.map((r) => r.trigger_key));
+      const fresh = members.filter((m) => !already.has(segmentRunTriggerKey(req.journeyId, m.id)));
+      const context = Context.current();
+      const service = new EnrollmentService({ db, temporal: context.client, taskQueue: context.info.taskQueue, defaults: req.defaults });
+      let enrolled = 0;
+      let next = 0;
+      const lane = async () => {
+        while (next < fresh.length) {
+          const customerId = fresh[next++].id;
+          const result = await service.enroll({
+            versionId: versions[0].id,
+            customerId,
+            entry: { kind: 'segment', segment: req.segment, payload: {} },
+            triggerKey: segmentRunTriggerKey(req.journeyId, customerId),
+          });
+          if (result.enrolled) enrolled++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(ENROLL_CONCURRENCY, fresh.length) }, lane));
+      const last = members[members.length - 1].id;
+      const result = { processed: members.length, enrolled, skipped: members.length - enrolled, last };
+      await db.query(
+        `UPDATE segment_runs SET processed = processed + $3, enrolled = enrolled + $4, skipped = skipped + $5,
+                after_customer = $2, updated_at = now()
+          WHERE id = $1 AND after_customer IS NOT DISTINCT FROM $6`,
+        [req.runId, last, result.processed, result.enrolled, result.skipped, req.after],
+      );
+      return result;
+    },
+
+    /** Marks the run finished. */
+    async finishSegmentRun(req: { runId: string; status: 'completed' | 'failed'; error?: string }): Promise<void> {
+      await db.query(`UPDATE segment_runs SET status = $2, error = $3, finished_at = now(), updated_at = now() WHERE id = $1`, [
+        req.runId,
+        req.status,
+        req.error ?? null,
+      ]);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Segment checks for one customer against the database: stored rules are loaded (with the segments
+ * they refer to), compiled by engine/segments and decided in a single indexed query.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  compileSegment,
+  compileSegmentExplain,
+  explainRow,
+  referencedSegments,
+  validateSegmentRule,
+  type CompileSegmentOptions,
+  type SegmentExplanation,
+  type SegmentRule,
+} from '../engine/segments/index.js';
+
+/** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
+export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
+
+/**
+ * The stored definitions of `keys` and of every segment they refer to, directly or not, by key.
+ * Definitions are returned as stored (unvalidated); compilation validates them.
+ */
+export async function loadSegmentRules(db: SqlRunner, keys: string[]): Promise<Map<string, unknown>> {
+  const rules = new Map<string, unknown>();
+  let wanted = [...new Set(keys)];
+  while (wanted.length > 0) {
+    const rows: { key: string; definition: unknown }[] = await db.query(`SELECT key, definition FROM segments WHERE key = ANY($1)`, [wanted]);
+    for (const row of rows) rules.set(row.key, row.definition);
+    // Keys that do not exist stay missing; compilation reports them as unknown_segment.
+    const references = rows.flatMap((row) => {
+      const checked = validateSegmentRule(row.definition);
+      return checked.ok ? referencedSegments(checked.rule) : [];
+    });
+    wanted = [...new Set(references)].filter((key) => !rules.has(key) && !wanted.includes(key));
+  }
+  return rules;
+}
+
+/**
+ * Whether the customer is in each of the segments `keys`, at `now` (default: the database's clock):
+ * one query. A customer without a profile row is in no segment. Throws EngineError
+ * (`unknown_segment`, `segment_cycle`, a validation code) when a segment cannot be compiled.
+ */
+export async function segmentMembership(
+  db: SqlRunner,
+  customerId: string,
+  keys: string[],
+  options: { now?: Date; rules?: Map<string, unknown> } = {},
+): Promise<Record<string, boolean>> {
+  if (keys.length === 0) return {};
+  const rules = options.rules ?? (await loadSegmentRules(db, keys));
+  const params: unknown[] = [customerId];
+  const columns = keys.map((key, i) => {
+    const compiled = compileSegment({ segment: key }, { paramOffset: params.length, now: options.now, resolve: (k) => rules.get(k) });
+    params.push(...compiled.params);
+    return `${compiled.sql} AS s${i}`;
+  });
+  const rows: Record<string, boolean>[] = await db.query(`SELECT ${columns.join(', ')} FROM customers c WHERE c.id = $1`, params);
+  return Object.fromEntries(keys.map((key, i) => [key, rows[0]?.[`s${i}`] === true]));
+}
+
+/** Membership of one customer with the outcome of every node; `exists: false` (and no nodes) when there is no such customer. */
+export async function explainMembership(
+  db: SqlRunner,
+  rule: SegmentRule,
+  customerId: string,
+  options: Omit<CompileSegmentOptions, 'paramOffset'> = {},
+): Promise<SegmentExplanation & { exists: boolean }> {
+  const query = compileSegmentExplain(rule, { ...options, paramOffset: 1 });
+  const rows: Record<string, unknown>[] = await db.query(`SELECT ${query.selectList} FROM customers c WHERE c.id = $1`, [
+    customerId,
+    ...query.params,
+  ]);
+  if (rows.length === 0) return { member: false, nodes: [], failed: [], exists: false };
+  return { ...explainRow(query, rows[0]), exists: true };
+}

@@ -1,0 +1,26 @@
+/** Access: API keys, the guard every route passes, and the audit log (global, so every context records to it). */
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service.js';
+import { DATA_SOURCE } from '../runtime.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeysController, AuditLogController } from './api-keys.controller.js';
+import { ApiKeysService } from './api-keys.service.js';
+
+@Global()
+@Module({})
+export class AccessModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: AccessModule,
+      controllers: [ApiKeysController, AuditLogController],
+      providers: [
+        { provide: ApiKeysService, useFactory: (db: DataSource) => new ApiKeysService(db), inject: [DATA_SOURCE] },
+        { provide: AuditLog, useFactory: (db: DataSource) => new AuditLog(db), inject: [DATA_SOURCE] },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+      exports: [ApiKeysService, AuditLog],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The OpenAPI document, generated from the controllers and their `@Endpoint` decorators, served as
+ * JSON at `/docs/openapi.json` and as a browsable page at `/docs`.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { API_KEY_SCHEME } from './endpoint.js';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Journey Engine API')
+    .setDescription(
+      'Authoring and publishing journeys, event ingestion, customer profiles and history, monitoring. ' +
+        'Every route but health, metrics, provider webhooks and these docs needs an API key: ' +
+        '"Authorization: Bearer <key>" (or "X-API-Key: <key>"). Errors are `{ "error": { "code", "message", "issues"? } }`. ' +
+        'Lists take `limit` and `cursor` and answer `{ items, nextCursor }`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key (je_...)' }, API_KEY_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+export function serveOpenApi(app: INestApplication): OpenAPIObject {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  return document;
+}

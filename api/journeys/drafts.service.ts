@@ -1,0 +1,143 @@
+/**
+ * Journeys as marketing ops author them: created as a draft canvas, read, listed, and edited with
+ * optimistic concurrency (each save bumps the draft revision; a stale revision is refused). A draft
+ * may be invalid: saving never fails on canvas problems, the answer carries the validation result.
+ */
+import type { DataSource } from 'typeorm';
+import type { DocumentIssue } from '../../engine/errors.js';
+import { AuditLog } from '../audit/audit-log.service.js';
+import type { Principal } from '../auth/roles.js';
+import { ApiError } from '../http/api-error.js';
+import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
+import { allowedActions, transition, type JourneyAction, type JourneyStatus } from './journey-states.js';
+import { insertJourney, journeyNotFound, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
+import type { PublishingService } from './publishing.service.js';
+
+/** What the compiler says about a canvas. */
+export interface CanvasValidation {
+  valid: boolean;
+  issues: DocumentIssue[];
+  warnings: DocumentIssue[];
+}
+
+/** A journey in lists. */
+export interface JourneySummary {
+  id: string;
+  name: string;
+  status: JourneyStatus;
+  /** The published version new customers enter while the journey is active; null before the first publish. */
+  activeVersion: number | null;
+  draftRevision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A journey with its draft. */
+export interface JourneyView extends JourneySummary {
+  draft: {
+    revision: number;
+    canvas: unknown;
+    updatedAt: string | null;
+    /** True when the draft differs from (or was saved after) the active version's. */
+    unpublishedChanges: boolean;
+  };
+  validation: CanvasValidation;
+  allowedActions: JourneyAction[];
+}
+
+const summaryOf = (row: JourneyRow): JourneySummary => ({
+  id: row.id,
+  name: row.name,
+  status: row.status,
+  activeVersion: row.active_version,
+  draftRevision: row.draft_revision,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** 409 `draft_conflict`: someone saved the draft since the caller read it. */
+function draftConflict(journey: JourneyRow, expected: number): ApiError {
+  return new ApiError(
+    409,
+    'draft_conflict',
+    `The draft of "${journey.id}" is at revision ${journey.draft_revision}, not ${expected}: someone saved it since you read it; reload and reapply your change`,
+    { currentRevision: journey.draft_revision },
+  );
+}
+
+/** Checks an expected draft revision (`If-Match` or `revision`) against the locked journey. */
+export function assertRevision(journey: JourneyRow, expected: number | undefined): void {
+  if (expected !== undefined && expected !== journey.draft_revision) throw draftConflict(journey, expected);
+}
+
+export class DraftsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly publishing: PublishingService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  validate(canvas: unknown): CanvasValidation {
+    const result = this.publishing.compile(canvas);
+    return result.ok ? { valid: true, issues: [], warnings: result.warnings } : { valid: false, issues: result.errors, warnings: [] };
+  }
+
+  /** Creates a journey in status `draft`; 409 `journey_exists` when the id is taken. */
+  async create(actor: Principal, journeyId: string, canvas: unknown): Promise<JourneyView> {
+    const validation = this.validate(canvas);
+    const row = await this.db.transaction(async (tx) => {
+      const created = await insertJourney(tx, journeyId, canvas);
+      if (!created) throw new ApiError(409, 'journey_exists', `A journey with id "${journeyId}" exists already; update its draft instead`);
+      await recordJourneyChange(this.audit, tx, actor, 'journey.create', journeyId, { revision: 1, valid: validation.valid });
+      return created;
+    });
+    return this.viewOf(row, validation);
+  }
+
+  /** Replaces the draft (revision + 1) unless `expectedRevision` is stale. */
+  async save(actor: Principal, journeyId: string, canvas: unknown, expectedRevision?: number): Promise<JourneyView> {
+    const validation = this.validate(canvas);
+    const row = await this.db.transaction(async (tx) => {
+      const journey = await requireJourney(tx, journeyId);
+      transition(journeyId, journey.status, 'edit_draft');
+      assertRevision(journey, expectedRevision);
+      const saved = await updateDraft(tx, journey, canvas);
+      await recordJourneyChange(this.audit, tx, actor, 'journey.draft.update', journeyId, { revision: saved.draft_revision, valid: validation.valid });
+      return saved;
+    });
+    return this.viewOf(row, validation);
+  }
+
+  async get(journeyId: string): Promise<JourneyView> {
+    const rows: JourneyRow[] = await this.db.query(`SELECT * FROM journeys WHERE id = $1`, [journeyId]);
+    if (!rows[0]) throw journeyNotFound(journeyId);
+    return this.viewOf(rows[0], this.validate(rows[0].draft));
+  }
+
+  /** Journeys by id, optionally of one status. */
+  async list(status: JourneyStatus | undefined, page: PageRequest<string>): Promise<Page<JourneySummary>> {
+    const rows: JourneyRow[] = await this.db.query(
+      `SELECT * FROM journeys WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [status ?? null, page.after, page.limit + 1],
+    );
+    return pageOf(rows.map(summaryOf), page.limit, (j) => j.id);
+  }
+
+  private async viewOf(row: JourneyRow, validation: CanvasValidation): Promise<JourneyView> {
+    const active: { draft_revision: number | null }[] =
+      row.active_version === null
+        ? []
+        : await this.db.query(`SELECT draft_revision FROM journey_versions WHERE journey_id = $1 AND version = $2`, [row.id, row.active_version]);
+    return {
+      ...summaryOf(row),
+      draft: {
+        revision: row.draft_revision,
+        canvas: row.draft,
+        updatedAt: row.draft_updated_at?.toISOString() ?? null,
+        unpublishedChanges: active[0]?.draft_revision !== row.draft_revision,
+      },
+      validation,
+      allowedActions: allowedActions(row.status),
+    };
+  }
+}

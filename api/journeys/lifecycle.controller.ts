@@ -1,0 +1,87 @@
+/** The journey lifecycle: pause, resume, stop and archive (docs/api.md has the state machine). */
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Actor } from '../auth/actor.decorator.js';
+import type { Principal } from '../auth/roles.js';
+import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
+import { assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
+import { LifecycleService, type LifecycleAction } from './lifecycle.service.js';
+
+const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', maxLength: 500, description: 'recorded in the audit log' } } } as const;
+const ERRORS: ErrorAnswer[] = [
+  { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
+  { status: 404, codes: ['journey_not_found'] },
+  { status: 409, codes: ['invalid_transition'], description: 'Not allowed from the current status: error.status, error.allowedFrom, error.allowedActions' },
+];
+const OUTCOME = '{ journeyId, status, previousStatus, liveRuns }';
+
+@Controller('v1/journeys/:journeyId')
+export class LifecycleController {
+  constructor(private readonly lifecycle: LifecycleService) {}
+
+  @Endpoint({
+    summary: 'Pause a journey: no new customers enter; runs in flight keep going',
+    access: ['marketer'],
+    body: REASON_BODY,
+    ok: { description: OUTCOME },
+    errors: ERRORS,
+  })
+  @Post('pause')
+  @HttpCode(200)
+  pause(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    return this.change(actor, journeyId, 'pause', body);
+  }
+
+  @Endpoint({
+    summary: 'Resume a paused journey: its active version accepts new customers again',
+    description: 'Customers who sent the trigger event or entered the trigger segment while it was paused are not enrolled afterwards.',
+    access: ['marketer'],
+    body: REASON_BODY,
+    ok: { description: OUTCOME },
+    errors: ERRORS,
+  })
+  @Post('resume')
+  @HttpCode(200)
+  resume(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    return this.change(actor, journeyId, 'resume', body);
+  }
+
+  @Endpoint({
+    summary: 'Stop a journey for good: let runs finish, or exit them now with a reason',
+    description:
+      'mode finish: no new customers; runs in flight go on to their end. mode exit_now: also asks every live run (pending ones too) to exit; ' +
+      'each records status exited with this reason. The answer counts the runs asked to exit.',
+    access: ['marketer'],
+    body: {
+      type: 'object',
+      required: ['mode', 'reason'],
+      properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', maxLength: 200 } },
+    },
+    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, exitRequested, exitFailed }' },
+    errors: ERRORS,
+  })
+  @Post('stop')
+  @HttpCode(200)
+  stop(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    assertJourneyId(journeyId);
+    const { mode, reason } = parseStopRequest(body);
+    return this.lifecycle.stop(actor, journeyId, mode, reason);
+  }
+
+  @Endpoint({
+    summary: 'Archive a draft or stopped journey (final: it can no longer be edited, published or resumed)',
+    access: ['marketer'],
+    body: REASON_BODY,
+    ok: { description: OUTCOME },
+    errors: ERRORS,
+  })
+  @Post('archive')
+  @HttpCode(200)
+  archive(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    return this.change(actor, journeyId, 'archive', body);
+  }
+
+  private change(actor: Principal, journeyId: string, action: LifecycleAction, body: unknown) {
+    assertJourneyId(journeyId);
+    return this.lifecycle.change(actor, journeyId, action, parseReason(body, false));
+  }
+}

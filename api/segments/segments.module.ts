@@ -1,0 +1,27 @@
+/** The segments context: stored segments (authoring, preview, "why not") and segment-triggered bulk entry. */
+import { Module } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.service.js';
+import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
+import { SegmentRunsController } from './segment-runs.controller.js';
+import { SegmentRunsService } from './segment-runs.service.js';
+import { SegmentsController } from './segments.controller.js';
+import { SegmentsService } from './segments.service.js';
+
+@Module({
+  controllers: [SegmentsController, SegmentRunsController],
+  providers: [
+    {
+      provide: SegmentsService,
+      useFactory: (db: DataSource, audit: AuditLog, options: RuntimeOptions) => new SegmentsService(db, audit, { previewTimeoutMs: options.segmentPreviewTimeoutMs }),
+      inject: [DATA_SOURCE, AuditLog, RUNTIME_OPTIONS],
+    },
+    {
+      provide: SegmentRunsService,
+      useFactory: (db: DataSource, temporal: Client, options: RuntimeOptions, audit: AuditLog) => new SegmentRunsService(db, temporal, options, audit),
+      inject: [DATA_SOURCE, TEMPORAL_CLIENT, RUNTIME_OPTIONS, AuditLog],
+    },
+  ],
+})
+export class SegmentsModule {}

@@ -1,0 +1,46 @@
+/**
+ * Segments: the rule language (types, JSON Schema, validation) and its compilation to parameterized
+ * PostgreSQL. Pure: nothing here touches the database; activities/segments.ts runs the SQL
+ * (segmentMembership, explainMembership, loadSegmentRules).
+ * See docs/segments.md.
+ */
+export type {
+  AfterEvent,
+  AndRule,
+  Comparison,
+  ComparisonOp,
+  CountBound,
+  EventRule,
+  NotRule,
+  OrRule,
+  OrderedValue,
+  PropertyFilter,
+  RelativeTime,
+  SegmentReference,
+  SegmentRule,
+  TimeRange,
+  TimeValue,
+  TraitRule,
+} from './types.js';
+export { SEGMENT_RULE_JSON_SCHEMA, COMPARISON_OPS, NAME_PATTERN, SEGMENT_KEY_PATTERN, MAX_DEPTH } from './schema.js';
+export {
+  SEGMENT_ERROR_CODES,
+  validateSegmentRule,
+  assertSegmentRule,
+  referencedSegments,
+  type SegmentErrorCode,
+  type SegmentResolver,
+  type SegmentValidation,
+  type ValidateSegmentOptions,
+} from './validate.js';
+export { compileSegment, type CompileSegmentOptions, type CompiledSegment } from './compile.js';
+export {
+  compileSegmentExplain,
+  explainRow,
+  type ExplainNode,
+  type FailedNode,
+  type NodeOutcome,
+  type SegmentExplainQuery,
+  type SegmentExplanation,
+  type SegmentNodeKind,
+} from './explain.js';
