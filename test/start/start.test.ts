@@ -221,21 +221,24 @@ describe('npm start (scripts/start.ts)', () => {
     async () => {
       const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'je-resume-test-'));
       fs.chmodSync(resumeDir, 0o755);
-      // The API and PostgreSQL keep their ports across the two starts (the test talks to both); the
-      // Temporal ports are picked by start, which picks them again if one is taken while it starts.
-      const [apiPort, pgPort] = await Promise.all([freePort(), freePort()]);
+      // Every port picked by start (see the first test); each start's ready block says where to look.
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         JE_DATA_DIR: resumeDir,
-        PORT: String(apiPort),
+        PORT: '0',
         JE_TEMPORAL_PORT: '0',
         JE_TEMPORAL_UI_PORT: '0',
-        JE_EMBEDDED_PG_PORT: String(pgPort),
+        JE_EMBEDDED_PG_PORT: '0',
       };
       delete env.DATABASE_URL;
       delete env.TEMPORAL_ADDRESS;
-      const api = `http://127.0.0.1:${apiPort}`;
-      const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/journey_engine`;
+      let api = '';
+      let databaseUrl = '';
+      /** Reads the API and database addresses from a ready block. */
+      const lookAt = (readyBlock: string) => {
+        api = `http://127.0.0.1:${announcedPort(readyBlock, /API: {13}http:\/\/127\.0\.0\.1:(\d+)/)}`;
+        databaseUrl = `postgres://postgres:postgres@127.0.0.1:${announcedPort(readyBlock, /DATABASE_URL: {4}postgres:\/\/[^@]+@127\.0\.0\.1:(\d+)\//)}/journey_engine`;
+      };
       const sendsOf = async (customerId: string) => {
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
@@ -253,6 +256,7 @@ describe('npm start (scripts/start.ts)', () => {
       try {
         const first = launchStart(env);
         const readyBlock = await first.ready;
+        lookAt(readyBlock);
         expect(readyBlock).toContain(`curl -X PUT ${api}/v1/journeys/quickstart/publish`);
         // The ready block points at the admin key it created: only this user may read it, and it works.
         const keyFile = path.join(resumeDir, 'admin-api-key');
@@ -281,7 +285,7 @@ describe('npm start (scripts/start.ts)', () => {
 
         // Next start on the same data: the waiting run is still there and reacts to the event.
         const second = launchStart(env);
-        await second.ready;
+        lookAt(await second.ready);
         const opened = { eventId: 'evt-open', customerId: 'c-resume', name: 'account_opened', eventTime: new Date().toISOString() };
         expect((await http('POST', `${api}/v1/events`, { events: [opened] })).status).toBe(202);
         const history = await until(
