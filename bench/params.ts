@@ -39,6 +39,8 @@ export interface BenchParams {
    * dev server, 3 days on the time-skipping server.
    */
   waitingWakeAfter: number;
+  /** Seconds the wake-ups are spread over after the wake-up instant (the wait's `spread`); 0 = none. */
+  waitingSpread: number;
   /**
    * `--sqlite-pragma synchronous=...` for the dev server: 'default' leaves it alone; 'off' stops the
    * fsync on every commit (what a throw-away benchmark server can afford, not a durable one).
@@ -62,6 +64,7 @@ const PRESETS: Record<Size, Omit<BenchParams, 'size' | 'only' | 'temporalSync' |
     waitingStartConcurrency: 10,
     waitingMaxUnparked: 0,
     waitingWakeAfter: 0,
+    waitingSpread: 0,
   },
   default: {
     customers: 500,
@@ -77,6 +80,7 @@ const PRESETS: Record<Size, Omit<BenchParams, 'size' | 'only' | 'temporalSync' |
     waitingStartConcurrency: 20,
     waitingMaxUnparked: 0,
     waitingWakeAfter: 0,
+    waitingSpread: 0,
   },
 };
 
@@ -95,6 +99,7 @@ const NUMERIC: [keyof Omit<BenchParams, 'size' | 'only' | 'temporalSync' | 'temp
   ['waitingStartConcurrency', 'BENCH_WAITING_START_CONCURRENCY', 'waiting-start-concurrency'],
   ['waitingMaxUnparked', 'BENCH_WAITING_MAX_UNPARKED', 'waiting-max-unparked'],
   ['waitingWakeAfter', 'BENCH_WAITING_WAKE_AFTER', 'waiting-wake-after'],
+  ['waitingSpread', 'BENCH_WAITING_SPREAD', 'waiting-spread'],
 ];
 
 export const USAGE = `usage: npm run bench -- [--size small|default] [--only enrollment,latency,ingestion,waiting] [--temporal ${TEMPORAL_SERVERS.join('|')}] [--temporal-sync ${TEMPORAL_SYNC.join('|')}] ${NUMERIC.map(([, , flag]) => `[--${flag}=N]`).join(' ')}

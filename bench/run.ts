@@ -128,6 +128,7 @@ async function main(): Promise<void> {
           startConcurrency: params.waitingStartConcurrency,
           maxUnparked: params.waitingMaxUnparked,
           wakeAfterSeconds: params.waitingWakeAfter,
+          spreadSeconds: params.waitingSpread,
           temporalDbFile,
           clock,
           temporalPid,
@@ -180,7 +181,7 @@ export function formatReport(r: BenchReport): string {
     rows.push(['waiting: start', `${w.start.perSecond} enrollments/s`, `${w.customers} runs in ${w.start.seconds} s, ${w.start.concurrency} in flight${w.start.maxUnparked ? `, at most ${w.start.maxUnparked} not yet parked` : ''}`]);
     const wake = w.clock === 'skipped' ? `clock skipped ${round1(w.wakeAfterSeconds / 3600)} h to the wake-up once all were parked` : `wake-up ${w.wakeAfterSeconds} s after the first start`;
     rows.push(['waiting: parked at once', `${w.waitingAtWake} runs`, `${wake}; RSS ${w.memory.before.rssMiB} -> ${w.memory.whileWaiting.rssMiB} MiB while waiting`]);
-    rows.push(['waiting: move on', `${w.moveOn.perSecond} runs/s`, `all ${w.customers} ended ${w.moveOn.seconds} s after the wake-up (first after ${w.moveOn.firstEndedAfterMs} ms); ${JSON.stringify(w.statuses)}`]);
+    rows.push(['waiting: move on', `${w.moveOn.perSecond} runs/s`, `all ${w.customers} ended ${w.moveOn.seconds} s after the wake-up${w.spreadSeconds ? ` (wake-ups spread over ${w.spreadSeconds} s)` : ''} (first after ${w.moveOn.firstEndedAfterMs} ms); ${JSON.stringify(w.statuses)}`]);
     if (w.temporalMemory) {
       const t = w.temporalMemory;
       rows.push(['waiting: Temporal server memory', `${(t.bytesPerWaitingRun / 1024).toFixed(1)} KiB/run`, `${r.params.temporal} server RSS ${t.rssBeforeMiB} -> ${t.rssWhileWaitingMiB} MiB`]);

@@ -51,6 +51,8 @@ export interface WaitingBenchOptions {
    * server on 2 cores parks about 10 runs/s), or 3 days with a `clock`.
    */
   wakeAfterSeconds?: number;
+  /** Spread the wake-ups over this many seconds after the wake-up instant (the wait's `spread`); 0 = all at once. */
+  spreadSeconds?: number;
   /** Given: the server's clock is skipped to the wake-up once every run is parked (time-skipping server). */
   clock?: WaitingClock;
   /** Process id of the Temporal server, to sample its memory (RSS) before and while the runs wait. */
@@ -67,6 +69,8 @@ export interface WaitingBenchResult {
   /** Runs parked at the wait at the wake-up instant (all of them, unless starting took longer than planned). */
   waitingAtWake: number;
   wakeAfterSeconds: number;
+  /** The wait's spread: runs wake from the wake-up instant to this many seconds after it. */
+  spreadSeconds: number;
   /** `real`: the wake-up came in real time; `skipped`: the server's clock jumped to it once all were parked. */
   clock: 'real' | 'skipped';
   /** From the wake-up instant until every run has ended. */
@@ -80,14 +84,14 @@ export interface WaitingBenchResult {
 }
 
 /** trigger (api) -> wait until `wakeAt` -> update_traits (woke_at) -> exit. */
-export function waitingCanvas(wakeAt: Date): Canvas {
+export function waitingCanvas(wakeAt: Date, spreadSeconds = 0): Canvas {
   return {
     schemaVersion: 1,
     name: 'bench: waiting at scale',
     settings: { reentry: { policy: 'after_exit' } },
     nodes: [
       { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
-      { id: 'wait', type: 'wait', until: wakeAt.toISOString() },
+      { id: 'wait', type: 'wait', until: wakeAt.toISOString(), ...(spreadSeconds > 0 ? { spread: `PT${spreadSeconds}S` } : {}) },
       { id: 'mark', type: 'action', action: 'update_traits', params: { set: { bench_woke: true } } },
       { id: 'done', type: 'exit', reason: 'bench_done' },
     ],
@@ -140,7 +144,8 @@ export async function runWaitingBench(deps: BenchDeps, opts: WaitingBenchOptions
   }
   const firstStart = Date.now();
   const wakeAt = new Date((clock ? await clock.nowMs() : firstStart) + wakeAfterSeconds * 1000);
-  await publish(deps, journeyId, waitingCanvas(wakeAt));
+  const spreadSeconds = opts.spreadSeconds ?? 0;
+  await publish(deps, journeyId, waitingCanvas(wakeAt, spreadSeconds));
   const [{ id: versionId }]: { id: string }[] = await deps.db.query(`SELECT id FROM journey_versions WHERE journey_id = $1 AND active`, [journeyId]);
   const before = memory();
   const bytesBefore = dbFile ? storageBytes(dbFile) : 0;
@@ -261,6 +266,7 @@ export async function runWaitingBench(deps: BenchDeps, opts: WaitingBenchOptions
     start: { seconds: round(startSeconds), perSecond: round(n / startSeconds), concurrency, maxUnparked, mostUnparked },
     waitingAtWake,
     wakeAfterSeconds,
+    spreadSeconds,
     clock: clock ? 'skipped' : 'real',
     moveOn: { seconds: round(moveOnSeconds), perSecond: round(n / moveOnSeconds), firstEndedAfterMs: Math.max(0, firstEndedAt - wokeAt) },
     memory: { before, whileWaiting, afterMoveOn: memory() },

@@ -192,6 +192,11 @@ export const CANVAS_JSON_SCHEMA = {
         timeOfDay: { type: 'string', format: 'time-of-day', description: 'Local time "HH:MM" (24-hour clock).' },
         weekdays: { type: 'array', items: ref('weekday'), description: 'Days the time of day may fall on; empty or absent means every day.' },
         timeZone: { ...ref('timeZone'), description: "Explicit zone; by default the customer's zone." },
+        spread: {
+          ...ref('duration'),
+          description:
+            'Spread the wake-ups over this long after the wait ends (at most P1D), e.g. PT30M: each customer wakes at its own fixed offset within it, so that a segment parked until one instant does not wake all at once.',
+        },
       },
       dependentRequired: { weekdays: ['timeOfDay'], timeZone: ['timeOfDay'] },
       oneOf: [{ required: ['duration'] }, { required: ['until'] }, { required: ['timeOfDay'] }],

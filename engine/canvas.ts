@@ -80,8 +80,12 @@ export interface TriggerNode extends NodeBase {
   trigger: Trigger;
 }
 
-/** Wait for a duration, until an instant, or until a local time of day on chosen weekdays. */
-export type WaitNode = NodeBase & { type: 'wait' } & (
+/**
+ * Wait for a duration, until an instant, or until a local time of day on chosen weekdays.
+ * `spread` (an ISO duration) spreads the wake-ups of customers whose waits end together over that
+ * long after the end: each customer wakes at its own fixed offset within it.
+ */
+export type WaitNode = NodeBase & { type: 'wait'; spread?: string } & (
     | { duration: string }
     | { until: string }
     | { timeOfDay: string; weekdays?: Weekday[]; timeZone?: string }

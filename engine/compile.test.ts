@@ -143,8 +143,15 @@ describe('compileCanvas: normalization', () => {
     ['wait until', { type: 'wait', until: '2025-03-01T09:00:00+08:00' }, { kind: 'wait_until', until: '2025-03-01T09:00:00+08:00', next: 'end' }],
     ['time of day, defaults', { type: 'wait', timeOfDay: '18:05' }, { kind: 'wait_time_of_day', hour: 18, minute: 5, weekdays: [], timeZone: null }],
     ['time of day, explicit zone', { type: 'wait', timeOfDay: '07:00', timeZone: 'Europe/London' }, { timeZone: 'Europe/London' }],
+    ['duration, spread', { type: 'wait', duration: 'P3D', spread: 'PT30M' }, { kind: 'wait_duration', durationMs: 259_200_000, spreadMs: 1_800_000 }],
+    ['until, spread of a day', { type: 'wait', until: '2025-03-01T09:00:00+08:00', spread: 'P1D' }, { kind: 'wait_until', spreadMs: 86_400_000 }],
+    ['time of day, spread', { type: 'wait', timeOfDay: '09:00', spread: 'PT1H' }, { kind: 'wait_time_of_day', hour: 9, spreadMs: 3_600_000 }],
   ])('%s', (_name, step, expected) => {
     expect(compiled(singleStep(step)).nodes.step).toMatchObject(expected);
+  });
+
+  test('a wait without spread has none in the plan', () => {
+    expect(compiled(singleStep({ type: 'wait', duration: 'PT1H' })).nodes.step).not.toHaveProperty('spreadMs');
   });
 
   test('exit reason defaults to completed', () => {

@@ -62,17 +62,20 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
 function compileNode(node: Exclude<CanvasNode, { type: 'trigger' }>, next: Record<string, string>): PlanStep {
   const base = { id: node.id, ...(node.label !== undefined ? { label: node.label } : {}) };
   switch (node.type) {
-    case 'wait':
-      if ('duration' in node) return { ...base, kind: 'wait_duration', durationMs: parseDuration(node.duration), next: next.next };
-      if ('until' in node) return { ...base, kind: 'wait_until', until: node.until, next: next.next };
+    case 'wait': {
+      const spread = node.spread !== undefined ? { spreadMs: parseDuration(node.spread) } : {};
+      if ('duration' in node) return { ...base, kind: 'wait_duration', durationMs: parseDuration(node.duration), ...spread, next: next.next };
+      if ('until' in node) return { ...base, kind: 'wait_until', until: node.until, ...spread, next: next.next };
       return {
         ...base,
         kind: 'wait_time_of_day',
         ...parseTimeOfDay(node.timeOfDay),
         weekdays: node.weekdays ?? [],
         timeZone: node.timeZone ?? null,
+        ...spread,
         next: next.next,
       };
+    }
     case 'wait_for_event':
       return {
         ...base,

@@ -38,8 +38,8 @@ export type PlanExitCriterion =
 
 /** One executable step. `next` maps each exit port to the following node id. */
 export type PlanStep =
-  | { id: string; label?: string; kind: 'wait_duration'; durationMs: number; next: string }
-  | { id: string; label?: string; kind: 'wait_until'; until: string; next: string }
+  | { id: string; label?: string; kind: 'wait_duration'; durationMs: number; spreadMs?: number; next: string }
+  | { id: string; label?: string; kind: 'wait_until'; until: string; spreadMs?: number; next: string }
   | {
       id: string;
       label?: string;
@@ -49,6 +49,8 @@ export type PlanStep =
       weekdays: Weekday[];
       /** Explicit zone; null means the customer's zone (or the plan's default). */
       timeZone: string | null;
+      /** Wake-ups spread over this many ms after the wait's end (absent: none); see {@link spreadOffsetMs}. */
+      spreadMs?: number;
       next: string;
     }
   | {

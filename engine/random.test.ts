@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { hashToUnit, pickArm } from './random.js';
+import { hashToUnit, pickArm, spreadOffsetMs } from './random.js';
 
 const seedFor = (i: number): string => `jv_01HZX:customer-${i}:split_1`;
 
@@ -98,5 +98,28 @@ describe('pickArm', () => {
     ['infinite weight', [{ key: 'a', weight: Number.POSITIVE_INFINITY }]],
   ])('throws invalid_weights: %s', (_name, arms) => {
     expect(() => pickArm('seed', arms)).toThrow(expect.objectContaining({ code: 'invalid_weights' }));
+  });
+});
+
+describe('spreadOffsetMs', () => {
+  const HOUR = 3_600_000;
+  it('is a whole number of ms in [0, spread), fixed per seed, and 0 without a spread', () => {
+    for (let i = 0; i < 2000; i++) {
+      const offset = spreadOffsetMs(`spread:${seedFor(i)}`, HOUR);
+      expect(Number.isInteger(offset)).toBe(true);
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(HOUR);
+      expect(spreadOffsetMs(`spread:${seedFor(i)}`, HOUR)).toBe(offset);
+    }
+    expect(spreadOffsetMs('spread:jv1:c1:wait', 0)).toBe(0);
+    // Pinned: a change here moves the wake-up of every customer parked in a spread wait.
+    expect(spreadOffsetMs('spread:jv1:c1:wait', HOUR)).toBe(Math.floor(hashToUnit('spread:jv1:c1:wait') * HOUR));
+  });
+
+  it('covers the whole spread evenly: each sixth of an hour gets 1/6 of the customers, within 10%', () => {
+    const n = 12_000;
+    const sixths = new Array<number>(6).fill(0);
+    for (let i = 0; i < n; i++) sixths[Math.floor(spreadOffsetMs(`spread:jv1:customer-${i}:launch`, HOUR) / (HOUR / 6))]++;
+    for (const count of sixths) expect(Math.abs(count - n / 6)).toBeLessThan(n / 60);
   });
 });

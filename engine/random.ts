@@ -52,6 +52,15 @@ export function pickArm(seed: string, arms: { key: string; weight: number }[]): 
   return lastEligible;
 }
 
+/**
+ * A customer's offset within a wait's spread, in [0, spreadMs), whole milliseconds: uniform over
+ * customers and fixed per seed (`spread:${journeyVersionId}:${customerId}:${nodeId}`), so a replay
+ * or a recomputation lands on the same instant.
+ */
+export function spreadOffsetMs(seed: string, spreadMs: number): number {
+  return spreadMs > 0 ? Math.floor(hashToUnit(seed) * spreadMs) : 0;
+}
+
 /** UTF-8 encoding by hand (TextEncoder is not guaranteed everywhere this module runs). */
 function utf8Bytes(text: string): number[] {
   const bytes: number[] = [];

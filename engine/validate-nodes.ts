@@ -4,6 +4,7 @@
  * Every check tolerates shapes the schema already reported, so no problem is reported twice.
  */
 import type { ActionSpec } from './actions.js';
+import { parseDuration } from './duration.js';
 import type { DocumentIssue } from './errors.js';
 import { validateCondition, validatePropertyFilters } from './evaluate.js';
 import { isRecord, joinPath, paramsSchemaIssues } from './schema-issues.js';
@@ -41,6 +42,9 @@ export function nodeIssues(
     case 'trigger':
       if (isRecord(node.trigger)) issues.push(...whereIssues(node.trigger.where, `${path}.trigger.where`, reported));
       break;
+    case 'wait':
+      issues.push(...spreadIssues(node.spread, `${path}.spread`, name, reported));
+      break;
     case 'wait_for_event':
       issues.push(...whereIssues(node.where, `${path}.where`, reported));
       break;
@@ -58,6 +62,16 @@ export function nodeIssues(
       break;
   }
   return issues;
+}
+
+/** The longest `spread` a wait may have: wake-ups are smoothed over minutes or hours, not moved by days. */
+export const MAX_WAIT_SPREAD_MS = 24 * 3_600_000;
+
+/** A wait's `spread`, once the schema found it a valid duration: at most {@link MAX_WAIT_SPREAD_MS}. */
+function spreadIssues(spread: unknown, path: string, name: string, reported: ReportedPaths): DocumentIssue[] {
+  if (typeof spread !== 'string' || alreadyReported(reported, path)) return [];
+  if (parseDuration(spread) <= MAX_WAIT_SPREAD_MS) return [];
+  return [issue('spread_too_long', `${name}spread "${spread}" is longer than a day (P1D); wake-ups are spread over at most a day`, path)];
 }
 
 function multiSplitIssues(cases: unknown, path: string, name: string): DocumentIssue[] {

@@ -54,6 +54,9 @@ const cases: Case[] = [
   },
   { name: 'wait with no kind', code: 'invalid_wait', path: '$.nodes[3]', doc: canvasWith(setNode(3, { id: 'wait_day3', type: 'wait' })) },
   { name: 'wait duration in months', code: 'invalid_duration', path: '$.nodes[3].duration', doc: canvasWith((d) => (d.nodes[3].duration = 'P1M')) },
+  { name: 'wait spread not a duration', code: 'invalid_duration', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = '30 minutes')) },
+  { name: 'wait spread zero', code: 'invalid_duration', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = 'PT0S')) },
+  { name: 'wait spread over a day', code: 'spread_too_long', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = 'P1DT1S')) },
   { name: 'zero timeout', code: 'invalid_duration', path: '$.nodes[1].timeout', doc: canvasWith((d) => (d.nodes[1].timeout = 'PT0S')) },
   {
     name: 'cooldown',

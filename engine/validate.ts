@@ -28,6 +28,7 @@ export const CANVAS_ERROR_CODES = [
   'unknown_node_type',
   'invalid_wait',
   'invalid_duration',
+  'spread_too_long',
   'invalid_time_of_day',
   'invalid_weekday',
   'invalid_time_zone',

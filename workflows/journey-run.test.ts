@@ -13,6 +13,7 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temp
 import type { Canvas } from '../engine/canvas.js';
 import type { ExecutionPlan } from '../engine/plan.js';
 import type { JourneyRunInput, JourneyRunResult } from '../engine/runtime.js';
+import { spreadOffsetMs } from '../engine/random.js';
 import { nextLocalTimeOfDay } from '../engine/time.js';
 import { createTimeSkippingEnv } from '../test/support/env.js';
 import { FakeWorld } from '../test/support/fake-activities.js';
@@ -362,6 +363,38 @@ describe('waits until an absolute time', () => {
     const pastSteps = world.stepsOf(past.enrollmentId);
     const waitedMs = pastSteps.find((s) => s.kind === 'wait_ended')!.at - pastSteps.find((s) => s.kind === 'wait_started')!.at;
     expect(waitedMs).toBeLessThan(60_000);
+  });
+});
+
+describe('waits with a spread', () => {
+  it('wake each customer at the end plus its own fixed offset, spread over the whole window', async () => {
+    const t0 = await env.currentTimeMs();
+    const at = t0 + 2 * HOUR;
+    const plan = canvas(
+      [{ id: 'launch', type: 'wait', until: new Date(at).toISOString().replace('Z', '+00:00'), spread: 'PT1H' }, { id: 'done', type: 'exit' }],
+      [{ from: 'launch', to: 'done' }],
+    );
+    const inputs = Array.from({ length: 24 }, (_, i) => runInput(plan, `spread-${i}`, { kind: 'api', payload: {} }, t0));
+    const handles: WorkflowHandle[] = [];
+    for (const input of inputs) handles.push(await start(input));
+    // Past the end of the spread, then collect the results (one time skip, not 24 at once).
+    await env.sleep(3 * HOUR + 60_000);
+    for (const handle of handles) expect((await result(handle)).status).toBe('completed');
+    const wakes = inputs.map((input) => {
+      const steps = world.stepsOf(input.enrollmentId);
+      const started = steps.find((s) => s.kind === 'wait_started')!;
+      const offset = spreadOffsetMs(`spread:${input.versionId}:${input.customerId}:launch`, HOUR);
+      // The offset is the customer's own, recorded with the wait, and the wait ends there.
+      expect(started.detail).toMatchObject({ kind: 'wait_until', spreadMs: HOUR, offsetMs: offset });
+      expect(started.detail.until).toBe(new Date(at + offset).toISOString());
+      const wokeAt = steps.find((s) => s.kind === 'wait_ended')!.at;
+      expect(wokeAt).toBeGreaterThanOrEqual(at + offset);
+      expect(wokeAt).toBeLessThan(at + offset + 60_000);
+      return wokeAt;
+    });
+    // 24 customers over an hour: not one burst (without the spread all would wake within seconds of each other).
+    expect(Math.max(...wakes) - Math.min(...wakes)).toBeGreaterThan(30 * 60_000);
+    expect(new Set(wakes.map((w) => Math.floor((w - at) / (10 * 60_000)))).size).toBeGreaterThanOrEqual(4);
   });
 });
 

@@ -8,7 +8,7 @@ import type { JourneyActivities } from '../activities/index.js';
 import { describeCondition, matchesFilters } from '../engine/evaluate.js';
 import type { Condition } from '../engine/conditions.js';
 import type { PlanStep } from '../engine/plan.js';
-import { pickArm } from '../engine/random.js';
+import { pickArm, spreadOffsetMs } from '../engine/random.js';
 import type {
   ActionOutcome,
   CustomerEvent,
@@ -178,8 +178,9 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       case 'wait_time_of_day': {
         let until = resumed?.untilMs;
         if (until === undefined) {
-          until = await waitDeadline(step);
-          await announceWait(until, { kind: step.kind });
+          const deadline = await waitDeadline(step);
+          until = deadline.until;
+          await announceWait(until, { kind: step.kind, ...deadline.spread });
         }
         waitingUntil = until;
         await waitFor(until, () => false);
@@ -297,14 +298,20 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     }
   };
 
-  /** When a plain wait ends: computed once, when the customer reaches the node. */
-  const waitDeadline = async (step: PlanStep): Promise<number> => {
+  /**
+   * When a plain wait ends: computed once, when the customer reaches the node. With a spread, this
+   * customer's fixed offset within it is added (and recorded with the wait, for support).
+   */
+  const waitDeadline = async (step: PlanStep): Promise<{ until: number; spread?: { spreadMs: number; offsetMs: number } }> => {
+    if (step.kind !== 'wait_duration' && step.kind !== 'wait_until' && step.kind !== 'wait_time_of_day') throw new Error(`not a wait: ${step.kind}`);
     const now = Date.now();
-    if (step.kind === 'wait_duration') return now + step.durationMs;
-    if (step.kind === 'wait_until') return Math.max(now, parseInstant(step.until) ?? now);
-    if (step.kind !== 'wait_time_of_day') throw new Error(`not a wait: ${step.kind}`);
+    const offsetMs = step.spreadMs ? spreadOffsetMs(`spread:${input.versionId}:${customerId}:${step.id}`, step.spreadMs) : 0;
+    const spread = step.spreadMs ? { spread: { spreadMs: step.spreadMs, offsetMs } } : {};
+    if (step.kind === 'wait_duration') return { until: now + step.durationMs + offsetMs, ...spread };
+    // A time already past (offset included) does not wait.
+    if (step.kind === 'wait_until') return { until: Math.max(now, (parseInstant(step.until) ?? now) + offsetMs), ...spread };
     const timeZone = step.timeZone ?? (await customerZone());
-    return nextLocalTimeOfDay(now, { hour: step.hour, minute: step.minute, weekdays: step.weekdays, timeZone });
+    return { until: nextLocalTimeOfDay(now, { hour: step.hour, minute: step.minute, weekdays: step.weekdays, timeZone }) + offsetMs, ...spread };
   };
 
   /** The customer's zone (profile trait), else the journey's, else the engine default; an unknown zone falls back, recorded. */

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { parseParams } from '../../bench/params.js';
+import { waitingCanvas } from '../../bench/waiting.js';
+import { compileCanvas } from '../../engine/compile.js';
 
 describe('benchmark parameters', () => {
   it('leaves the dev server its own SQLite synchronous setting unless told', () => {
@@ -24,6 +26,15 @@ describe('benchmark parameters', () => {
     const params = parseParams(['--size', 'small', '--waiting-customers', '100000', '--waiting-wake-after=2400'], {});
     expect(params).toMatchObject({ size: 'small', waitingCustomers: 100_000, waitingWakeAfter: 2400, waitingStartConcurrency: 10 });
     expect(() => parseParams(['--waiting-customers', '0'], {})).toThrow('--waiting-customers must be a positive integer, not "0"');
+  });
+
+  it('spreads the wake-ups only when asked, as the wait node of the bench journey', () => {
+    expect(parseParams([], {}).waitingSpread).toBe(0);
+    expect(parseParams(['--waiting-spread', '300'], {}).waitingSpread).toBe(300);
+    const at = new Date('2026-12-01T09:00:00Z');
+    expect(compileCanvas(waitingCanvas(at, 300))).toMatchObject({ ok: true, plan: { nodes: { wait: { kind: 'wait_until', spreadMs: 300_000 } } } });
+    const plain = compileCanvas(waitingCanvas(at));
+    expect(plain.ok && plain.plan.nodes.wait).not.toHaveProperty('spreadMs');
   });
 
   it('paces waiting starts only when asked', () => {
