@@ -435,6 +435,29 @@ describe('what a run costs the server before it parks', () => {
     ]);
   });
 
+  it('a run that starts with a wait for an event writes its enrollment with the wait, then looks for stored events', async () => {
+    const plan = canvas(
+      [
+        { id: 'opening', type: 'wait_for_event', event: 'account_opened', timeout: 'P3D' },
+        { id: 'opened', type: 'exit', reason: 'opened' },
+        { id: 'late', type: 'exit', reason: 'late' },
+      ],
+      [
+        { from: 'opening', port: 'matched', to: 'opened' },
+        { from: 'opening', port: 'timed_out', to: 'late' },
+      ],
+    );
+    const input = runInput(plan, 'park-3', { kind: 'api', payload: {} }, await env.currentTimeMs());
+    expect((await result(await start(input, 'starts-with-event-wait'))).status).toBe('completed');
+    expect(await activitiesBeforeTimer(input.enrollmentId)).toEqual(['recordSteps', 'findEvent']);
+    const steps = world.stepsOf(input.enrollmentId);
+    expect(steps.slice(0, 3).map((s) => [s.seq, s.kind, s.nodeId])).toEqual([
+      [0, 'enrolled', null],
+      [1, 'node_entered', 'opening'],
+      [2, 'wait_started', 'opening'],
+    ]);
+  });
+
   it('a run that starts with anything else still writes its enrollment first', async () => {
     const plan = canvas(
       [

@@ -44,6 +44,8 @@ const touches = wf.proxyActivities<JourneyActivities>({
 
 /** Patch id: the `enrolled` step is written with the first wait when the run starts with one. */
 const ENROLLED_WITH_FIRST_WAIT = 'enrolled-with-first-wait';
+/** Patch id: the same for a run that starts with a wait for an event (the onboarding journey's shape). */
+const ENROLLED_WITH_FIRST_EVENT_WAIT = 'enrolled-with-first-event-wait';
 
 const MAX_SEEN_EVENT_IDS = 500;
 const MAX_INBOX = 200;
@@ -329,11 +331,15 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     record('enrolled', { versionId: input.versionId, entry: input.entry.kind, enrolledAt: iso(input.enrolledAt) }, null);
     // A run that starts with a plain wait writes its enrollment together with that wait, in the same
     // workflow task: 1 activity and 2 workflow tasks before its timer instead of 2 and 3, which is
-    // what parking a whole segment in a wait costs the Temporal server. Patched: runs started before
-    // the change replay as before.
+    // what parking a whole segment in a wait costs the Temporal server. A run that starts with a wait
+    // for an event does the same (then looks up stored events): 2 activities instead of 3. No activity
+    // runs before either wait is announced, so the row leaves `pending` in the same workflow task as
+    // before. Patched: runs started before each change replay as before.
     const first = plan.nodes[nodeId];
-    const startsWaiting = (first.kind === 'wait_duration' || first.kind === 'wait_until') && conditionCriteria.length === 0;
-    if (!(startsWaiting && wf.patched(ENROLLED_WITH_FIRST_WAIT))) await flush({ status: 'active', currentNode: nodeId });
+    const plain = (first.kind === 'wait_duration' || first.kind === 'wait_until') && conditionCriteria.length === 0;
+    const forEvent = first.kind === 'wait_for_event' && conditionCriteria.length === 0;
+    const withFirstWait = (plain && wf.patched(ENROLLED_WITH_FIRST_WAIT)) || (forEvent && wf.patched(ENROLLED_WITH_FIRST_EVENT_WAIT));
+    if (!withFirstWait) await flush({ status: 'active', currentNode: nodeId });
   }
   for (;;) {
     if (ending) return finish(ending);

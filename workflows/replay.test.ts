@@ -17,7 +17,7 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded histories replay without non-determinism', () => {
   it('has fixtures covering waits, decisions, actions, signals, continue-as-new, and both sides of each patch', () => {
-    expect(files).toEqual(expect.arrayContaining(['continue-as-new.json', 'onboarding-dropout.json', 'onboarding-goal.json', 'starts-with-wait-unpatched.json', 'starts-with-wait.json']));
+    expect(files).toEqual(expect.arrayContaining(['continue-as-new.json', 'onboarding-dropout.json', 'onboarding-goal.json', 'starts-with-event-wait.json', 'starts-with-wait-unpatched.json', 'starts-with-wait.json']));
   });
 
   it.each(files)('%s', async (file) => {
