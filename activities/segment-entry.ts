@@ -9,6 +9,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
 import { EngineError } from '../engine/errors.js';
+import { PG_QUERY_CANCELED, pgErrorCode } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
 import { loadSegmentRules, type SqlRunner } from './segments.js';
@@ -55,6 +56,33 @@ export function segmentRunTriggerKey(journeyId: string, customerId: string): str
 const ENROLL_CONCURRENCY = 8;
 
 /**
+ * How long the segment's count and each page's member query may run: below the activities' 10-minute
+ * start-to-close timeout (workflows/segment-entry.ts), so that a query too slow to finish is cancelled
+ * in PostgreSQL rather than left running while a retry starts the same query again beside it.
+ */
+export const SEGMENT_QUERY_TIMEOUT_MS = 9 * 60_000;
+
+/**
+ * Runs one segment query under `statement_timeout`. A cancelled query ends the segment run (not
+ * retried: the same rule would take as long again) with an error saying what to do.
+ */
+async function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: string, sql: string, params: unknown[]): Promise<T[]> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      return (await tx.query(sql, params)) as T[];
+    });
+  } catch (err) {
+    if (pgErrorCode(err) !== PG_QUERY_CANCELED) throw err;
+    throw ApplicationFailure.nonRetryable(
+      `Selecting the members of segment "${segment}" took longer than ${timeoutMs} ms and was cancelled; ` +
+        'narrow the rule (a time window on its event conditions helps), then start the run again: members already enrolled are skipped',
+      'segment_query_timeout',
+    );
+  }
+}
+
+/**
  * Compiles `rule` with the stored rules of the segments it refers to (validated, cycles detected);
  * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
  */
@@ -82,7 +110,8 @@ async function storedSegmentSql(db: DataSource, key: string, paramOffset: number
 /** The activities the segmentEntry workflow proxies (type-only import from workflows/). */
 export type SegmentEntryActivities = ReturnType<typeof createSegmentEntryActivities>;
 
-export function createSegmentEntryActivities(db: DataSource) {
+export function createSegmentEntryActivities(db: DataSource, options: { queryTimeoutMs?: number } = {}) {
+  const queryTimeoutMs = options.queryTimeoutMs ?? SEGMENT_QUERY_TIMEOUT_MS;
   return {
     /** Records the run (when the API has not already) and its total: the segment's size now. Returns where to start. */
     async beginSegmentRun(req: { runId: string } & Omit<SegmentEntryInput, 'defaults' | 'continued'>): Promise<{ after: string | null }> {
@@ -92,7 +121,10 @@ export function createSegmentEntryActivities(db: DataSource) {
         [req.runId, req.journeyId, req.segment, req.scheduleId, req.batchSize, req.ratePerSecond],
       );
       const compiled = await storedSegmentSql(db, req.segment, 1);
-      await db.query(
+      await boundedSegmentQuery(
+        db,
+        queryTimeoutMs,
+        req.segment,
         `UPDATE segment_runs SET total = (SELECT count(*) FROM customers c WHERE ${compiled.sql}), updated_at = now()
           WHERE id = $1 AND total IS NULL`,
         [req.runId, ...compiled.params],
@@ -118,7 +150,10 @@ export function createSegmentEntryActivities(db: DataSource) {
         throw ApplicationFailure.nonRetryable(`Journey "${req.journeyId}" has no published, active version`, 'journey_not_active');
       }
       const compiled = await storedSegmentSql(db, req.segment, 2);
-      const members: { id: string }[] = await db.query(
+      const members = await boundedSegmentQuery<{ id: string }>(
+        db,
+        queryTimeoutMs,
+        req.segment,
         `SELECT c.id FROM customers c WHERE c.id > $1 AND ${compiled.sql} ORDER BY c.id LIMIT $2`,
         [req.after ?? '', req.batchSize, ...compiled.params],
       );

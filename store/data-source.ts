@@ -41,6 +41,9 @@ export function pgErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or a cancel request). */
+export const PG_QUERY_CANCELED = '57014';
+
 interface PgClient extends EventEmitter {
   __jeGuarded?: boolean;
 }

@@ -13,7 +13,7 @@ import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
-import { pgErrorCode } from '../../store/data-source.js';
+import { PG_QUERY_CANCELED, pgErrorCode } from '../../store/data-source.js';
 
 /** A stored segment as the API shows it. */
 export interface SegmentView {
@@ -65,9 +65,6 @@ const SEGMENT_WRITE_LOCK = 0x5e6_3e47;
 
 /** How long a segment preview may count before it is cancelled, unless configured (JE_SEGMENT_PREVIEW_TIMEOUT). */
 export const DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS = 30_000;
-
-/** PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout`. */
-const QUERY_CANCELED = '57014';
 
 export interface SegmentsOptions {
   /** The count and sample queries of a preview are cancelled after this long. */
@@ -161,7 +158,7 @@ export class SegmentsService {
         return { count: counted.count, sample: sample.map((r) => ({ customerId: r.id, traits: r.traits })) };
       });
     } catch (err) {
-      if (pgErrorCode(err) !== QUERY_CANCELED) throw err;
+      if (pgErrorCode(err) !== PG_QUERY_CANCELED) throw err;
       throw new ApiError(
         503,
         'segment_preview_timeout',

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
-import { eventually } from '../support/runtime-harness.js';
+import { createSegmentEntryActivities } from '../../activities/segment-entry.js';
+import { eventually, FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { insertCohort } from './population.js';
 
 let api: ApiHarness;
@@ -106,6 +107,36 @@ describe('a scheduled segment run', () => {
     await expect(api.rt.client.schedule.getHandle(scheduleId).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     const audit: { action: string }[] = await api.rt.db.query(`SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY id`, [scheduleId]);
     expect(audit.map((a) => a.action)).toEqual(['segment_schedule.create', 'segment_schedule.delete']);
+  });
+});
+
+describe('a segment query that runs too long', () => {
+  it('is cancelled in PostgreSQL and fails the run with segment_query_timeout, without retries', async () => {
+    const activities = createSegmentEntryActivities(api.rt.db, { queryTimeoutMs: 300 });
+    const runId = `seg-run-timeout-${unique}`;
+    const begin = { runId, journeyId, segment, scheduleId: null, batchSize: 2, ratePerSecond: null };
+    const timedOut = { type: 'segment_query_timeout', nonRetryable: true, message: expect.stringContaining('took longer than 300 ms') };
+    // Queries that cannot finish in time: another session holds the customers table exclusively.
+    const blocker = api.rt.db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query(`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`);
+      await expect(activities.beginSegmentRun(begin)).rejects.toMatchObject(timedOut);
+      const page = { runId, journeyId, segment, after: null, batchSize: 2, defaults: FAST_DEFAULTS };
+      await expect(activities.enrollSegmentBatch(page)).rejects.toMatchObject(timedOut);
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    // Nothing half-done: the count was rolled back with its statement, and counts normally now.
+    const [before] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
+    expect(before.total).toBeNull();
+    await activities.beginSegmentRun(begin);
+    const [after] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
+    const preview = await api.as('viewer').get(`/v1/segments/${segment}/preview`).expect(200);
+    expect(Number(after.total)).toBe(preview.body.count);
+    expect(preview.body.count).toBeGreaterThanOrEqual(FIRST_MEMBERS.length);
   });
 });
 
