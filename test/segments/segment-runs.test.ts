@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
 import { createSegmentEntryActivities } from '../../activities/segment-entry.js';
+import { withCustomersLocked } from '../support/customers-lock.js';
 import { eventually, FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { insertCohort } from './population.js';
 
@@ -117,26 +118,24 @@ describe('a segment query that runs too long', () => {
     const begin = { runId, journeyId, segment, scheduleId: null, batchSize: 2, ratePerSecond: null };
     const timedOut = { type: 'segment_query_timeout', nonRetryable: true, message: expect.stringContaining('took longer than 300 ms') };
     // Queries that cannot finish in time: another session holds the customers table exclusively.
-    const blocker = api.rt.db.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    try {
-      await blocker.query(`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`);
-      await expect(activities.beginSegmentRun(begin)).rejects.toMatchObject(timedOut);
-      const page = { runId, journeyId, segment, after: null, batchSize: 2, defaults: FAST_DEFAULTS };
-      await expect(activities.enrollSegmentBatch(page)).rejects.toMatchObject(timedOut);
-    } finally {
-      await blocker.rollbackTransaction();
-      await blocker.release();
-    }
-    // Nothing half-done: the count was rolled back with its statement, and counts normally now.
-    const [before] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
-    expect(before.total).toBeNull();
-    await activities.beginSegmentRun(begin);
-    const [after] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
-    const preview = await api.as('viewer').get(`/v1/segments/${segment}/preview`).expect(200);
-    expect(Number(after.total)).toBe(preview.body.count);
-    expect(preview.body.count).toBeGreaterThanOrEqual(FIRST_MEMBERS.length);
+    await withCustomersLocked(
+      api.rt.db,
+      async () => {
+        await expect(activities.beginSegmentRun(begin)).rejects.toMatchObject(timedOut);
+        const page = { runId, journeyId, segment, after: null, batchSize: 2, defaults: FAST_DEFAULTS };
+        await expect(activities.enrollSegmentBatch(page)).rejects.toMatchObject(timedOut);
+      },
+      async () => {
+        // Nothing half-done: the count was rolled back with its statement, and counts normally now.
+        const [before] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
+        expect(before.total).toBeNull();
+        await activities.beginSegmentRun(begin);
+        const [after] = await api.rt.db.query(`SELECT total FROM segment_runs WHERE id = $1`, [runId]);
+        const preview = await api.as('viewer').get(`/v1/segments/${segment}/preview`).expect(200);
+        expect(Number(after.total)).toBe(preview.body.count);
+        expect(preview.body.count).toBeGreaterThanOrEqual(FIRST_MEMBERS.length);
+      },
+    );
   });
 });
 

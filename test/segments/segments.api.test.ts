@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
+import { withCustomersLocked } from '../support/customers-lock.js';
 import { daysAgo, insertCohort, onboardingRule, type CohortCustomer } from './population.js';
 
 let api: ApiHarness;
@@ -168,19 +169,17 @@ describe('preview under a statement timeout (JE_SEGMENT_PREVIEW_TIMEOUT)', () =>
 
   it('cancels a count that runs past it with 503 segment_preview_timeout, and previews again once it is quick', async () => {
     // A count that cannot finish in time: another session holds the customers table exclusively.
-    const blocker = api.rt.db.createQueryRunner();
-    await blocker.connect();
-    await blocker.startTransaction();
-    try {
-      await blocker.query(`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`);
-      const slow = await short.as('viewer').get(`/v1/segments/${key('onboarding')}/preview`).expect(503);
-      expect(slow.body.error).toMatchObject({ code: 'segment_preview_timeout', message: expect.stringContaining('300 ms') });
-    } finally {
-      await blocker.rollbackTransaction();
-      await blocker.release();
-    }
-    const quick = await short.as('viewer').get(`/v1/segments/${key('onboarding')}/preview`).expect(200);
-    expect(quick.body.count).toBe(2);
+    await withCustomersLocked(
+      api.rt.db,
+      async () => {
+        const slow = await short.as('viewer').get(`/v1/segments/${key('onboarding')}/preview`).expect(503);
+        expect(slow.body.error).toMatchObject({ code: 'segment_preview_timeout', message: expect.stringContaining('300 ms') });
+      },
+      async () => {
+        const quick = await short.as('viewer').get(`/v1/segments/${key('onboarding')}/preview`).expect(200);
+        expect(quick.body.count).toBe(2);
+      },
+    );
   });
 });
 
