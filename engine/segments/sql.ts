@@ -89,7 +89,10 @@ export function compileComparison(ctx: SqlContext, doc: string, path: string, cm
     case 'starts_with':
       return `(${isString} AND starts_with(${text}, ${ctx.params.add(value, 'text')}))`;
     case 'within_last':
-      return `(segment_timestamptz(${v}) > ${timeExpr(ctx, { ago: value as string })} AND segment_timestamptz(${v}) <= ${ctx.now})`;
+      // (now - duration, now] as a range: the trait is read once per customer, not once per bound
+      // (segment_timestamptz is most of what a count over a date trait costs). The duration is
+      // validated longer than 0, so the lower bound is below the upper one.
+      return `(tstzrange(${timeExpr(ctx, { ago: value as string })}, ${ctx.now}, '(]') @> segment_timestamptz(${v}))`;
     default:
       return compileOrdered(ctx, v, cmp);
   }
