@@ -9,7 +9,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
 import { EngineError } from '../engine/errors.js';
-import { PG_QUERY_CANCELED, pgErrorCode } from '../store/data-source.js';
+import { withStatementTimeout } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
 import { loadSegmentRules, type SqlRunner } from './segments.js';
@@ -66,20 +66,18 @@ export const SEGMENT_QUERY_TIMEOUT_MS = 9 * 60_000;
  * Runs one segment query under `statement_timeout`. A cancelled query ends the segment run (not
  * retried: the same rule would take as long again) with an error saying what to do.
  */
-async function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: string, sql: string, params: unknown[]): Promise<T[]> {
-  try {
-    return await db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
-      return (await tx.query(sql, params)) as T[];
-    });
-  } catch (err) {
-    if (pgErrorCode(err) !== PG_QUERY_CANCELED) throw err;
-    throw ApplicationFailure.nonRetryable(
-      `Selecting the members of segment "${segment}" took longer than ${timeoutMs} ms and was cancelled; ` +
-        'narrow the rule (a time window on its event conditions helps), then start the run again: members already enrolled are skipped',
-      'segment_query_timeout',
-    );
-  }
+function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: string, sql: string, params: unknown[]): Promise<T[]> {
+  return withStatementTimeout(
+    db,
+    timeoutMs,
+    (tx) => tx.query(sql, params) as Promise<T[]>,
+    (ms) =>
+      ApplicationFailure.nonRetryable(
+        `Selecting the members of segment "${segment}" took longer than ${ms} ms and was cancelled; ` +
+          'narrow the rule (a time window on its event conditions helps), then start the run again: members already enrolled are skipped',
+        'segment_query_timeout',
+      ),
+  );
 }
 
 /**

@@ -65,7 +65,7 @@ export function nodeIssues(
 }
 
 /** The longest `spread` a wait may have: wake-ups are smoothed over minutes or hours, not moved by days. */
-export const MAX_WAIT_SPREAD_MS = 24 * 3_600_000;
+const MAX_WAIT_SPREAD_MS = 24 * 3_600_000;
 
 /** A wait's `spread`, once the schema found it a valid duration: at most {@link MAX_WAIT_SPREAD_MS}. */
 function spreadIssues(spread: unknown, path: string, name: string, reported: ReportedPaths): DocumentIssue[] {

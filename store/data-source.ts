@@ -1,6 +1,6 @@
 /** The one TypeORM DataSource factory: PostgreSQL from a URL, migrations from `migrations/`, never synchronize. */
 import type { EventEmitter } from 'node:events';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { MIGRATIONS } from '../migrations/index.js';
 
 export interface DataSourceOptions {
@@ -42,7 +42,30 @@ export function pgErrorCode(err: unknown): string | undefined {
 }
 
 /** PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or a cancel request). */
-export const PG_QUERY_CANCELED = '57014';
+const PG_QUERY_CANCELED = '57014';
+
+/**
+ * Runs `work` in a transaction whose every statement may run at most `timeoutMs` (`SET LOCAL
+ * statement_timeout`, which ends with the transaction). A statement cancelled for it throws
+ * `onTimeout(ms)` instead of the database error; any other error passes through.
+ */
+export async function withStatementTimeout<T>(
+  db: DataSource,
+  timeoutMs: number,
+  work: (tx: EntityManager) => Promise<T>,
+  onTimeout: (ms: number) => Error,
+): Promise<T> {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL statement_timeout = ${ms}`);
+      return await work(tx);
+    });
+  } catch (err) {
+    if (pgErrorCode(err) === PG_QUERY_CANCELED) throw onTimeout(ms);
+    throw err;
+  }
+}
 
 interface PgClient extends EventEmitter {
   __jeGuarded?: boolean;

@@ -422,17 +422,20 @@ describe('what a run costs the server before it parks', () => {
     throw new Error(`${workflowId}: no timer in its history`);
   }
 
+  /** The run's first three journal steps as [seq, kind, node]: what its first journal write held. */
+  const firstSteps = (enrollmentId: string) => world.stepsOf(enrollmentId).slice(0, 3).map((s) => [s.seq, s.kind, s.nodeId]);
+  const enrolledThenWaiting = (nodeId: string) => [
+    [0, 'enrolled', null],
+    [1, 'node_entered', nodeId],
+    [2, 'wait_started', nodeId],
+  ];
+
   it('a run that starts with a wait writes its enrollment and the wait in one journal write', async () => {
     const plan = canvas([{ id: 'pause', type: 'wait', duration: 'P2D' }, { id: 'done', type: 'exit' }], [{ from: 'pause', to: 'done' }]);
     const input = runInput(plan, 'park-1', { kind: 'api', payload: {} }, await env.currentTimeMs());
     expect((await result(await start(input, 'starts-with-wait'))).status).toBe('completed');
     expect(await activitiesBeforeTimer(input.enrollmentId)).toEqual(['recordSteps']);
-    const steps = world.stepsOf(input.enrollmentId);
-    expect(steps.slice(0, 3).map((s) => [s.seq, s.kind, s.nodeId])).toEqual([
-      [0, 'enrolled', null],
-      [1, 'node_entered', 'pause'],
-      [2, 'wait_started', 'pause'],
-    ]);
+    expect(firstSteps(input.enrollmentId)).toEqual(enrolledThenWaiting('pause'));
   });
 
   it('a run that starts with a wait for an event writes its enrollment with the wait, then looks for stored events', async () => {
@@ -450,12 +453,7 @@ describe('what a run costs the server before it parks', () => {
     const input = runInput(plan, 'park-3', { kind: 'api', payload: {} }, await env.currentTimeMs());
     expect((await result(await start(input, 'starts-with-event-wait'))).status).toBe('completed');
     expect(await activitiesBeforeTimer(input.enrollmentId)).toEqual(['recordSteps', 'findEvent']);
-    const steps = world.stepsOf(input.enrollmentId);
-    expect(steps.slice(0, 3).map((s) => [s.seq, s.kind, s.nodeId])).toEqual([
-      [0, 'enrolled', null],
-      [1, 'node_entered', 'opening'],
-      [2, 'wait_started', 'opening'],
-    ]);
+    expect(firstSteps(input.enrollmentId)).toEqual(enrolledThenWaiting('opening'));
   });
 
   it('a run that starts with anything else still writes its enrollment first', async () => {

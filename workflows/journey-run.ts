@@ -42,6 +42,9 @@ const touches = wf.proxyActivities<JourneyActivities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
 });
 
+/** The waits that end at a computed instant (and may carry a spread). */
+type PlainWait = Extract<PlanStep, { kind: 'wait_duration' | 'wait_until' | 'wait_time_of_day' }>;
+
 /** Patch id: the `enrolled` step is written with the first wait when the run starts with one. */
 const ENROLLED_WITH_FIRST_WAIT = 'enrolled-with-first-wait';
 /** Patch id: the same for a run that starts with a wait for an event (the onboarding journey's shape). */
@@ -304,11 +307,11 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
    * When a plain wait ends: computed once, when the customer reaches the node. With a spread, this
    * customer's fixed offset within it is added (and recorded with the wait, for support).
    */
-  const waitDeadline = async (step: PlanStep): Promise<{ until: number; spread?: { spreadMs: number; offsetMs: number } }> => {
-    if (step.kind !== 'wait_duration' && step.kind !== 'wait_until' && step.kind !== 'wait_time_of_day') throw new Error(`not a wait: ${step.kind}`);
+  const waitDeadline = async (step: PlainWait): Promise<{ until: number; spread?: { spreadMs: number; offsetMs: number } }> => {
     const now = Date.now();
-    const offsetMs = step.spreadMs ? spreadOffsetMs(`spread:${input.versionId}:${customerId}:${step.id}`, step.spreadMs) : 0;
-    const spread = step.spreadMs ? { spread: { spreadMs: step.spreadMs, offsetMs } } : {};
+    const spreadMs = step.spreadMs ?? 0;
+    const offsetMs = spreadOffsetMs(`spread:${input.versionId}:${customerId}:${step.id}`, spreadMs);
+    const spread = spreadMs > 0 ? { spread: { spreadMs, offsetMs } } : {};
     if (step.kind === 'wait_duration') return { until: now + step.durationMs + offsetMs, ...spread };
     // A time already past (offset included) does not wait.
     if (step.kind === 'wait_until') return { until: Math.max(now, (parseInstant(step.until) ?? now) + offsetMs), ...spread };

@@ -13,7 +13,7 @@ import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
-import { PG_QUERY_CANCELED, pgErrorCode } from '../../store/data-source.js';
+import { withStatementTimeout } from '../../store/data-source.js';
 
 /** A stored segment as the API shows it. */
 export interface SegmentView {
@@ -144,27 +144,26 @@ export class SegmentsService {
     else await checkRule(this.db, source.rule);
     const rule = 'key' in source ? { segment: source.key } : source.rule;
     const compiled = await compileOrReject(this.db, rule);
-    const timeoutMs = Math.max(1, Math.round(this.options.previewTimeoutMs));
-    try {
-      // A rule over millions of events can take long: bound each statement, so a preview cannot hold
-      // a connection (and the database) indefinitely. SET LOCAL ends with the transaction.
-      return await this.db.transaction(async (tx) => {
-        await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+    // A rule over millions of events can take long: bound each statement, so a preview cannot hold
+    // a connection (and the database) indefinitely.
+    return withStatementTimeout(
+      this.db,
+      this.options.previewTimeoutMs,
+      async (tx) => {
         const [counted]: { count: number }[] = await tx.query(`SELECT count(*)::int AS count FROM customers c WHERE ${compiled.sql}`, compiled.params);
         const sample: { id: string; traits: Record<string, unknown> }[] = await tx.query(
           `SELECT c.id, c.traits FROM customers c WHERE ${compiled.sql} ORDER BY c.id LIMIT $${compiled.params.length + 1}`,
           [...compiled.params, sampleSize],
         );
         return { count: counted.count, sample: sample.map((r) => ({ customerId: r.id, traits: r.traits })) };
-      });
-    } catch (err) {
-      if (pgErrorCode(err) !== PG_QUERY_CANCELED) throw err;
-      throw new ApiError(
-        503,
-        'segment_preview_timeout',
-        `Counting this segment took longer than ${timeoutMs} ms and was cancelled; narrow the rule (a time window on its event conditions helps) or raise JE_SEGMENT_PREVIEW_TIMEOUT`,
-      );
-    }
+      },
+      (ms) =>
+        new ApiError(
+          503,
+          'segment_preview_timeout',
+          `Counting this segment took longer than ${ms} ms and was cancelled; narrow the rule (a time window on its event conditions helps) or raise JE_SEGMENT_PREVIEW_TIMEOUT`,
+        ),
+    );
   }
 
   /** Whether the customer is in the segment now and, when not, which conditions kept them out. */

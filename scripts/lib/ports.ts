@@ -69,24 +69,17 @@ export function portPinned(choice: PortChoice, env: Record<string, string | unde
   return raw !== undefined && raw !== '' && !(Number(raw) === 0 && (choice.zeroMeansAny ?? true));
 }
 
-const PORT_CLASH = /listen tcp ([^\s:]*:\d+): bind: address already in use|address already in use|EADDRINUSE/i;
+const PORT_CLASH = /listen tcp ([^\s:]*:(\d+)): bind: address already in use|address already in use|EADDRINUSE/i;
 
-/** True when a server's start-up failed because a port it was told to use was taken. */
-export function isPortClash(err: unknown): boolean {
-  return PORT_CLASH.test(err instanceof Error ? err.message : String(err));
-}
-
-/** The port named in Go's "listen tcp 127.0.0.1:33703: bind: address already in use", if any. */
-function clashedPort(err: unknown): number | undefined {
+/**
+ * When a server's start-up failed because a port it was told to use was taken: what to say
+ * ("127.0.0.1:33703 already in use" from Go's message, else the bare reason) and the port, when
+ * the message names it. Null for any other failure.
+ */
+export function portClash(err: unknown): { detail: string; port?: number } | null {
   const match = PORT_CLASH.exec(err instanceof Error ? err.message : String(err));
-  return match?.[1] ? Number(match[1].slice(match[1].lastIndexOf(':') + 1)) : undefined;
-}
-
-/** "127.0.0.1:33703 already in use" from Go's message, or the bare reason. */
-export function portClashDetail(err: unknown): string {
-  const match = PORT_CLASH.exec(err instanceof Error ? err.message : String(err));
-  if (!match) return 'unknown reason';
-  return match[1] ? `${match[1]} already in use` : 'address already in use';
+  if (!match) return null;
+  return match[1] ? { detail: `${match[1]} already in use`, port: Number(match[2]) } : { detail: 'address already in use' };
 }
 
 export interface PortRetryOptions {
@@ -110,12 +103,12 @@ export async function startOnPorts<T>(ports: number[], start: (ports: number[]) 
     try {
       return await start(current);
     } catch (err) {
-      const clashed = clashedPort(err);
-      const pinnedClash = clashed !== undefined && current.some((port, i) => port === clashed && opts.pinned[i]);
+      const clash = portClash(err);
+      const pinnedClash = current.some((port, i) => port === clash?.port && opts.pinned[i]);
       const movable = current.some((_, i) => !opts.pinned[i]);
-      if (attempt >= attempts || !movable || pinnedClash || !isPortClash(err)) throw err;
+      if (!clash || attempt >= attempts || !movable || pinnedClash) throw err;
       current = await Promise.all(current.map((port, i) => (opts.pinned[i] ? port : freePort())));
-      opts.onRetry?.(portClashDetail(err), current, attempt + 1);
+      opts.onRetry?.(clash.detail, current, attempt + 1);
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isPortClash, portPinned, startOnPorts } from '../../scripts/lib/ports.js';
+import { portClash, portPinned, startOnPorts } from '../../scripts/lib/ports.js';
 import { type DevServer, freePort, startDevServer } from '../../scripts/lib/temporal-dev-server.js';
 
 const servers: DevServer[] = [];
@@ -77,7 +77,7 @@ describe('startOnPorts', () => {
   });
 });
 
-describe('portPinned and isPortClash', () => {
+describe('portPinned and portClash', () => {
   const choice = { label: 'API', envVar: 'PORT', defaultPort: 3000 };
   it('counts a named, non-zero port as pinned', () => {
     expect(portPinned(choice, { PORT: '4000' })).toBe(true);
@@ -86,9 +86,9 @@ describe('portPinned and isPortClash', () => {
     expect(portPinned(choice, {})).toBe(false);
     expect(portPinned({ ...choice, zeroMeansAny: false }, { PORT: '0' })).toBe(true);
   });
-  it('recognises Go and Node port clashes only', () => {
-    expect(isPortClash(new Error('listen tcp 127.0.0.1:8233: bind: address already in use'))).toBe(true);
-    expect(isPortClash(new Error('listen EADDRINUSE: address already in use 127.0.0.1:3000'))).toBe(true);
-    expect(isPortClash(new Error('connection refused'))).toBe(false);
+  it('recognises Go and Node port clashes only, with the port when the message names it', () => {
+    expect(portClash(new Error('listen tcp 127.0.0.1:8233: bind: address already in use'))).toEqual({ detail: '127.0.0.1:8233 already in use', port: 8233 });
+    expect(portClash(new Error('listen EADDRINUSE: address already in use 127.0.0.1:3000'))).toEqual({ detail: 'address already in use' });
+    expect(portClash(new Error('connection refused'))).toBeNull();
   });
 });
