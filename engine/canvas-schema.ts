@@ -5,18 +5,16 @@
  * `validateCondition` checks them in depth. Action params are checked against each action's own
  * params schema (engine/actions.ts).
  *
+ * Each node type's definition comes from its kind in the registry (engine/nodes/).
+ *
  * Custom formats (`duration`, `time-of-day`, `time-zone`, `date-time`) are enforced by the validator
  * with the engine's own parsers; generic tools treat them as annotations.
  */
 
-const NODE_TYPES = ['trigger', 'wait', 'wait_for_event', 'condition', 'multi_split', 'random_split', 'action', 'exit'] as const;
+import { NODE_KINDS } from './nodes/index.js';
+import { ref } from './nodes/kind.js';
 
-const ref = (name: string) => ({ $ref: `#/$defs/${name}` });
-
-const nodeBase = {
-  id: ref('id'),
-  label: { type: 'string', description: 'Free text shown in monitoring and customer history.' },
-};
+const NODE_TYPES: string[] = NODE_KINDS.map((k) => k.type);
 
 export const CANVAS_JSON_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -145,148 +143,7 @@ export const CANVAS_JSON_SCHEMA = {
         then: ref(type),
       })),
     },
-    trigger: {
-      type: 'object',
-      description: 'Entry point; exactly one per canvas. Port: next.',
-      required: ['id', 'type', 'trigger'],
-      additionalProperties: false,
-      properties: { ...nodeBase, type: { const: 'trigger' }, trigger: ref('triggerSpec') },
-    },
-    triggerSpec: {
-      type: 'object',
-      required: ['kind'],
-      properties: { kind: { enum: ['event', 'segment', 'api'] } },
-      allOf: [
-        {
-          if: { properties: { kind: { const: 'event' } }, required: ['kind'] },
-          then: {
-            required: ['event'],
-            additionalProperties: false,
-            properties: { kind: {}, event: ref('eventName'), where: ref('where') },
-          },
-        },
-        {
-          if: { properties: { kind: { const: 'segment' } }, required: ['kind'] },
-          then: {
-            required: ['segment'],
-            additionalProperties: false,
-            properties: { kind: {}, segment: { type: 'string', minLength: 1 } },
-          },
-        },
-        {
-          if: { properties: { kind: { const: 'api' } }, required: ['kind'] },
-          then: { additionalProperties: false, properties: { kind: {} } },
-        },
-      ],
-    },
-    wait: {
-      type: 'object',
-      description: 'Wait for a duration, until an instant, or until a local time of day. Port: next.',
-      required: ['id', 'type'],
-      additionalProperties: false,
-      properties: {
-        ...nodeBase,
-        type: { const: 'wait' },
-        duration: ref('duration'),
-        until: { type: 'string', format: 'date-time', description: 'ISO 8601 instant with an offset, e.g. 2025-03-01T09:00:00+08:00.' },
-        timeOfDay: { type: 'string', format: 'time-of-day', description: 'Local time "HH:MM" (24-hour clock).' },
-        weekdays: { type: 'array', items: ref('weekday'), description: 'Days the time of day may fall on; empty or absent means every day.' },
-        timeZone: { ...ref('timeZone'), description: "Explicit zone; by default the customer's zone." },
-        spread: {
-          ...ref('duration'),
-          description:
-            'Spread the wake-ups over this long after the wait ends (at most P1D), e.g. PT30M: each customer wakes at its own fixed offset within it, so that a segment parked until one instant does not wake all at once.',
-        },
-      },
-      dependentRequired: { weekdays: ['timeOfDay'], timeZone: ['timeOfDay'] },
-      oneOf: [{ required: ['duration'] }, { required: ['until'] }, { required: ['timeOfDay'] }],
-    },
-    wait_for_event: {
-      type: 'object',
-      description: 'Wait up to `timeout` for an event. Ports: matched, timed_out.',
-      required: ['id', 'type', 'event', 'timeout'],
-      additionalProperties: false,
-      properties: {
-        ...nodeBase,
-        type: { const: 'wait_for_event' },
-        event: ref('eventName'),
-        where: ref('where'),
-        timeout: ref('duration'),
-        since: { enum: ['node', 'entry'], description: 'Window start: arrival at this node (default) or the entry event time.' },
-      },
-    },
-    condition: {
-      type: 'object',
-      description: 'Yes/no split. Ports: yes, no.',
-      required: ['id', 'type', 'condition'],
-      additionalProperties: false,
-      properties: { ...nodeBase, type: { const: 'condition' }, condition: ref('conditionExpr') },
-    },
-    multi_split: {
-      type: 'object',
-      description: 'Ordered cases, first match wins. Ports: each case key, plus else.',
-      required: ['id', 'type', 'cases'],
-      additionalProperties: false,
-      properties: {
-        ...nodeBase,
-        type: { const: 'multi_split' },
-        cases: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            required: ['key', 'condition'],
-            additionalProperties: false,
-            properties: { key: ref('portKey'), condition: ref('conditionExpr') },
-          },
-        },
-      },
-    },
-    random_split: {
-      type: 'object',
-      description: 'Weighted random split, sticky per customer and journey version. Ports: each arm key.',
-      required: ['id', 'type', 'arms'],
-      additionalProperties: false,
-      properties: {
-        ...nodeBase,
-        type: { const: 'random_split' },
-        arms: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            type: 'object',
-            required: ['key', 'weight'],
-            additionalProperties: false,
-            properties: {
-              key: ref('portKey'),
-              weight: { type: 'number', description: 'Relative weight, 0 or more.' },
-              control: { type: 'boolean', description: 'A control arm takes no action but is recorded.' },
-            },
-          },
-        },
-      },
-    },
-    action: {
-      type: 'object',
-      description: 'A touch or profile change through a registered action. Port: next.',
-      required: ['id', 'type', 'action', 'params'],
-      additionalProperties: false,
-      properties: {
-        ...nodeBase,
-        type: { const: 'action' },
-        action: { type: 'string', minLength: 1, description: 'Registered action name: sms, push, crm_task, webhook, update_traits, ...' },
-        category: { enum: ['marketing', 'transactional'] },
-        params: { type: 'object', description: "Checked against the action's params schema." },
-        onFailure: { enum: ['continue', 'exit'] },
-      },
-    },
-    exit: {
-      type: 'object',
-      description: 'Ends the run with a reason. No ports.',
-      required: ['id', 'type'],
-      additionalProperties: false,
-      properties: { ...nodeBase, type: { const: 'exit' }, reason: { type: 'string', minLength: 1 } },
-    },
+    ...Object.assign({}, ...NODE_KINDS.map((k) => k.schema)),
     portKey: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_-]+$' },
   },
 } as const;

@@ -3,6 +3,7 @@
  * The JSON Schema in `canvas.schema.json` describes the same shape; docs/canvas.md explains it.
  */
 import type { Condition, PropertyFilter } from './conditions.js';
+import type { CanvasNode } from './nodes/index.js';
 
 export const CANVAS_SCHEMA_VERSION = 1;
 
@@ -54,87 +55,14 @@ export interface Edge {
   port?: string;
 }
 
-export type CanvasNode =
-  | TriggerNode
-  | WaitNode
-  | WaitForEventNode
-  | ConditionNode
-  | MultiSplitNode
-  | RandomSplitNode
-  | ActionNode
-  | ExitNode;
-
-interface NodeBase {
-  id: string;
-  /** Free text shown in monitoring and customer history. */
-  label?: string;
-}
-
-export type Trigger =
-  | { kind: 'event'; event: string; where?: PropertyFilter[] }
-  | { kind: 'segment'; segment: string }
-  | { kind: 'api' };
-
-export interface TriggerNode extends NodeBase {
-  type: 'trigger';
-  trigger: Trigger;
-}
-
-/**
- * Wait for a duration, until an instant, or until a local time of day on chosen weekdays.
- * `spread` (an ISO duration) spreads the wake-ups of customers whose waits end together over that
- * long after the end: each customer wakes at its own fixed offset within it.
- */
-export type WaitNode = NodeBase & { type: 'wait'; spread?: string } & (
-    | { duration: string }
-    | { until: string }
-    | { timeOfDay: string; weekdays?: Weekday[]; timeZone?: string }
-  );
-
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-
-/** Wait for an event whose event time falls within `timeout` of the window start. Ports: matched, timed_out. */
-export interface WaitForEventNode extends NodeBase {
-  type: 'wait_for_event';
-  event: string;
-  where?: PropertyFilter[];
-  timeout: string;
-  /** Window start: when the customer reached this node (default) or the entry event's time. */
-  since?: 'node' | 'entry';
-}
-
-/** Yes/no split. Ports: yes, no. */
-export interface ConditionNode extends NodeBase {
-  type: 'condition';
-  condition: Condition;
-}
-
-/** Ordered cases, first match wins. Ports: each case key, plus else. */
-export interface MultiSplitNode extends NodeBase {
-  type: 'multi_split';
-  cases: { key: string; condition: Condition }[];
-}
-
-/** Weighted random split, sticky per customer and journey version. Ports: each arm key. */
-export interface RandomSplitNode extends NodeBase {
-  type: 'random_split';
-  arms: { key: string; weight: number; control?: boolean }[];
-}
-
-/** A touch or a profile change, run through a registered action (channel). */
-export interface ActionNode extends NodeBase {
-  type: 'action';
-  action: string;
-  /** marketing (default) or transactional; carried to the channel for policy decisions. */
-  category?: 'marketing' | 'transactional';
-  params: Record<string, unknown>;
-  /** What the journey does when the action fails permanently: go on (default) or exit. */
-  onFailure?: 'continue' | 'exit';
-}
-
-export interface ExitNode extends NodeBase {
-  type: 'exit';
-  reason?: string;
-}
-
-export type NodeType = CanvasNode['type'];
+// Node types are declared by their kinds (engine/nodes/); re-exported here with the rest of the format.
+export type { CanvasNode, NodeType } from './nodes/index.js';
+export type { Trigger, TriggerNode } from './nodes/trigger.js';
+export type { WaitNode, Weekday } from './nodes/wait.js';
+export type { WaitForEventNode } from './nodes/wait-for-event.js';
+export type { ConditionNode } from './nodes/condition.js';
+export type { MultiSplitNode } from './nodes/multi-split.js';
+export type { RandomSplitNode } from './nodes/random-split.js';
+export type { TraitSplitNode } from './nodes/trait-split.js';
+export type { ActionNode } from './nodes/action.js';
+export type { ExitNode } from './nodes/exit.js';

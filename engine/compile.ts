@@ -7,7 +7,7 @@ import { parseDuration } from './duration.js';
 import { parseQuietHours } from './policy.js';
 import type { DocumentIssue } from './errors.js';
 import type { ExecutionPlan, PlanExitCriterion, PlanReentry, PlanStep } from './plan.js';
-import { parseTimeOfDay } from './time.js';
+import { kindOf } from './nodes/index.js';
 import { validateCanvas, type CompileOptions } from './validate.js';
 
 export type { CompileOptions } from './validate.js';
@@ -40,7 +40,7 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
   const watched = new Set<string>();
   if (canvas.goal) watched.add(canvas.goal.event);
   for (const criterion of canvas.exitCriteria ?? []) if ('event' in criterion) watched.add(criterion.event);
-  for (const node of canvas.nodes) if (node.type === 'wait_for_event') watched.add(node.event);
+  for (const node of canvas.nodes) for (const event of kindOf(node).watchedEvents?.(node) ?? []) watched.add(event);
 
   const plan: ExecutionPlan = {
     planVersion: 1,
@@ -59,62 +59,11 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
   return { ok: true, plan, warnings: warningsFor(canvas) };
 }
 
-function compileNode(node: Exclude<CanvasNode, { type: 'trigger' }>, next: Record<string, string>): PlanStep {
+function compileNode(node: CanvasNode, next: Record<string, string>): PlanStep {
   const base = { id: node.id, ...(node.label !== undefined ? { label: node.label } : {}) };
-  switch (node.type) {
-    case 'wait': {
-      const spread = node.spread !== undefined ? { spreadMs: parseDuration(node.spread) } : {};
-      if ('duration' in node) return { ...base, kind: 'wait_duration', durationMs: parseDuration(node.duration), ...spread, next: next.next };
-      if ('until' in node) return { ...base, kind: 'wait_until', until: node.until, ...spread, next: next.next };
-      return {
-        ...base,
-        kind: 'wait_time_of_day',
-        ...parseTimeOfDay(node.timeOfDay),
-        weekdays: node.weekdays ?? [],
-        timeZone: node.timeZone ?? null,
-        ...spread,
-        next: next.next,
-      };
-    }
-    case 'wait_for_event':
-      return {
-        ...base,
-        kind: 'wait_for_event',
-        event: node.event,
-        where: node.where ?? [],
-        timeoutMs: parseDuration(node.timeout),
-        since: node.since ?? 'node',
-        next: { matched: next.matched, timed_out: next.timed_out },
-      };
-    case 'condition':
-      return { ...base, kind: 'condition', condition: node.condition, next: { yes: next.yes, no: next.no } };
-    case 'multi_split':
-      return {
-        ...base,
-        kind: 'multi_split',
-        cases: node.cases.map((c) => ({ key: c.key, condition: c.condition })),
-        next: { ...next },
-      };
-    case 'random_split':
-      return {
-        ...base,
-        kind: 'random_split',
-        arms: node.arms.map((a) => ({ key: a.key, weight: a.weight, control: a.control ?? false })),
-        next: { ...next },
-      };
-    case 'action':
-      return {
-        ...base,
-        kind: 'action',
-        action: node.action,
-        category: node.category ?? 'marketing',
-        params: node.params,
-        onFailure: node.onFailure ?? 'continue',
-        next: next.next,
-      };
-    case 'exit':
-      return { ...base, kind: 'exit', reason: node.reason ?? 'completed' };
-  }
+  const compile = kindOf(node).compile;
+  if (!compile) throw new Error(`node "${node.id}" of type ${node.type} is not a step`);
+  return compile(node, next, base);
 }
 
 function compileExitCriterion(criterion: ExitCriterion): PlanExitCriterion {
@@ -129,23 +78,7 @@ function compileReentry(canvas: Canvas): PlanReentry {
   return reentry.policy === 'cooldown' ? { policy: 'cooldown', cooldownMs: parseDuration(reentry.cooldown) } : { policy: reentry.policy };
 }
 
-/** Legal but probably unintended constructs. */
+/** Legal but probably unintended constructs, as each node's kind sees them. */
 function warningsFor(canvas: Canvas): DocumentIssue[] {
-  const warnings: DocumentIssue[] = [];
-  canvas.nodes.forEach((node, i) => {
-    if (node.type !== 'random_split') return;
-    if (node.arms.length === 1) {
-      warnings.push({
-        code: 'single_arm_split',
-        message: `Node "${node.id}": a random split with one arm sends everyone the same way`,
-        path: `$.nodes[${i}].arms`,
-      });
-    }
-    node.arms.forEach((arm, j) => {
-      if (arm.weight === 0) {
-        warnings.push({ code: 'zero_weight_arm', message: `Node "${node.id}": arm "${arm.key}" has weight 0 and gets nobody`, path: `$.nodes[${i}].arms[${j}].weight` });
-      }
-    });
-  });
-  return warnings;
+  return canvas.nodes.flatMap((node, i) => kindOf(node).warnings?.(node, `$.nodes[${i}]`) ?? []);
 }

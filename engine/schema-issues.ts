@@ -7,7 +7,10 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { CANVAS_JSON_SCHEMA, CANVAS_NODE_TYPES } from './canvas-schema.js';
 import { parseDuration } from './duration.js';
 import { EngineError, type DocumentIssue } from './errors.js';
+import { isRecord, joinPath } from './json.js';
 import { isValidTimeZone, parseInstant, parseTimeOfDay } from './time.js';
+
+export { isRecord, joinPath } from './json.js';
 
 /** An engine format: its issue code and the problem with a value (null when valid). */
 interface EngineFormat {
@@ -46,13 +49,14 @@ for (const [name, format] of Object.entries(FORMATS)) {
   ajv.addFormat(name, { type: 'string', validate: (value: string) => format.problem(value) === null });
 }
 
-const validateCanvasSchema = ajv.compile(CANVAS_JSON_SCHEMA);
+let canvasValidator: ValidateFunction | undefined;
 const paramsValidators = new WeakMap<object, ValidateFunction>();
 
 /** Checks a whole document against the canvas schema. */
 export function canvasSchemaIssues(doc: unknown): DocumentIssue[] {
-  if (validateCanvasSchema(doc)) return [];
-  return toIssues(validateCanvasSchema.errors ?? [], '$', 'invalid_document', doc);
+  canvasValidator ??= ajv.compile(CANVAS_JSON_SCHEMA);
+  if (canvasValidator(doc)) return [];
+  return toIssues(canvasValidator.errors ?? [], '$', 'invalid_document', doc);
 }
 
 /** Checks an action node's params against the action's params schema; paths start at `basePath`. */
@@ -76,11 +80,6 @@ export function pointerToPath(pointer: string, base = '$'): string {
     .reduce((path, seg) => joinPath(path, /^\d+$/.test(seg) ? Number(seg) : seg), base);
 }
 
-/** Appends one property name or array index to a JSONPath. */
-export function joinPath(path: string, seg: string | number): string {
-  if (typeof seg === 'number') return `${path}[${seg}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(seg) ? `${path}.${seg}` : `${path}[${JSON.stringify(seg)}]`;
-}
 
 function toIssues(errors: ErrorObject[], basePath: string, defaultCode: string, doc: unknown): DocumentIssue[] {
   // oneOf/anyOf failures report every branch; keep only the summary, and drop if/then bookkeeping.
@@ -188,6 +187,4 @@ function withNodeContext(doc: unknown, path: string, message: string): string {
   return isRecord(node) && typeof node.id === 'string' ? `Node "${node.id}": ${message}` : message;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

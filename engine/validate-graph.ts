@@ -6,8 +6,8 @@
  * per run (which keeps the send ledger, step counts and customer history simple), and a run's history
  * stays small. Long "loops" are expressed with waits plus re-entry (settings.reentry).
  */
-import { CANVAS_NODE_TYPES } from './canvas-schema.js';
 import type { DocumentIssue } from './errors.js';
+import { nodeKind, type Port } from './nodes/index.js';
 import { isRecord } from './schema-issues.js';
 
 const issue = (code: string, message: string, path: string): DocumentIssue => ({ code, message, path });
@@ -21,35 +21,12 @@ interface GraphNode {
   node: Record<string, unknown>;
 }
 
-/** An exit port of a node, with the JSONPath to point at when it is not connected. */
-interface Port {
-  name: string;
-  path: string;
-}
-
-/** The exit ports of a node; branching nodes need every one connected. */
+/** The exit ports of a node of a registered kind (none for an unknown type, which the schema reported). */
 export function nodePorts(node: Record<string, unknown>, path: string): Port[] {
-  const keyed = (list: unknown, prop: string): Port[] =>
-    Array.isArray(list)
-      ? list.flatMap((item, j) => (isRecord(item) && typeof item.key === 'string' ? [{ name: item.key, path: `${path}.${prop}[${j}]` }] : []))
-      : [];
-  switch (node.type) {
-    case 'wait_for_event':
-      return [{ name: 'matched', path }, { name: 'timed_out', path }];
-    case 'condition':
-      return [{ name: 'yes', path }, { name: 'no', path }];
-    case 'multi_split':
-      return [...keyed(node.cases, 'cases'), { name: 'else', path }];
-    case 'random_split':
-      return keyed(node.arms, 'arms');
-    case 'exit':
-      return [];
-    default:
-      return [{ name: 'next', path }];
-  }
+  return nodeKind(node.type)?.ports(node, path) ?? [];
 }
 
-const BRANCHING = new Set(['wait_for_event', 'condition', 'multi_split', 'random_split']);
+const isBranching = (type: string | null) => nodeKind(type)?.branching === true;
 
 /** All graph problems of a document already known to be an object. */
 export function graphIssues(doc: Record<string, unknown>): DocumentIssue[] {
@@ -62,7 +39,7 @@ export function graphIssues(doc: Record<string, unknown>): DocumentIssue[] {
       issues.push(issue('duplicate_node_id', `Node id "${node.id}" is used by more than one node; ids must be unique`, `$.nodes[${index}].id`));
       return;
     }
-    const type = typeof node.type === 'string' && CANVAS_NODE_TYPES.includes(node.type) ? node.type : null;
+    const type = nodeKind(node.type) ? (node.type as string) : null;
     byId.set(node.id, { index, id: node.id, type, node });
   });
   // Nodes of unknown type still exist for edges, but their ports and reachability are not judged.
@@ -88,7 +65,7 @@ export function graphIssues(doc: Record<string, unknown>): DocumentIssue[] {
 
   for (const n of nodes) {
     const ports = covered.get(n.id) ?? new Set<string>();
-    if (BRANCHING.has(n.type ?? '')) {
+    if (isBranching(n.type)) {
       for (const port of nodePorts(n.node, `$.nodes[${n.index}]`)) {
         if (!ports.has(port.name)) {
           issues.push(issue('missing_branch', `Node "${n.id}": the "${port.name}" branch is not connected; add an edge from this port (to an exit node if nothing should happen)`, port.path));
