@@ -5,59 +5,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { parse } from 'yaml';
 import { loadConfig } from '../../config/index.js';
+import { APP_SERVICES, type ComposeService, environment, readCompose, repoRoot } from '../support/compose.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8');
 
 // ---------------------------------------------------------------- docker-compose.yml
 
-interface ComposeService {
-  image?: string;
-  build?: string | { context?: string; dockerfile?: string; target?: string };
-  command?: string | string[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  environment?: string[] | Record<string, string | number | boolean | null>;
-  healthcheck?: { test?: string | string[]; disable?: boolean };
-  ports?: unknown[];
-  expose?: unknown[];
-  deploy?: { replicas?: number };
-  container_name?: string;
-  hostname?: string;
-  restart?: string;
-}
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-}
-
-/** Compose's `${NAME:-default}` / `${NAME-default}` / `${NAME}` interpolation, with the variables unset. */
-function interpolate(text: string): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '');
-}
-
-const compose = parse(interpolate(read('docker-compose.yml'))) as ComposeFile;
-const services = compose.services;
-const APP_SERVICES = ['migrate', 'api', 'worker'] as const;
+const services = readCompose().services;
 
 function dependsOn(service: ComposeService): Record<string, string | undefined> {
   const d = service.depends_on ?? [];
   return Array.isArray(d) ? Object.fromEntries(d.map((name) => [name, undefined])) : Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v?.condition]));
-}
-
-function environment(service: ComposeService): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) {
-    return Object.fromEntries(
-      env.map((entry) => {
-        const i = entry.indexOf('=');
-        return i < 0 ? [entry, ''] : [entry.slice(0, i), entry.slice(i + 1)];
-      }),
-    );
-  }
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
 
 function command(service: ComposeService): string {
