@@ -91,3 +91,52 @@ export type PlanStep =
   | { id: string; label?: string; kind: 'exit'; reason: string };
 
 export type PlanStepKind = PlanStep['kind'];
+
+/**
+ * The exit ports of a compiled step, in the order the canvas gives them (plans stored as jsonb lose
+ * their key order). Exhaustive: a new step kind does not compile until it says what its ports are.
+ */
+export function stepPorts(step: PlanStep): string[] {
+  switch (step.kind) {
+    case 'exit':
+      return [];
+    case 'condition':
+      return ['yes', 'no'];
+    case 'wait_for_event':
+      return ['matched', 'timed_out'];
+    case 'multi_split':
+      return [...step.cases.map((c) => c.key), 'else'];
+    case 'random_split':
+      return step.arms.map((a) => a.key);
+    case 'wait_duration':
+    case 'wait_until':
+    case 'wait_time_of_day':
+    case 'action':
+      return ['next'];
+    default:
+      return unknownStep(step);
+  }
+}
+
+/** True for step kinds that choose between several ports (their per-port counts are reported). */
+export function isBranchingKind(kind: PlanStepKind): boolean {
+  switch (kind) {
+    case 'condition':
+    case 'multi_split':
+    case 'random_split':
+    case 'wait_for_event':
+      return true;
+    case 'wait_duration':
+    case 'wait_until':
+    case 'wait_time_of_day':
+    case 'action':
+    case 'exit':
+      return false;
+    default:
+      return unknownStep({ kind } as never);
+  }
+}
+
+function unknownStep(step: never): never {
+  throw new Error(`unknown plan step kind ${JSON.stringify((step as { kind?: unknown }).kind)}`);
+}

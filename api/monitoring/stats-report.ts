@@ -3,7 +3,7 @@
  * arm and per local day. Pure: PostgreSQL does the counting (monitoring.service.ts), this module only
  * arranges counts under the plan's nodes and fills the days of the series.
  */
-import type { ExecutionPlan, PlanStep, PlanStepKind } from '../../engine/plan.js';
+import { isBranchingKind, stepPorts, type ExecutionPlan, type PlanStep, type PlanStepKind } from '../../engine/plan.js';
 
 /** Entered enrollments of one local day. */
 export interface EnteredRow {
@@ -113,8 +113,6 @@ export interface StatsReport {
   series: SeriesDay[];
 }
 
-const BRANCHING: ReadonlySet<PlanStepKind> = new Set(['condition', 'multi_split', 'random_split', 'wait_for_event']);
-
 /** `converted / entered`, 4 decimals; null when nobody entered. */
 export function conversionRate(converted: number, entered: number): number | null {
   return entered > 0 ? Math.round((converted / entered) * 10_000) / 10_000 : null;
@@ -129,28 +127,10 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/** The step's ports in the order the canvas gives them (plans stored as jsonb lose their key order). */
-function portsOf(step: PlanStep): string[] {
-  switch (step.kind) {
-    case 'exit':
-      return [];
-    case 'condition':
-      return ['yes', 'no'];
-    case 'wait_for_event':
-      return ['matched', 'timed_out'];
-    case 'multi_split':
-      return [...step.cases.map((c) => c.key), 'else'];
-    case 'random_split':
-      return step.arms.map((a) => a.key);
-    default:
-      return ['next'];
-  }
-}
-
 function nextOf(step: PlanStep): Record<string, string> {
   if (step.kind === 'exit') return {};
   const next: Record<string, string> = typeof step.next === 'string' ? { next: step.next } : step.next;
-  return Object.fromEntries(portsOf(step).map((port) => [port, next[port]]));
+  return Object.fromEntries(stepPorts(step).map((port) => [port, next[port]]));
 }
 
 /** The plan's steps in topological order from the start node (a step after all steps leading to it), ports in canvas order. */
@@ -245,7 +225,7 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
 
   const nodeStats: NodeStats[] = nodes.map((n) => {
     let counts: Record<string, number> | null = null;
-    if (BRANCHING.has(n.kind)) {
+    if (isBranchingKind(n.kind)) {
       counts = Object.fromEntries(Object.keys(n.next).map((port) => [port, 0]));
       for (const [port, count] of branches.get(n.nodeId) ?? []) counts[port] = (counts[port] ?? 0) + count;
     }
