@@ -12,7 +12,8 @@ import { EngineError } from '../engine/errors.js';
 import { withStatementTimeout } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
-import { loadSegmentRules, type SqlRunner } from './segments.js';
+import { loadSegmentRules } from './segments.js';
+import type { Queryable } from '../store/queryable.js';
 
 /** Input of the `segmentEntry` workflow (one-off or a schedule's action). */
 export interface SegmentEntryInput {
@@ -85,7 +86,7 @@ function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: stri
  * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
  */
 export async function compileWithStoredSegments(
-  db: SqlRunner,
+  db: Queryable,
   rule: unknown,
   options: { key?: string; paramOffset?: number } = {},
 ): Promise<CompiledSegment> {

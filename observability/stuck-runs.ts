@@ -6,7 +6,7 @@
  *   no_progress    active, not waiting, last step older than `noProgressMs` (an activity keeps failing)
  * Feeds both `GET /v1/operations/stuck-runs` and the `je_stuck_runs` gauge.
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Queryable } from '../store/queryable.js';
 
 export type StuckReason = 'wait_overdue' | 'never_started' | 'no_progress';
 
@@ -34,8 +34,6 @@ export interface StuckRun {
   /** Since when it counts as stuck: the missed wait deadline, the enrollment, or the last step. */
   stuckSince: string;
 }
-
-type Queryable = Pick<DataSource | EntityManager, 'query'>;
 
 /**
  * The candidates as one UNION ALL (each branch can use its own plan); $1..$3 are the thresholds in

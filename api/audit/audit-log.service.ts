@@ -7,11 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { Page, PageRequest } from '../http/pagination.js';
 import { pageOf } from '../http/pagination.js';
 import type { Principal } from '../auth/roles.js';
-
-/** Anything that runs SQL: the DataSource, or a transaction's EntityManager. */
-export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import type { Queryable } from '../../store/queryable.js';
 
 export interface AuditEntry {
   action: string;

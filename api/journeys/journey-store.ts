@@ -2,7 +2,8 @@
  * The `journeys` row as the authoring services share it: reading it under a lock, saving a draft,
  * and recording a change in the audit log inside the same transaction.
  */
-import type { AuditLog, Queryable } from '../audit/audit-log.service.js';
+import type { AuditLog } from '../audit/audit-log.service.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { isPlainObject } from '../http/validation.js';

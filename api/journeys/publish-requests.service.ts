@@ -5,7 +5,8 @@
  */
 import type { DataSource } from 'typeorm';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
-import { AuditLog, type Queryable } from '../audit/audit-log.service.js';
+import { AuditLog } from '../audit/audit-log.service.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';

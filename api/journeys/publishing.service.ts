@@ -8,7 +8,7 @@ import { compileCanvas, type CompileResult } from '../../engine/compile.js';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
 import type { DocumentIssue } from '../../engine/errors.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
-import type { Queryable } from '../audit/audit-log.service.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { transition } from './journey-states.js';
