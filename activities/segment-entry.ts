@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
-import { EnrollmentService } from '../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../core/enrollment.js';
 import { EngineError } from '../engine/errors.js';
 import { withStatementTimeout } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
