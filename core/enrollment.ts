@@ -7,11 +7,12 @@
  */
 import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
-import type { ExecutionPlan } from '../engine/plan.js';
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
 import { customerEventSignal, exitEnrollmentSignal } from '../workflows/signals.js';
 import type { journeyRun } from '../workflows/journey-run.js';
 import { pgErrorCode } from '../store/data-source.js';
+import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
+import { VersionsRepository } from '../store/versions.repository.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -39,23 +40,6 @@ export interface EnrollmentServiceDeps {
   log?: (line: string) => void;
 }
 
-interface VersionRow {
-  id: string;
-  journey_id: string;
-  plan: ExecutionPlan;
-  active: boolean;
-}
-
-interface EnrollmentRow {
-  id: string;
-  journey_id: string;
-  version_id: string;
-  customer_id: string;
-  entry: EnrollmentEntry;
-  enrolled_at: Date;
-  plan: ExecutionPlan;
-}
-
 /** The workflow id of one enrollment: business key plus the customer's run number in that journey. */
 export function enrollmentIdOf(journeyId: string, customerId: string, entryKey: string, seq: number): string {
   return `journey:${journeyId}:customer:${customerId}${entryKey ? `:key:${entryKey}` : ''}:run:${seq}`;
@@ -64,15 +48,18 @@ export function enrollmentIdOf(journeyId: string, customerId: string, entryKey: 
 const UNIQUE_VIOLATION = '23505';
 
 export class EnrollmentService {
-  constructor(private readonly deps: EnrollmentServiceDeps) {}
+  private readonly enrollments: EnrollmentsRepository;
+  private readonly versions: VersionsRepository;
+
+  constructor(private readonly deps: EnrollmentServiceDeps) {
+    this.enrollments = new EnrollmentsRepository(deps.db);
+    this.versions = new VersionsRepository(deps.db);
+  }
 
   /** Enrolls a customer into the given journey version, honouring its re-entry policy under concurrency. */
   async enroll(req: EnrollRequest): Promise<EnrollResult> {
     const { db } = this.deps;
-    const versions: VersionRow[] = await db.query(`SELECT id, journey_id, plan, active FROM journey_versions WHERE id = $1`, [
-      req.versionId,
-    ]);
-    const version = versions[0];
+    const version = await this.versions.forEntry(req.versionId);
     if (!version || !version.active) return { enrolled: false, reason: 'journey_inactive' };
     const entryKey = req.entryKey ?? '';
 
@@ -83,21 +70,12 @@ export class EnrollmentService {
         // Share-lock the version. A pause or stop closes it with an UPDATE, which waits for this
         // enrollment to commit (and the stop's exit_now scan then finds it); an enrollment that comes
         // after the close waits for it and sees the version closed. Enrollments do not block each other.
-        const open: { active: boolean }[] = await tx.query(`SELECT active FROM journey_versions WHERE id = $1 FOR SHARE`, [version.id]);
-        if (!open[0]?.active) return { enrolled: false as const, reason: 'journey_inactive' as const };
+        if (!(await this.versions.isOpenLocked(version.id, tx))) return { enrolled: false as const, reason: 'journey_inactive' as const };
         if (req.triggerKey) {
-          const dup: { id: string }[] = await tx.query(
-            `SELECT id FROM enrollments WHERE journey_id = $1 AND trigger_key = $2`,
-            [version.journey_id, req.triggerKey],
-          );
-          if (dup.length) return { enrolled: false as const, reason: 'duplicate_trigger' as const, enrollmentId: dup[0].id };
+          const dup = await this.enrollments.idByTrigger(version.journey_id, req.triggerKey, tx);
+          if (dup !== null) return { enrolled: false as const, reason: 'duplicate_trigger' as const, enrollmentId: dup };
         }
-        const last: { id: string; seq: number; status: string; ended_at: Date | null }[] = await tx.query(
-          `SELECT id, seq, status, ended_at FROM enrollments
-            WHERE journey_id = $1 AND customer_id = $2 AND entry_key = $3 ORDER BY seq DESC LIMIT 1`,
-          [version.journey_id, req.customerId, entryKey],
-        );
-        const previous = last[0];
+        const previous = await this.enrollments.lastRunOf(version.journey_id, req.customerId, entryKey, tx);
         if (previous) {
           if (previous.status === 'pending' || previous.status === 'active') {
             return { enrolled: false as const, reason: 'already_enrolled' as const, enrollmentId: previous.id };
@@ -110,12 +88,21 @@ export class EnrollmentService {
         }
         const seq = (previous?.seq ?? 0) + 1;
         const id = enrollmentIdOf(version.journey_id, req.customerId, entryKey, seq);
-        const rows: { enrolled_at: Date }[] = await tx.query(
-          `INSERT INTO enrollments (id, journey_id, version_id, customer_id, entry_key, seq, trigger_key, status, entry, watched_events)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) RETURNING enrolled_at`,
-          [id, version.journey_id, version.id, req.customerId, entryKey, seq, req.triggerKey ?? null, JSON.stringify(req.entry), version.plan.watchedEvents],
+        const enrolledAt = await this.enrollments.insertPending(
+          {
+            id,
+            journeyId: version.journey_id,
+            versionId: version.id,
+            customerId: req.customerId,
+            entryKey,
+            seq,
+            triggerKey: req.triggerKey ?? null,
+            entry: req.entry,
+            watchedEvents: version.plan.watchedEvents,
+          },
+          tx,
         );
-        return { enrolled: true as const, enrollmentId: id, enrolledAt: rows[0].enrolled_at };
+        return { enrolled: true as const, enrollmentId: id, enrolledAt };
       });
       if (!decided.enrolled) return decided;
       enrollmentId = decided.enrollmentId;
@@ -149,14 +136,7 @@ export class EnrollmentService {
    * start), at most `limit` (500); only one journey's with `journeyId`.
    */
   async startPending(olderThanMs: number, options: { limit?: number; journeyId?: string } = {}): Promise<number> {
-    const rows: EnrollmentRow[] = await this.deps.db.query(
-      `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
-         FROM enrollments e JOIN journey_versions v ON v.id = e.version_id
-        WHERE e.status = 'pending' AND e.enrolled_at < now() - make_interval(secs => $1 / 1000.0)
-          AND ($3::text IS NULL OR e.journey_id = $3)
-        ORDER BY e.enrolled_at LIMIT $2`,
-      [olderThanMs, options.limit ?? 500, options.journeyId ?? null],
-    );
+    const rows = await this.enrollments.pendingOlderThan(olderThanMs, options.limit ?? 500, options.journeyId ?? null);
     let started = 0;
     for (const row of rows) {
       try {
@@ -186,16 +166,12 @@ export class EnrollmentService {
   }
 
   private async signalStarting<A>(enrollmentId: string, signal: SignalDefinition<[A]>, signalArgs: [A]): Promise<void> {
-    const rows: EnrollmentRow[] = await this.deps.db.query(
-      `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
-         FROM enrollments e JOIN journey_versions v ON v.id = e.version_id WHERE e.id = $1`,
-      [enrollmentId],
-    );
-    if (rows.length === 0) return;
+    const row = await this.enrollments.toStart(enrollmentId);
+    if (!row) return;
     await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [A]>('journeyRun', {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
-      args: [this.runInput(rows[0])],
+      args: [this.runInput(row)],
       signal,
       signalArgs,
       // An enrollment id names one run: a run that has already ended is never started again.
@@ -205,7 +181,7 @@ export class EnrollmentService {
     });
   }
 
-  private runInput(row: EnrollmentRow): JourneyRunInput {
+  private runInput(row: EnrollmentToStart): JourneyRunInput {
     return {
       enrollmentId: row.id,
       journeyId: row.journey_id,
@@ -218,7 +194,7 @@ export class EnrollmentService {
     };
   }
 
-  private async startRun(row: EnrollmentRow): Promise<void> {
+  private async startRun(row: EnrollmentToStart): Promise<void> {
     const input = this.runInput(row);
     try {
       await this.deps.temporal.workflow.start<typeof journeyRun>('journeyRun', {
