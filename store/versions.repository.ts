@@ -21,6 +21,40 @@ export interface ActiveVersionOfJourney {
   status: string;
 }
 
+/** A version to publish. `Actor` is whoever the caller records as publisher and approver (stored as JSON). */
+export interface NewVersion<Actor = unknown> {
+  id: string;
+  journeyId: string;
+  version: number;
+  canvas: unknown;
+  plan: ExecutionPlan;
+  triggerKind: string;
+  triggerEvent: string | null;
+  triggerSegment: string | null;
+  draftRevision: number;
+  publishedBy: Actor | null;
+  approvedBy: Actor | null;
+  publishRequestId: string | null;
+}
+
+/** A published version as listed, with its journey's active version number. */
+export interface PublishedVersionRow<Actor = unknown> {
+  id: string;
+  version: number;
+  active: boolean;
+  trigger_kind: string;
+  draft_revision: number | null;
+  published_at: Date;
+  published_by: Actor | null;
+  approved_by: Actor | null;
+  publish_request_id: string | null;
+  canvas: unknown;
+  plan: ExecutionPlan;
+  active_version: number | null;
+}
+
+const SELECT_PUBLISHED = `SELECT v.*, j.active_version FROM journey_versions v JOIN journeys j ON j.id = v.journey_id`;
+
 export class VersionsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -76,5 +110,78 @@ export class VersionsRepository {
       admit,
       version,
     ]);
+  }
+
+  /** The canvas of version `version` of the journey; null when there is no such version. */
+  async canvasOf(journeyId: string, version: number, tx: Queryable = this.db): Promise<unknown> {
+    const rows = (await tx.query(`SELECT canvas FROM journey_versions WHERE journey_id = $1 AND version = $2`, [journeyId, version])) as {
+      canvas: unknown;
+    }[];
+    return rows[0]?.canvas ?? null;
+  }
+
+  /** The draft revision version `version` was published from; undefined when there is no such version. */
+  async draftRevisionOf(journeyId: string, version: number): Promise<number | null | undefined> {
+    const rows: { draft_revision: number | null }[] = await this.db.query(
+      `SELECT draft_revision FROM journey_versions WHERE journey_id = $1 AND version = $2`,
+      [journeyId, version],
+    );
+    return rows[0]?.draft_revision;
+  }
+
+  /** The number the journey's next version gets. */
+  async nextNumber(journeyId: string, tx: Queryable = this.db): Promise<number> {
+    const [{ next }] = (await tx.query(`SELECT COALESCE(max(version), 0) + 1 AS next FROM journey_versions WHERE journey_id = $1`, [journeyId])) as {
+      next: number;
+    }[];
+    return next;
+  }
+
+  /** Clears `active` on the journey's active version (the one that has it set). */
+  async deactivateActive(journeyId: string, tx: Queryable = this.db): Promise<void> {
+    await tx.query(`UPDATE journey_versions SET active = false WHERE journey_id = $1 AND active`, [journeyId]);
+  }
+
+  /** Clears `active` on every version of the journey. */
+  async deactivateAll(journeyId: string): Promise<void> {
+    await this.db.query(`UPDATE journey_versions SET active = false WHERE journey_id = $1`, [journeyId]);
+  }
+
+  /** Inserts a published version, active. */
+  async insertActive(v: NewVersion, tx: Queryable = this.db): Promise<void> {
+    await tx.query(
+      `INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind, trigger_event, trigger_segment, active,
+                                     draft_revision, published_by, approved_by, publish_request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $11, $12)`,
+      [
+        v.id,
+        v.journeyId,
+        v.version,
+        JSON.stringify(v.canvas),
+        JSON.stringify(v.plan),
+        v.triggerKind,
+        v.triggerEvent,
+        v.triggerSegment,
+        v.draftRevision,
+        v.publishedBy ? JSON.stringify(v.publishedBy) : null,
+        v.approvedBy ? JSON.stringify(v.approvedBy) : null,
+        v.publishRequestId,
+      ],
+    );
+  }
+
+  /** The journey's versions below `before` (all when null), newest first, at most `limit`. */
+  async pageOfJourney<Actor>(journeyId: string, before: number | null, limit: number): Promise<PublishedVersionRow<Actor>[]> {
+    return this.db.query(`${SELECT_PUBLISHED} WHERE v.journey_id = $1 AND ($2::int IS NULL OR v.version < $2) ORDER BY v.version DESC LIMIT $3`, [
+      journeyId,
+      before,
+      limit,
+    ]);
+  }
+
+  /** Version `version` of the journey; null when there is none. */
+  async byNumber<Actor>(journeyId: string, version: number): Promise<PublishedVersionRow<Actor> | null> {
+    const rows: PublishedVersionRow<Actor>[] = await this.db.query(`${SELECT_PUBLISHED} WHERE v.journey_id = $1 AND v.version = $2`, [journeyId, version]);
+    return rows[0] ?? null;
   }
 }

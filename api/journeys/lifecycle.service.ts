@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/roles.js';
 import { transition, type JourneyStatus } from './journey-states.js';
-import { recordJourneyChange, requireJourney } from './journey-store.js';
+import { journeysIn, recordJourneyChange, requireJourney } from './journey-store.js';
 import type { EnrollmentService } from './enrollment.service.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
@@ -52,7 +52,7 @@ export class LifecycleService {
     return this.db.transaction(async (tx) => {
       const journey = await requireJourney(tx, journeyId);
       const status = transition(journeyId, journey.status, action);
-      await tx.query(`UPDATE journeys SET status = $2, updated_at = now() WHERE id = $1`, [journeyId, status]);
+      await journeysIn(tx).setStatus(journeyId, status, tx);
       // Only an active journey's active version admits new customers.
       await this.versions.admitOnly(journeyId, status === 'active', journey.active_version ?? -1, tx);
       const n = await this.runs.countLive(journeyId, tx);
