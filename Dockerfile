@@ -17,6 +17,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY engine ./engine
+COPY core ./core
 COPY workflows ./workflows
 COPY activities ./activities
 COPY observability ./observability

@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended rules everywhere, plus the Temporal
-// workflow-sandbox import rule for workflows/**.
+// workflow-sandbox import rule for workflows/** and the layering rules (nothing below api/ imports it;
+// store/ imports only engine/ and migrations/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -40,6 +41,19 @@ const WORKFLOW_IMPORT_MESSAGE =
 const FORBIDDEN_IN_WORKFLOWS =
   '^(?!@temporalio/workflow$)(?!(\\.\\./)+engine/)(?!\\./)(?!(\\.\\./)+activities(/|$))';
 const ACTIVITIES = '^(\\.\\./)+activities(/|$)';
+
+/** Layering: activities/, core/, store/ and engine/ never import the NestJS API. */
+const API = '^(\\.\\./)+api(/|$)';
+const NO_API_MESSAGE =
+  'activities/, core/, store/ and engine/ must not import ../api/: move what both need into core/ or store/.';
+
+/**
+ * store/ is the bottom layer: besides npm packages and its own files it may import only the pure
+ * engine (row types) and migrations/ (the schema its DataSource runs).
+ */
+const FORBIDDEN_IN_STORE = '^(?!(\\.\\./)+(engine|migrations)(/|$))\\.\\./';
+const STORE_IMPORT_MESSAGE =
+  'store/ may import only npm packages, ./ files of store/, ../engine/** and ../migrations/: repositories know no service, activity or API.';
 
 export default tseslint.config(
   {
@@ -93,6 +107,21 @@ export default tseslint.config(
           message: 'No require() in workflows/: use a static import from the allowed modules.',
         },
       ],
+    },
+  },
+  {
+    // The worker, the core, the store and the engine never depend on the HTTP layer.
+    files: ['activities/**/*.ts', 'core/**/*.ts', 'engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: API, message: NO_API_MESSAGE }] }],
+    },
+  },
+  {
+    files: ['store/**/*.ts'],
+    // The migrate command is an entry point: it reads the configuration like worker/ and api/ do.
+    ignores: ['store/migrate-main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: FORBIDDEN_IN_STORE, message: STORE_IMPORT_MESSAGE }] }],
     },
   },
 );

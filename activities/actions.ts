@@ -12,14 +12,15 @@
  * (it defers the send); per-action send rates are limited in this process.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FrequencyCap } from '../engine/policy.js';
-import { customerTraits } from '../store/customers.js';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { FrequencyCap } from '../engine/policy.js';
 import { renderTemplate } from '../engine/template.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
 import { activityFields } from '../observability/activity-context.js';
 import { errorFields, noopLogger, type Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
+import { CustomersRepository } from '../store/customers.repository.js';
+import { SendLedgerRepository, type LedgerRow } from '../store/send-ledger.repository.js';
 import { createRateLimiter } from './rate-limiter.js';
 import {
   PermanentChannelError,
@@ -28,15 +29,6 @@ import {
   type ChannelCustomer,
   type ChannelResult,
 } from './channels/channel.js';
-
-interface LedgerRow {
-  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'suppressed';
-  attempts: number;
-  provider: string | null;
-  provider_message_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-}
 
 /** The idempotency key of one visit of one node in one run. */
 export function idempotencyKeyOf(req: Pick<ActionRequest, 'enrollmentId' | 'nodeId' | 'attempt'>): string {
@@ -72,6 +64,7 @@ export interface SendPolicy {
 
 /** The reason policy holds a marketing touch back, or null. */
 async function policyHold(
+  ledger: SendLedgerRepository,
   tx: EntityManager,
   key: string,
   req: ActionRequest,
@@ -85,14 +78,9 @@ async function policyHold(
   const cap = caps[req.action];
   if (!cap) return null;
   // Serializes the cap decision of one customer and action across journeys and workers.
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cap:${req.customerId}:${req.action}`]);
-  const [{ n }]: { n: string }[] = await tx.query(
-    `SELECT count(*) AS n FROM messages
-      WHERE customer_id = $1 AND action = $2 AND category = 'marketing' AND idempotency_key <> $3
-        AND status IN ('sending', 'sent', 'unknown') AND requested_at > to_timestamp($4 / 1000.0)`,
-    [req.customerId, req.action, key, req.at - cap.windowMs],
-  );
-  if (Number(n) < cap.max) return null;
+  await ledger.lockForTransaction(`cap:${req.customerId}:${req.action}`, tx);
+  const n = await ledger.countMarketingSince(req.customerId, req.action, key, req.at - cap.windowMs, tx);
+  if (n < cap.max) return null;
   return { code: 'frequency_cap', message: `${n} marketing ${req.action} already sent within the cap of ${cap.text}` };
 }
 
@@ -103,9 +91,11 @@ export function createActionActivities(
 ) {
   const byAction = new Map(channels.map((c) => [c.action, c]));
   const limiter = createRateLimiter(policy.rateLimits ?? {}, policy.maxRateWaitMs ?? 10_000);
+  const customers = new CustomersRepository(db);
+  const ledger = new SendLedgerRepository(db);
 
   async function loadCustomer(customerId: string): Promise<ChannelCustomer> {
-    return { id: customerId, traits: (await customerTraits(db, customerId)) ?? {} };
+    return { id: customerId, traits: (await customers.traitsOf(customerId)) ?? {} };
   }
 
   function renderParams(channel: ActionChannel, req: ActionRequest, customer: ChannelCustomer): Record<string, unknown> {
@@ -123,12 +113,13 @@ export function createActionActivities(
   }
 
   async function setLedger(key: string, status: LedgerRow['status'], result?: ChannelResult, error?: { code: string; message: string }) {
-    await db.query(
-      `UPDATE messages SET status = $2, provider = COALESCE($3, provider), provider_message_id = COALESCE($4, provider_message_id),
-              error_code = $5, error_message = $6, updated_at = now()
-        WHERE idempotency_key = $1`,
-      [key, status, result?.provider ?? null, result?.providerMessageId ?? null, error?.code ?? null, error?.message ?? null],
-    );
+    await ledger.settle(key, {
+      status,
+      provider: result?.provider ?? null,
+      providerMessageId: result?.providerMessageId ?? null,
+      errorCode: error?.code ?? null,
+      errorMessage: error?.message ?? null,
+    });
   }
 
   /**
@@ -137,26 +128,27 @@ export function createActionActivities(
    */
   async function claim(key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>): Promise<LedgerRow | null> {
     return db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO messages (idempotency_key, enrollment_id, node_id, customer_id, action, category, status, request, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, to_timestamp($8 / 1000.0)) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [key, req.enrollmentId, req.nodeId, req.customerId, req.action, req.category, JSON.stringify(params), req.at],
+      await ledger.insertIfNew(
+        {
+          idempotencyKey: key,
+          enrollmentId: req.enrollmentId,
+          nodeId: req.nodeId,
+          customerId: req.customerId,
+          action: req.action,
+          category: req.category,
+          request: params,
+          requestedAt: req.at,
+        },
+        tx,
       );
-      const [row]: LedgerRow[] = await tx.query(
-        `SELECT status, attempts, provider, provider_message_id, error_code, error_message FROM messages
-          WHERE idempotency_key = $1 FOR UPDATE`,
-        [key],
-      );
+      const row = await ledger.lockByKey(key, tx);
       if (row.status !== 'pending') return row;
-      const held = req.category === 'marketing' && row.attempts === 0 ? await policyHold(tx, key, req, customer, policy.caps ?? {}) : null;
+      const held = req.category === 'marketing' && row.attempts === 0 ? await policyHold(ledger, tx, key, req, customer, policy.caps ?? {}) : null;
       if (held) {
-        await tx.query(
-          `UPDATE messages SET status = 'suppressed', error_code = $2, error_message = $3, updated_at = now() WHERE idempotency_key = $1`,
-          [key, held.code, held.message],
-        );
+        await ledger.suppress(key, held.code, held.message, tx);
         return { ...row, status: 'suppressed', error_code: held.code, error_message: held.message };
       }
-      await tx.query(`UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = now() WHERE idempotency_key = $1`, [key]);
+      await ledger.startAttempt(key, tx);
       return null;
     });
   }

@@ -1,6 +1,5 @@
 /** Read-only activities: the facts a decision or a wait needs, taken at the moment the run reaches the node. */
 import type { DataSource } from 'typeorm';
-import { customerTraits } from '../store/customers.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { segmentMembership } from './segments.js';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
@@ -13,15 +12,10 @@ import type {
   EvaluateConditionsResult,
   FindEventInput,
 } from '../engine/runtime.js';
+import { CustomersRepository } from '../store/customers.repository.js';
+import { EventsRepository, type CustomerEventRow } from '../store/events.repository.js';
 
-interface EventRow {
-  event_id: string;
-  name: string;
-  event_time: Date;
-  properties: Record<string, unknown>;
-}
-
-const toEvent = (row: EventRow): CustomerEvent => ({
+const toEvent = (row: CustomerEventRow): CustomerEvent => ({
   eventId: row.event_id,
   name: row.name,
   eventTime: row.event_time.getTime(),
@@ -29,26 +23,17 @@ const toEvent = (row: EventRow): CustomerEvent => ({
 });
 
 export function createLookupActivities(db: DataSource) {
-  const traitsOf = (customerId: string) => customerTraits(db, customerId);
+  const customers = new CustomersRepository(db);
+  const traitsOf = (customerId: string) => customers.traitsOf(customerId);
+  const events = new EventsRepository(db);
 
   /** Counts the customer's events named `event` matching `where`, with event time in (fromMs, toMs]. */
   async function countEvents(customerId: string, event: string, where: PropertyFilter[], fromMs: number | null, toMs: number) {
     if (where.length === 0) {
-      const rows: { n: string }[] = await db.query(
-        `SELECT count(*) AS n FROM events
-          WHERE customer_id = $1 AND name = $2 AND event_time <= to_timestamp($3 / 1000.0)
-            AND ($4::double precision IS NULL OR event_time > to_timestamp($4 / 1000.0))`,
-        [customerId, event, toMs, fromMs],
-      );
-      return Number(rows[0].n);
+      return events.countOfCustomer(customerId, event, fromMs, toMs);
     }
-    const rows: { properties: Record<string, unknown> }[] = await db.query(
-      `SELECT properties FROM events
-        WHERE customer_id = $1 AND name = $2 AND event_time <= to_timestamp($3 / 1000.0)
-          AND ($4::double precision IS NULL OR event_time > to_timestamp($4 / 1000.0))`,
-      [customerId, event, toMs, fromMs],
-    );
-    return rows.filter((r) => matchesFilters(r.properties, where)).length;
+    const properties = await events.propertiesOfCustomer(customerId, event, fromMs, toMs);
+    return properties.filter((p) => matchesFilters(p, where)).length;
   }
 
   /** Gathers the facts `conditions` need; segment memberships are decided by their compiled rules in one query. */
@@ -82,13 +67,7 @@ export function createLookupActivities(db: DataSource) {
 
     /** The earliest matching event with event time in [fromMs, toMs], or null. */
     async findEvent({ customerId, event, where, fromMs, toMs }: FindEventInput): Promise<CustomerEvent | null> {
-      const rows: EventRow[] = await db.query(
-        `SELECT event_id, name, event_time, properties FROM events
-          WHERE customer_id = $1 AND name = $2
-            AND event_time >= to_timestamp($3 / 1000.0) AND event_time <= to_timestamp($4 / 1000.0)
-          ORDER BY event_time, id`,
-        [customerId, event, fromMs, toMs],
-      );
+      const rows = await events.ofCustomerBetween(customerId, event, fromMs, toMs);
       const hit = rows.find((r) => matchesFilters(r.properties, where));
       return hit ? toEvent(hit) : null;
     },

@@ -7,12 +7,15 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
-import { EnrollmentService } from '../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../core/enrollment.js';
 import { EngineError } from '../engine/errors.js';
 import { withStatementTimeout } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
-import { loadSegmentRules, type SqlRunner } from './segments.js';
+import { loadSegmentRules } from './segments.js';
+import type { Queryable } from '../store/queryable.js';
+import { EnrollmentsRepository } from '../store/enrollments.repository.js';
+import { VersionsRepository } from '../store/versions.repository.js';
 
 /** Input of the `segmentEntry` workflow (one-off or a schedule's action). */
 export interface SegmentEntryInput {
@@ -85,7 +88,7 @@ function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: stri
  * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
  */
 export async function compileWithStoredSegments(
-  db: SqlRunner,
+  db: Queryable,
   rule: unknown,
   options: { key?: string; paramOffset?: number } = {},
 ): Promise<CompiledSegment> {
@@ -110,6 +113,8 @@ export type SegmentEntryActivities = ReturnType<typeof createSegmentEntryActivit
 
 export function createSegmentEntryActivities(db: DataSource, options: { queryTimeoutMs?: number } = {}) {
   const queryTimeoutMs = options.queryTimeoutMs ?? SEGMENT_QUERY_TIMEOUT_MS;
+  const enrollments = new EnrollmentsRepository(db);
+  const versions = new VersionsRepository(db);
   return {
     /** Records the run (when the API has not already) and its total: the segment's size now. Returns where to start. */
     async beginSegmentRun(req: { runId: string } & Omit<SegmentEntryInput, 'defaults' | 'continued'>): Promise<{ after: string | null }> {
@@ -143,8 +148,8 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
       batchSize: number;
       defaults: RunDefaults;
     }): Promise<SegmentBatchResult> {
-      const versions: { id: string }[] = await db.query(`SELECT id FROM journey_versions WHERE journey_id = $1 AND active`, [req.journeyId]);
-      if (versions.length === 0) {
+      const versionId = await versions.activeIdOf(req.journeyId);
+      if (versionId === null) {
         throw ApplicationFailure.nonRetryable(`Journey "${req.journeyId}" has no published, active version`, 'journey_not_active');
       }
       const compiled = await storedSegmentSql(db, req.segment, 2);
@@ -157,11 +162,7 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
       );
       if (members.length === 0) return { processed: 0, enrolled: 0, skipped: 0, last: null };
       const keys = members.map((m) => segmentRunTriggerKey(req.journeyId, m.id));
-      const seen: { trigger_key: string }[] = await db.query(
-        `SELECT trigger_key FROM enrollments WHERE journey_id = $1 AND trigger_key = ANY($2::text[])`,
-        [req.journeyId, keys],
-      );
-      const already = new Set(seen.map((r) => r.trigger_key));
+      const already = new Set(await enrollments.takenTriggerKeys(req.journeyId, keys));
       const fresh = members.filter((m) => !already.has(segmentRunTriggerKey(req.journeyId, m.id)));
       const context = Context.current();
       const service = new EnrollmentService({ db, temporal: context.client, taskQueue: context.info.taskQueue, defaults: req.defaults });
@@ -171,7 +172,7 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
         while (next < fresh.length) {
           const customerId = fresh[next++].id;
           const result = await service.enroll({
-            versionId: versions[0].id,
+            versionId,
             customerId,
             entry: { kind: 'segment', segment: req.segment, payload: {} },
             triggerKey: segmentRunTriggerKey(req.journeyId, customerId),

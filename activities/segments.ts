@@ -2,7 +2,6 @@
  * Segment checks for one customer against the database: stored rules are loaded (with the segments
  * they refer to), compiled by engine/segments and decided in a single indexed query.
  */
-import type { DataSource, EntityManager } from 'typeorm';
 import {
   compileSegment,
   compileSegmentExplain,
@@ -13,15 +12,13 @@ import {
   type SegmentExplanation,
   type SegmentRule,
 } from '../engine/segments/index.js';
-
-/** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
-export type SqlRunner = Pick<DataSource | EntityManager, 'query'>;
+import type { Queryable } from '../store/queryable.js';
 
 /**
  * The stored definitions of `keys` and of every segment they refer to, directly or not, by key.
  * Definitions are returned as stored (unvalidated); compilation validates them.
  */
-export async function loadSegmentRules(db: SqlRunner, keys: string[]): Promise<Map<string, unknown>> {
+export async function loadSegmentRules(db: Queryable, keys: string[]): Promise<Map<string, unknown>> {
   const rules = new Map<string, unknown>();
   let wanted = [...new Set(keys)];
   while (wanted.length > 0) {
@@ -43,7 +40,7 @@ export async function loadSegmentRules(db: SqlRunner, keys: string[]): Promise<M
  * (`unknown_segment`, `segment_cycle`, a validation code) when a segment cannot be compiled.
  */
 export async function segmentMembership(
-  db: SqlRunner,
+  db: Queryable,
   customerId: string,
   keys: string[],
   options: { now?: Date; rules?: Map<string, unknown> } = {},
@@ -62,7 +59,7 @@ export async function segmentMembership(
 
 /** Membership of one customer with the outcome of every node; `exists: false` (and no nodes) when there is no such customer. */
 export async function explainMembership(
-  db: SqlRunner,
+  db: Queryable,
   rule: SegmentRule,
   customerId: string,
   options: Omit<CompileSegmentOptions, 'paramOffset'> = {},

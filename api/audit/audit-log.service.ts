@@ -7,11 +7,8 @@ import type { DataSource } from 'typeorm';
 import type { Page, PageRequest } from '../http/pagination.js';
 import { pageOf } from '../http/pagination.js';
 import type { Principal } from '../auth/roles.js';
-
-/** Anything that runs SQL: the DataSource, or a transaction's EntityManager. */
-export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import { AuditLogRepository, type AuditRow } from '../../store/audit-log.repository.js';
+import type { Queryable } from '../../store/queryable.js';
 
 export interface AuditEntry {
   action: string;
@@ -32,18 +29,6 @@ export interface AuditFilter {
   action?: string;
 }
 
-interface AuditRow {
-  id: string;
-  at: Date;
-  actor_key_id: string | null;
-  actor_name: string;
-  actor_role: string;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  detail: Record<string, unknown>;
-}
-
 const toRecord = (row: AuditRow): AuditRecord => ({
   id: Number(row.id),
   at: row.at.toISOString(),
@@ -55,24 +40,33 @@ const toRecord = (row: AuditRow): AuditRecord => ({
 });
 
 export class AuditLog {
-  constructor(private readonly db: DataSource) {}
+  private readonly entries: AuditLogRepository;
+
+  constructor(private readonly db: DataSource) {
+    this.entries = new AuditLogRepository(db);
+  }
 
   async record(actor: Principal, entry: AuditEntry, runner: Queryable = this.db): Promise<void> {
-    await runner.query(
-      `INSERT INTO audit_log (actor_key_id, actor_name, actor_role, action, entity_type, entity_id, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [actor.keyId, actor.name, actor.role, entry.action, entry.entityType, entry.entityId, JSON.stringify(entry.detail ?? {})],
+    await this.entries.append(
+      {
+        actorKeyId: actor.keyId,
+        actorName: actor.name,
+        actorRole: actor.role,
+        action: entry.action,
+        entityType: entry.entityType,
+        entityId: entry.entityId,
+        detail: entry.detail ?? {},
+      },
+      runner,
     );
   }
 
   /** Newest first. */
   async list(filter: AuditFilter, page: PageRequest<number>): Promise<Page<AuditRecord>> {
-    const rows: AuditRow[] = await this.db.query(
-      `SELECT * FROM audit_log
-        WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::text IS NULL OR entity_id = $2)
-          AND ($3::text IS NULL OR action = $3) AND ($4::bigint IS NULL OR id < $4)
-        ORDER BY id DESC LIMIT $5`,
-      [filter.entityType ?? null, filter.entityId ?? null, filter.action ?? null, page.after, page.limit + 1],
+    const rows = await this.entries.newestBefore(
+      { entityType: filter.entityType ?? null, entityId: filter.entityId ?? null, action: filter.action ?? null },
+      page.after,
+      page.limit + 1,
     );
     return pageOf(rows.map(toRecord), page.limit, (r) => r.id);
   }

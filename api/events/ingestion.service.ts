@@ -8,11 +8,15 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { EngineError } from '../../engine/errors.js';
 import { compileSegment } from '../../engine/segments/index.js';
 import { matchesFilters } from '../../engine/evaluate.js';
-import type { ExecutionPlan } from '../../engine/plan.js';
 import type { CustomerEvent } from '../../engine/runtime.js';
 import { loadSegmentRules, segmentMembership } from '../../activities/segments.js';
 import { customerEventSignal } from '../../workflows/signals.js';
 import type { EnrollmentService } from '../journeys/enrollment.service.js';
+import { CustomersRepository } from '../../store/customers.repository.js';
+import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
+import { EventsRepository, type StoredEvent } from '../../store/events.repository.js';
+import { SegmentMembershipsRepository } from '../../store/segment-memberships.repository.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 
 /** One event as a client sends it. */
 export interface IncomingEvent {
@@ -30,15 +34,6 @@ export interface IngestOutcome {
   status: 'accepted' | 'duplicate';
 }
 
-interface StoredEvent {
-  id: string;
-  event_id: string;
-  customer_id: string;
-  name: string;
-  event_time: Date;
-  properties: Record<string, unknown>;
-}
-
 export interface IngestionServiceDeps {
   db: DataSource;
   temporal: Client;
@@ -47,33 +42,34 @@ export interface IngestionServiceDeps {
 }
 
 export class IngestionService {
-  constructor(private readonly deps: IngestionServiceDeps) {}
+  private readonly customers: CustomersRepository;
+  private readonly events: EventsRepository;
+  private readonly runs: EnrollmentsRepository;
+  private readonly versions: VersionsRepository;
+  private readonly memberships: SegmentMembershipsRepository;
+
+  constructor(private readonly deps: IngestionServiceDeps) {
+    this.customers = new CustomersRepository(deps.db);
+    this.events = new EventsRepository(deps.db);
+    this.runs = new EnrollmentsRepository(deps.db);
+    this.versions = new VersionsRepository(deps.db);
+    this.memberships = new SegmentMembershipsRepository(deps.db);
+  }
 
   /** Stores a batch (all or nothing) and dispatches the events that are new. */
   async ingest(events: IncomingEvent[]): Promise<IngestOutcome[]> {
     const { db } = this.deps;
     const stored: StoredEvent[] = await db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO customers (id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (id) DO NOTHING`,
-        [events.map((e) => e.customerId)],
-      );
-      return tx.query(
-        `INSERT INTO events (event_id, customer_id, name, event_time, properties)
-         SELECT e.event_id, e.customer_id, e.name, e.event_time, COALESCE(e.properties, '{}'::jsonb)
-           FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, customer_id text, name text, event_time timestamptz, properties jsonb)
-         ON CONFLICT (event_id) DO NOTHING
-         RETURNING id, event_id, customer_id, name, event_time, properties`,
-        [
-          JSON.stringify(
-            events.map((e) => ({
-              event_id: e.eventId,
-              customer_id: e.customerId,
-              name: e.name,
-              event_time: new Date(e.eventTime).toISOString(),
-              properties: e.properties ?? {},
-            })),
-          ),
-        ],
+      await this.customers.ensureAllKnown(events.map((e) => e.customerId), tx);
+      return this.events.insertNew(
+        events.map((e) => ({
+          eventId: e.eventId,
+          customerId: e.customerId,
+          name: e.name,
+          eventTime: new Date(e.eventTime).toISOString(),
+          properties: e.properties ?? {},
+        })),
+        tx,
       );
     });
     const fresh = new Set(stored.map((e) => e.event_id));
@@ -83,22 +79,13 @@ export class IngestionService {
 
   /** Creates or updates a customer's traits (merged), then re-checks segment triggers. */
   async upsertCustomer(customerId: string, traits: Record<string, unknown>): Promise<void> {
-    await this.deps.db.query(
-      `INSERT INTO customers (id, traits) VALUES ($1, $2::jsonb)
-       ON CONFLICT (id) DO UPDATE SET traits = customers.traits || $2::jsonb, updated_at = now()`,
-      [customerId, JSON.stringify(traits)],
-    );
+    await this.customers.mergeTraits(customerId, traits);
     await this.checkSegmentTriggers(customerId);
   }
 
   /** Finishes dispatching events accepted more than `olderThanMs` ago whose dispatch never completed. */
   async dispatchPending(olderThanMs: number, limit = 1000): Promise<number> {
-    const rows: StoredEvent[] = await this.deps.db.query(
-      `SELECT id, event_id, customer_id, name, event_time, properties FROM events
-        WHERE dispatched_at IS NULL AND received_at < now() - make_interval(secs => $1 / 1000.0)
-        ORDER BY id LIMIT $2`,
-      [olderThanMs, limit],
-    );
+    const rows = await this.events.undispatchedOlderThan(olderThanMs, limit);
     for (const row of rows) await this.dispatch(row);
     return rows.length;
   }
@@ -113,14 +100,11 @@ export class IngestionService {
     await this.signalLiveRuns(row.customer_id, event);
     await this.enrollByEvent(row.customer_id, event);
     await this.checkSegmentTriggers(row.customer_id);
-    await this.deps.db.query(`UPDATE events SET dispatched_at = now() WHERE id = $1`, [row.id]);
+    await this.events.markDispatched(row.id);
   }
 
   private async signalLiveRuns(customerId: string, event: CustomerEvent): Promise<void> {
-    const runs: { id: string; status: string }[] = await this.deps.db.query(
-      `SELECT id, status FROM enrollments WHERE customer_id = $1 AND status IN ('pending', 'active') AND $2 = ANY(watched_events)`,
-      [customerId, event.name],
-    );
+    const runs = await this.runs.liveWatching(customerId, event.name);
     for (const run of runs) {
       try {
         // A pending run's workflow may not exist yet (its start was deferred): start it with the event.
@@ -134,10 +118,7 @@ export class IngestionService {
   }
 
   private async enrollByEvent(customerId: string, event: CustomerEvent): Promise<void> {
-    const versions: { id: string; plan: ExecutionPlan }[] = await this.deps.db.query(
-      `SELECT id, plan FROM journey_versions WHERE active AND trigger_kind = 'event' AND trigger_event = $1`,
-      [event.name],
-    );
+    const versions = await this.versions.activeOnEvent(event.name);
     for (const version of versions) {
       const trigger = version.plan.trigger;
       if (trigger.kind !== 'event' || !matchesFilters(event.properties, trigger.where)) continue;
@@ -157,9 +138,7 @@ export class IngestionService {
    * is logged and skipped so that it never blocks ingestion.
    */
   private async checkSegmentTriggers(customerId: string): Promise<void> {
-    const versions: { id: string; segment: string }[] = await this.deps.db.query(
-      `SELECT id, trigger_segment AS segment FROM journey_versions WHERE active AND trigger_kind = 'segment'`,
-    );
+    const versions = await this.versions.activeOnSegment();
     if (versions.length === 0) return;
     const rules = await loadSegmentRules(this.deps.db, versions.map((v) => v.segment));
     const segments = [...new Set(versions.map((v) => v.segment))].filter((key) => {
@@ -176,19 +155,15 @@ export class IngestionService {
     for (const version of versions) {
       if (!(version.segment in membership)) continue;
       if (!membership[version.segment]) {
-        await this.deps.db.query(`DELETE FROM segment_memberships WHERE segment_key = $1 AND customer_id = $2`, [version.segment, customerId]);
+        await this.memberships.leave(version.segment, customerId);
         continue;
       }
-      const entered: { entered_at: Date }[] = await this.deps.db.query(
-        `INSERT INTO segment_memberships (segment_key, customer_id) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING entered_at`,
-        [version.segment, customerId],
-      );
-      if (entered.length === 0) continue;
+      const enteredAt = await this.memberships.enter(version.segment, customerId);
+      if (enteredAt === null) continue;
       await this.deps.enrollments.enroll({
         versionId: version.id,
         customerId,
-        triggerKey: `segment:${version.segment}:${entered[0].entered_at.getTime()}`,
+        triggerKey: `segment:${version.segment}:${enteredAt.getTime()}`,
         entry: { kind: 'segment', segment: version.segment, payload: {} },
       });
     }

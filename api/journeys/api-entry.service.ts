@@ -9,6 +9,9 @@ import { exitEnrollmentSignal } from '../../workflows/signals.js';
 import { ApiError } from '../http/api-error.js';
 import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
 import { EnrollmentService, type EnrollResult } from './enrollment.service.js';
+import { CustomersRepository } from '../../store/customers.repository.js';
+import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 
 /** The body of `POST /v1/journeys/:journeyId/enrollments`, validated. */
 export interface ApiEnrollmentRequest {
@@ -22,19 +25,23 @@ const LIVE = new Set(['pending', 'active']);
 
 @Injectable()
 export class ApiEntryService {
+  private readonly customers: CustomersRepository;
+  private readonly runs: EnrollmentsRepository;
+  private readonly versions: VersionsRepository;
+
   constructor(
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(DATA_SOURCE) db: DataSource,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     private readonly enrollments: EnrollmentService,
-  ) {}
+  ) {
+    this.customers = new CustomersRepository(db);
+    this.runs = new EnrollmentsRepository(db);
+    this.versions = new VersionsRepository(db);
+  }
 
   /** Enrolls a customer into the journey's active version, which must have an `api` trigger. */
   async enroll(journeyId: string, req: ApiEnrollmentRequest): Promise<EnrollResult> {
-    const versions: { id: string | null; trigger_kind: string; status: string }[] = await this.db.query(
-      `SELECT v.id, v.trigger_kind, j.status FROM journeys j LEFT JOIN journey_versions v ON v.journey_id = j.id AND v.active WHERE j.id = $1`,
-      [journeyId],
-    );
-    const version = versions[0];
+    const version = await this.versions.activeOfJourney(journeyId);
     if (!version?.id) {
       const why = version ? `is ${version.status}` : 'does not exist';
       throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
@@ -47,7 +54,7 @@ export class ApiEntryService {
       );
     }
     // Like an ingested event, an API entry makes the customer known (their history becomes readable).
-    await this.db.query(`INSERT INTO customers (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [req.customerId]);
+    await this.customers.ensureKnown(req.customerId);
     return this.enrollments.enroll({
       versionId: version.id,
       customerId: req.customerId,
@@ -62,15 +69,14 @@ export class ApiEntryService {
    * has not started yet is started with the request, so it ends at once.
    */
   async requestExit(enrollmentId: string, reason: string, requestedBy = 'api'): Promise<void> {
-    const rows: { status: string }[] = await this.db.query(`SELECT status FROM enrollments WHERE id = $1`, [enrollmentId]);
-    const row = rows[0];
-    if (!row) throw new ApiError(404, 'enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
-    if (!LIVE.has(row.status)) throw ended(enrollmentId, row.status);
+    const status = await this.runs.statusOf(enrollmentId);
+    if (status === null) throw new ApiError(404, 'enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
+    if (!LIVE.has(status)) throw ended(enrollmentId, status);
     try {
       await this.temporal.workflow.getHandle(enrollmentId).signal(exitEnrollmentSignal, { reason, requestedBy });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      if (row.status !== 'pending') throw ended(enrollmentId, 'ended');
+      if (status !== 'pending') throw ended(enrollmentId, 'ended');
       await this.enrollments.requestExit(enrollmentId, reason, requestedBy);
     }
   }

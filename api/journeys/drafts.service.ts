@@ -10,7 +10,8 @@ import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import { allowedActions, transition, type JourneyAction, type JourneyStatus } from './journey-states.js';
-import { insertJourney, journeyNotFound, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
+import { insertJourney, journeyNotFound, journeysIn, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 import type { PublishingService } from './publishing.service.js';
 
 /** What the compiler says about a canvas. */
@@ -109,32 +110,26 @@ export class DraftsService {
   }
 
   async get(journeyId: string): Promise<JourneyView> {
-    const rows: JourneyRow[] = await this.db.query(`SELECT * FROM journeys WHERE id = $1`, [journeyId]);
-    if (!rows[0]) throw journeyNotFound(journeyId);
-    return this.viewOf(rows[0], this.validate(rows[0].draft));
+    const row = await journeysIn(this.db).byId(journeyId);
+    if (!row) throw journeyNotFound(journeyId);
+    return this.viewOf(row, this.validate(row.draft));
   }
 
   /** Journeys by id, optionally of one status. */
   async list(status: JourneyStatus | undefined, page: PageRequest<string>): Promise<Page<JourneySummary>> {
-    const rows: JourneyRow[] = await this.db.query(
-      `SELECT * FROM journeys WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-      [status ?? null, page.after, page.limit + 1],
-    );
+    const rows = await journeysIn(this.db).pageAfter(status ?? null, page.after, page.limit + 1);
     return pageOf(rows.map(summaryOf), page.limit, (j) => j.id);
   }
 
   private async viewOf(row: JourneyRow, validation: CanvasValidation): Promise<JourneyView> {
-    const active: { draft_revision: number | null }[] =
-      row.active_version === null
-        ? []
-        : await this.db.query(`SELECT draft_revision FROM journey_versions WHERE journey_id = $1 AND version = $2`, [row.id, row.active_version]);
+    const activeRevision = row.active_version === null ? undefined : await new VersionsRepository(this.db).draftRevisionOf(row.id, row.active_version);
     return {
       ...summaryOf(row),
       draft: {
         revision: row.draft_revision,
         canvas: row.draft,
         updatedAt: row.draft_updated_at?.toISOString() ?? null,
-        unpublishedChanges: active[0]?.draft_revision !== row.draft_revision,
+        unpublishedChanges: activeRevision !== row.draft_revision,
       },
       validation,
       allowedActions: allowedActions(row.status),

@@ -8,8 +8,10 @@ import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/roles.js';
 import { transition, type JourneyStatus } from './journey-states.js';
-import { recordJourneyChange, requireJourney } from './journey-store.js';
+import { journeysIn, recordJourneyChange, requireJourney } from './journey-store.js';
 import type { EnrollmentService } from './enrollment.service.js';
+import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 
 export type LifecycleAction = 'pause' | 'resume' | 'stop' | 'archive';
 export type StopMode = 'finish' | 'exit_now';
@@ -33,27 +35,27 @@ export interface StopOutcome extends LifecycleOutcome {
 const EXIT_BATCH = 50;
 
 export class LifecycleService {
+  private readonly runs: EnrollmentsRepository;
+  private readonly versions: VersionsRepository;
+
   constructor(
     private readonly db: DataSource,
     private readonly enrollments: EnrollmentService,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.runs = new EnrollmentsRepository(db);
+    this.versions = new VersionsRepository(db);
+  }
 
   /** Moves the journey along `action` (409 `invalid_transition` from the wrong status) and records it. */
   async change(actor: Principal, journeyId: string, action: LifecycleAction, detail: Record<string, unknown> = {}): Promise<LifecycleOutcome> {
     return this.db.transaction(async (tx) => {
       const journey = await requireJourney(tx, journeyId);
       const status = transition(journeyId, journey.status, action);
-      await tx.query(`UPDATE journeys SET status = $2, updated_at = now() WHERE id = $1`, [journeyId, status]);
+      await journeysIn(tx).setStatus(journeyId, status, tx);
       // Only an active journey's active version admits new customers.
-      await tx.query(`UPDATE journey_versions SET active = ($2::boolean AND version = $3) WHERE journey_id = $1 AND active <> ($2::boolean AND version = $3)`, [
-        journeyId,
-        status === 'active',
-        journey.active_version ?? -1,
-      ]);
-      const [{ n }] = (await tx.query(`SELECT count(*)::int AS n FROM enrollments WHERE journey_id = $1 AND status IN ('pending', 'active')`, [
-        journeyId,
-      ])) as { n: number }[];
+      await this.versions.admitOnly(journeyId, status === 'active', journey.active_version ?? -1, tx);
+      const n = await this.runs.countLive(journeyId, tx);
       await recordJourneyChange(this.audit, tx, actor, `journey.${action}`, journeyId, { from: journey.status, to: status, liveRuns: n, ...detail });
       return { journeyId, status, previousStatus: journey.status, liveRuns: n };
     });
@@ -75,15 +77,12 @@ export class LifecycleService {
     let failed = 0;
     let after = '';
     for (;;) {
-      const batch: { id: string }[] = await this.db.query(
-        `SELECT id FROM enrollments WHERE journey_id = $1 AND status IN ('pending', 'active') AND id > $2 ORDER BY id LIMIT $3`,
-        [journeyId, after, EXIT_BATCH],
-      );
+      const batch = await this.runs.liveIdsAfter(journeyId, after, EXIT_BATCH);
       if (batch.length === 0) break;
-      const results = await Promise.allSettled(batch.map((e) => this.enrollments.requestExit(e.id, reason, requestedBy)));
+      const results = await Promise.allSettled(batch.map((id) => this.enrollments.requestExit(id, reason, requestedBy)));
       requested += results.filter((r) => r.status === 'fulfilled').length;
       failed += results.filter((r) => r.status === 'rejected').length;
-      after = batch[batch.length - 1].id;
+      after = batch[batch.length - 1];
     }
     return { requested, failed };
   }

@@ -5,7 +5,9 @@
  */
 import type { DataSource } from 'typeorm';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
-import { AuditLog, type Queryable } from '../audit/audit-log.service.js';
+import { AuditLog } from '../audit/audit-log.service.js';
+import { PublishRequestsRepository, type PublishRequestRow } from '../../store/publish-requests.repository.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
@@ -33,21 +35,10 @@ export interface PublishRequest {
   version: number | null;
 }
 
-interface RequestRow {
-  id: string;
-  journey_id: string;
-  status: PublishRequestStatus;
-  draft_revision: number;
-  canvas: unknown;
-  base_version: number | null;
-  diff: CanvasDiff;
-  requested_by: Principal;
-  requested_at: Date;
-  decided_by: Principal | null;
-  decided_at: Date | null;
-  reason: string | null;
-  version: number | null;
-}
+type RequestRow = PublishRequestRow<PublishRequestStatus, Principal, CanvasDiff>;
+
+/** The publish requests table, with the API's statuses, principals and canvas diffs. */
+const requestsIn = (db: Queryable) => new PublishRequestsRepository<PublishRequestStatus, Principal, CanvasDiff>(db);
 
 const toRequest = (row: RequestRow): PublishRequest => ({
   requestId: String(row.id),
@@ -76,17 +67,20 @@ export class PublishRequestsService {
 
   /** Opens a request for the locked journey's current draft; asking again for the same revision returns the open request. */
   async open(tx: Queryable, journey: JourneyRow, actor: Principal): Promise<PublishRequest> {
-    const open = (await tx.query(
-      `SELECT * FROM journey_publish_requests WHERE journey_id = $1 AND draft_revision = $2 AND status = 'pending'`,
-      [journey.id, journey.draft_revision],
-    )) as RequestRow[];
-    if (open[0]) return toRequest(open[0]);
+    const open = await requestsIn(tx).pendingFor(journey.id, journey.draft_revision, tx);
+    if (open) return toRequest(open);
     const diff = diffCanvases(await activeCanvas(tx, journey), journey.draft);
-    const [row] = (await tx.query(
-      `INSERT INTO journey_publish_requests (journey_id, draft_revision, canvas, base_version, diff, requested_by)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [journey.id, journey.draft_revision, JSON.stringify(journey.draft), journey.active_version, JSON.stringify(diff), JSON.stringify(actor)],
-    )) as RequestRow[];
+    const row = await requestsIn(tx).insert(
+      {
+        journeyId: journey.id,
+        draftRevision: journey.draft_revision,
+        canvas: journey.draft,
+        baseVersion: journey.active_version,
+        diff,
+        requestedBy: actor,
+      },
+      tx,
+    );
     await recordJourneyChange(this.audit, tx, actor, 'journey.publish_request', journey.id, {
       requestId: String(row.id),
       draftRevision: journey.draft_revision,
@@ -98,12 +92,7 @@ export class PublishRequestsService {
 
   /** Requests of one journey, newest first, optionally of one status. */
   async list(journeyId: string, status: PublishRequestStatus | undefined, page: PageRequest<number>): Promise<Page<PublishRequest>> {
-    const rows: RequestRow[] = await this.db.query(
-      `SELECT * FROM journey_publish_requests
-        WHERE journey_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
-        ORDER BY id DESC LIMIT $4`,
-      [journeyId, status ?? null, page.after, page.limit + 1],
-    );
+    const rows = await requestsIn(this.db).newestBefore(journeyId, status ?? null, page.after, page.limit + 1);
     return pageOf(rows.map(toRequest), page.limit, (r) => Number(r.requestId));
   }
 
@@ -168,10 +157,7 @@ export class PublishRequestsService {
   /** The locked journey and its pending request `requestId`: 404 when either is unknown, 409 when decided. */
   private async pending(tx: Queryable, journeyId: string, requestId: string): Promise<{ journey: JourneyRow; request: RequestRow }> {
     const journey = await requireJourney(tx, journeyId);
-    const rows = REQUEST_ID.test(requestId)
-      ? ((await tx.query(`SELECT * FROM journey_publish_requests WHERE id = $1 AND journey_id = $2 FOR UPDATE`, [requestId, journeyId])) as RequestRow[])
-      : [];
-    const request = rows[0];
+    const request = REQUEST_ID.test(requestId) ? await requestsIn(tx).lock(journeyId, requestId, tx) : null;
     if (!request) throw new ApiError(404, 'publish_request_not_found', `Journey "${journeyId}" has no publish request "${requestId}"`);
     if (request.status !== 'pending') {
       throw new ApiError(409, 'request_not_pending', `Publish request ${requestId} is ${request.status} already`, { status: request.status });
@@ -180,11 +166,6 @@ export class PublishRequestsService {
   }
 
   private async decide(tx: Queryable, id: string, status: PublishRequestStatus, actor: Principal, reason: string | null, version: number | null) {
-    await tx.query(
-      `UPDATE journey_publish_requests SET status = $2, decided_by = $3, decided_at = now(), reason = $4, version = $5 WHERE id = $1`,
-      [id, status, JSON.stringify(actor), reason, version],
-    );
-    const [row] = (await tx.query(`SELECT * FROM journey_publish_requests WHERE id = $1`, [id])) as RequestRow[];
-    return toRequest(row);
+    return toRequest(await requestsIn(tx).decide(id, status, actor, reason, version, tx));
   }
 }

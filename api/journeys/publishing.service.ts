@@ -8,11 +8,12 @@ import { compileCanvas, type CompileResult } from '../../engine/compile.js';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
 import type { DocumentIssue } from '../../engine/errors.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
-import type { Queryable } from '../audit/audit-log.service.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { transition } from './journey-states.js';
-import { activeCanvas, insertJourney, lockJourney, updateDraft, type JourneyRow } from './journey-store.js';
+import { activeCanvas, insertJourney, journeysIn, lockJourney, updateDraft, type JourneyRow } from './journey-store.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 
 export type PublishResult =
   | { ok: true; versionId: string; version: number; plan: ExecutionPlan }
@@ -69,43 +70,36 @@ export class PublishingService {
    */
   async publishVersion(tx: Queryable, journey: JourneyRow, canvas: unknown, plan: ExecutionPlan, by: PublishedBy): Promise<PublishedVersion> {
     transition(journey.id, journey.status, 'publish');
-    const [{ next }] = (await tx.query(
-      `SELECT COALESCE(max(version), 0) + 1 AS next FROM journey_versions WHERE journey_id = $1`,
-      [journey.id],
-    )) as { next: number }[];
+    const versions = new VersionsRepository(tx);
+    const next = await versions.nextNumber(journey.id, tx);
     const previous = await activeCanvas(tx, journey);
     const versionId = `${journey.id}@${next}`;
-    await tx.query(`UPDATE journey_versions SET active = false WHERE journey_id = $1 AND active`, [journey.id]);
+    await versions.deactivateActive(journey.id, tx);
     const trigger = plan.trigger;
-    await tx.query(
-      `INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind, trigger_event, trigger_segment, active,
-                                     draft_revision, published_by, approved_by, publish_request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9, $10, $11, $12)`,
-      [
-        versionId,
-        journey.id,
-        next,
-        JSON.stringify(canvas),
-        JSON.stringify(plan),
-        trigger.kind,
-        trigger.kind === 'event' ? trigger.event : null,
-        trigger.kind === 'segment' ? trigger.segment : null,
-        journey.draft_revision,
-        by.publishedBy ? JSON.stringify(by.publishedBy) : null,
-        by.approvedBy ? JSON.stringify(by.approvedBy) : null,
-        by.requestId ?? null,
-      ],
+    await versions.insertActive(
+      {
+        id: versionId,
+        journeyId: journey.id,
+        version: next,
+        canvas,
+        plan,
+        triggerKind: trigger.kind,
+        triggerEvent: trigger.kind === 'event' ? trigger.event : null,
+        triggerSegment: trigger.kind === 'segment' ? trigger.segment : null,
+        draftRevision: journey.draft_revision,
+        publishedBy: by.publishedBy,
+        approvedBy: by.approvedBy ?? null,
+        publishRequestId: by.requestId ?? null,
+      },
+      tx,
     );
-    await tx.query(
-      `UPDATE journeys SET status = 'active', active_version = $2, name = $3, updated_at = now() WHERE id = $1`,
-      [journey.id, next, plan.name],
-    );
+    await journeysIn(tx).activate(journey.id, next, plan.name, tx);
     return { versionId, version: next, plan, previousVersion: journey.active_version, diff: diffCanvases(previous, canvas) };
   }
 
   /** Stops new enrollments into a journey (runs in flight continue): the journey is paused. */
   async deactivate(journeyId: string): Promise<void> {
-    await this.db.query(`UPDATE journey_versions SET active = false WHERE journey_id = $1`, [journeyId]);
-    await this.db.query(`UPDATE journeys SET status = 'paused', updated_at = now() WHERE id = $1 AND status = 'active'`, [journeyId]);
+    await new VersionsRepository(this.db).deactivateAll(journeyId);
+    await journeysIn(this.db).pauseIfActive(journeyId);
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { DataSource } from 'typeorm';
 import type { CanvasDiff } from '../../engine/diff.js';
-import type { AuditLog, Queryable } from '../audit/audit-log.service.js';
+import type { AuditLog } from '../audit/audit-log.service.js';
+import type { Queryable } from '../../store/queryable.js';
 import type { Principal } from '../auth/roles.js';
 import { assertRevision } from './drafts.service.js';
 import { transition } from './journey-states.js';

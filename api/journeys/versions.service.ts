@@ -5,7 +5,8 @@ import type { ExecutionPlan } from '../../engine/plan.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
-import { journeyNotFound, type JourneyRow } from './journey-store.js';
+import { journeyNotFound, journeysIn, type JourneyRow } from './journey-store.js';
+import { VersionsRepository, type PublishedVersionRow } from '../../store/versions.repository.js';
 
 /** A version in lists. */
 export interface VersionSummary {
@@ -39,20 +40,7 @@ export interface DiffAnswer {
   diff: CanvasDiff;
 }
 
-interface VersionRow {
-  id: string;
-  version: number;
-  active: boolean;
-  trigger_kind: string;
-  draft_revision: number | null;
-  published_at: Date;
-  published_by: Principal | null;
-  approved_by: Principal | null;
-  publish_request_id: string | null;
-  canvas: unknown;
-  plan: ExecutionPlan;
-  active_version: number | null;
-}
+type VersionRow = PublishedVersionRow<Principal>;
 
 const summaryOf = (row: VersionRow): VersionSummary => ({
   version: row.version,
@@ -67,18 +55,17 @@ const summaryOf = (row: VersionRow): VersionSummary => ({
   publishRequestId: row.publish_request_id === null ? null : String(row.publish_request_id),
 });
 
-const SELECT_VERSIONS = `SELECT v.*, j.active_version FROM journey_versions v JOIN journeys j ON j.id = v.journey_id`;
-
 export class VersionsService {
-  constructor(private readonly db: DataSource) {}
+  private readonly versions: VersionsRepository;
+
+  constructor(private readonly db: DataSource) {
+    this.versions = new VersionsRepository(db);
+  }
 
   /** Newest first. */
   async list(journeyId: string, page: PageRequest<number>): Promise<Page<VersionSummary>> {
     await this.journey(journeyId);
-    const rows: VersionRow[] = await this.db.query(
-      `${SELECT_VERSIONS} WHERE v.journey_id = $1 AND ($2::int IS NULL OR v.version < $2) ORDER BY v.version DESC LIMIT $3`,
-      [journeyId, page.after, page.limit + 1],
-    );
+    const rows = await this.versions.pageOfJourney<Principal>(journeyId, page.after, page.limit + 1);
     return pageOf(rows.map(summaryOf), page.limit, (v) => v.version);
   }
 
@@ -108,14 +95,14 @@ export class VersionsService {
   }
 
   private async journey(journeyId: string): Promise<JourneyRow> {
-    const rows: JourneyRow[] = await this.db.query(`SELECT * FROM journeys WHERE id = $1`, [journeyId]);
-    if (!rows[0]) throw journeyNotFound(journeyId);
-    return rows[0];
+    const row = await journeysIn(this.db).byId(journeyId);
+    if (!row) throw journeyNotFound(journeyId);
+    return row;
   }
 
   private async version(journeyId: string, version: number): Promise<VersionRow> {
-    const rows: VersionRow[] = await this.db.query(`${SELECT_VERSIONS} WHERE v.journey_id = $1 AND v.version = $2`, [journeyId, version]);
-    if (!rows[0]) throw new ApiError(404, 'version_not_found', `Journey "${journeyId}" has no version ${version}`);
-    return rows[0];
+    const row = await this.versions.byNumber<Principal>(journeyId, version);
+    if (!row) throw new ApiError(404, 'version_not_found', `Journey "${journeyId}" has no version ${version}`);
+    return row;
   }
 }

@@ -1,10 +1,11 @@
 /** Writes what Twilio tells us after a send: delivery reports into the ledger, STOP/START into consent. */
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { setSmsConsent } from '../../activities/channels/twilio-sms/consent.js';
 import type { DeliveryReport } from '../../activities/channels/channel.js';
 import { DELIVERY_RANKS } from '../../activities/channels/twilio-sms/delivery-report.js';
 import { TWILIO_PROVIDER } from '../../activities/channels/twilio-sms/index.js';
+import { CustomersRepository } from '../../store/customers.repository.js';
+import { SendLedgerRepository } from '../../store/send-ledger.repository.js';
 import { DATA_SOURCE } from '../runtime.js';
 
 const RANKS = JSON.stringify(DELIVERY_RANKS);
@@ -26,27 +27,22 @@ export interface ConsentChange {
 
 @Injectable()
 export class DeliveryService {
-  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+  private readonly customers: CustomersRepository;
+  private readonly ledger: SendLedgerRepository;
+
+  constructor(@Inject(DATA_SOURCE) db: DataSource) {
+    this.customers = new CustomersRepository(db);
+    this.ledger = new SendLedgerRepository(db);
+  }
 
   /** Applies one Twilio delivery report to the ledger row of its message. */
   async recordDelivery(report: DeliveryReport): Promise<DeliveryOutcome> {
-    const rows: { customer_id: string }[] = await this.db.query(
-      `SELECT customer_id FROM messages WHERE provider = $1 AND provider_message_id = $2`,
-      [TWILIO_PROVIDER, report.providerMessageId],
-    );
-    if (rows.length === 0) return 'unknown_message';
+    const customerId = await this.ledger.customerOfProviderMessage(TWILIO_PROVIDER, report.providerMessageId);
+    if (customerId === null) return 'unknown_message';
     // The customer said STOP to this sender: that stands whatever order the reports arrive in.
-    if (report.errorCode === OPTED_OUT_CODE) await setSmsConsent(this.db, { customerId: rows[0].customer_id }, false);
-    const updated: unknown[] = await this.db.query(
-      `WITH updated AS (
-         UPDATE messages SET delivery_status = $3, delivery_error_code = $4, delivery_updated_at = now()
-          WHERE provider = $1 AND provider_message_id = $2
-            AND COALESCE(($6::jsonb ->> delivery_status)::int, 0) <= $5
-         RETURNING id
-       ) SELECT id FROM updated`,
-      [TWILIO_PROVIDER, report.providerMessageId, report.status, report.errorCode, report.rank, RANKS],
-    );
-    return updated.length > 0 ? 'updated' : 'stale';
+    if (report.errorCode === OPTED_OUT_CODE) await this.customers.setSmsConsent({ customerId }, false);
+    const written = await this.ledger.recordDelivery(TWILIO_PROVIDER, report.providerMessageId, report.status, report.errorCode, report.rank, RANKS);
+    return written ? 'updated' : 'stale';
   }
 
   /**
@@ -58,6 +54,6 @@ export class DeliveryService {
     const keyword = body.trim().toUpperCase();
     const consented = OPT_IN_KEYWORDS.has(keyword) ? true : OPT_OUT_KEYWORDS.has(keyword) ? false : null;
     if (consented === null) return null;
-    return { consented, customerIds: await setSmsConsent(this.db, { phone: from }, consented) };
+    return { consented, customerIds: await this.customers.setSmsConsent({ phone: from }, consented) };
   }
 }

@@ -4,8 +4,9 @@
  * of its enrollments. PostgreSQL counts (GROUP BY in one read-only snapshot); stats-report.ts arranges.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { ExecutionPlan } from '../../engine/plan.js';
+import type { Queryable } from '../../store/queryable.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, type RuntimeOptions } from '../runtime.js';
@@ -66,8 +67,6 @@ export interface EnrollmentItem {
   endedAt: Date | null;
   exitReason: string | null;
 }
-
-type Queryable = Pick<EntityManager, 'query'>;
 
 /** $1 journey, $2 version id or null: the rows of the figures. */
 const OF_JOURNEY = `e.journey_id = $1 AND ($2::text IS NULL OR e.version_id = $2)`;

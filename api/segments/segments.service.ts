@@ -5,7 +5,8 @@
  * concurrent updates cannot close a loop between them.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { explainMembership, loadSegmentRules, type SqlRunner } from '../../activities/segments.js';
+import { explainMembership, loadSegmentRules } from '../../activities/segments.js';
+import type { Queryable } from '../../store/queryable.js';
 import { compileWithStoredSegments } from '../../activities/segment-entry.js';
 import { EngineError } from '../../engine/errors.js';
 import { referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
@@ -188,7 +189,7 @@ export class SegmentsService {
     return { segment: key, customerId, member: explained.member, failed };
   }
 
-  private async row(db: SqlRunner, key: string): Promise<SegmentRow> {
+  private async row(db: Queryable, key: string): Promise<SegmentRow> {
     const rows: SegmentRow[] = await db.query(`SELECT * FROM segments WHERE key = $1`, [key]);
     if (rows.length === 0) throw new ApiError(404, 'segment_not_found', `No segment with key "${key}"`);
     return rows[0];
@@ -206,7 +207,7 @@ export class SegmentsService {
  * What depends on segment `key`: journeys whose plan names it (published and active or paused, or
  * with live runs), segments whose rules refer to it, and segment-entry schedules that enroll it.
  */
-export async function segmentUsage(db: SqlRunner, key: string): Promise<{ journeys: string[]; segments: string[]; schedules: string[] }> {
+export async function segmentUsage(db: Queryable, key: string): Promise<{ journeys: string[]; segments: string[]; schedules: string[] }> {
   const mentions = (doc: string) => `jsonb_path_exists(${doc}, '$.** ? (@.segment == $key)', jsonb_build_object('key', $1::text))`;
   const journeys: { journey_id: string }[] = await db.query(
     `SELECT DISTINCT v.journey_id FROM journey_versions v JOIN journeys j ON j.id = v.journey_id
@@ -226,7 +227,7 @@ export async function segmentUsage(db: SqlRunner, key: string): Promise<{ journe
 }
 
 /** Validates `rule` with the stored segments it refers to; 422 `invalid_segment` lists every problem with its path. */
-async function checkRule(db: SqlRunner, rule: unknown, key?: string): Promise<SegmentRule> {
+async function checkRule(db: Queryable, rule: unknown, key?: string): Promise<SegmentRule> {
   let checked = validateSegmentRule(rule);
   if (checked.ok) {
     const rules = await loadSegmentRules(db, referencedSegments(checked.rule));
@@ -240,7 +241,7 @@ async function checkRule(db: SqlRunner, rule: unknown, key?: string): Promise<Se
   return checked.rule;
 }
 
-async function compileOrReject(db: SqlRunner, rule: unknown) {
+async function compileOrReject(db: Queryable, rule: unknown) {
   try {
     return await compileWithStoredSegments(db, rule);
   } catch (err) {

@@ -17,6 +17,7 @@ import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { parseDuration } from '../../../engine/duration.js';
 import { PermanentChannelError, type ActionChannel, type ChannelResult } from '../channel.js';
+import { CrmTasksRepository, type CrmTaskRow } from '../../../store/crm-tasks.repository.js';
 
 /** The part of `fetch` the channel uses (tests pass their own). */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number }>;
@@ -30,27 +31,9 @@ export interface CrmTaskChannelOptions {
   outboundTimeoutMs?: number;
 }
 
-/** The columns of a task row the channel and the outbound copy read. */
-interface TaskRow {
-  id: string;
-  idempotency_key: string;
-  enrollment_id: string;
-  journey_id: string;
-  node_id: string;
-  customer_id: string;
-  assignee: string | null;
-  queue: string | null;
-  title: string;
-  details: string | null;
-  due_at: Date | null;
-  status: string;
-  created_at: Date;
-}
-
-const TASK_COLUMNS = `id, idempotency_key, enrollment_id, journey_id, node_id, customer_id, assignee, queue, title, details, due_at, status, created_at`;
 const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
 
-function resultOf(row: Pick<TaskRow, 'id' | 'assignee' | 'queue'>): ChannelResult {
+function resultOf(row: Pick<CrmTaskRow, 'id' | 'assignee' | 'queue'>): ChannelResult {
   return {
     provider: 'crm',
     providerMessageId: `task-${row.id}`,
@@ -59,7 +42,7 @@ function resultOf(row: Pick<TaskRow, 'id' | 'assignee' | 'queue'>): ChannelResul
 }
 
 /** The JSON an external CRM receives for a task. */
-export function outboundBody(row: TaskRow): Record<string, unknown> {
+export function outboundBody(row: CrmTaskRow): Record<string, unknown> {
   return {
     taskId: row.id,
     customerId: row.customer_id,
@@ -80,7 +63,7 @@ export function outboundBody(row: TaskRow): Record<string, unknown> {
  * POSTs one task to the external CRM and records the outcome on the row. Never throws: the task is
  * already stored; a failure is left for retryOutbound.
  */
-async function deliver(db: DataSource, row: TaskRow, url: string, fetchImpl: FetchLike, timeoutMs: number): Promise<'delivered' | 'failed' | 'rejected'> {
+async function deliver(tasks: CrmTasksRepository, row: CrmTaskRow, url: string, fetchImpl: FetchLike, timeoutMs: number): Promise<'delivered' | 'failed' | 'rejected'> {
   let status: 'delivered' | 'failed' | 'rejected';
   let error: string | null = null;
   try {
@@ -100,14 +83,12 @@ async function deliver(db: DataSource, row: TaskRow, url: string, fetchImpl: Fet
     status = 'failed';
     error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
-  await db.query(
-    `UPDATE crm_tasks SET outbound_status = $2, outbound_error = $3, outbound_attempts = outbound_attempts + 1, updated_at = now() WHERE id = $1`,
-    [row.id, status, error],
-  );
+  await tasks.recordOutboundAttempt(row.id, status, error);
   return status;
 }
 
 export function createCrmTaskChannel({ db, outboundUrl, fetchImpl = fetch, outboundTimeoutMs = DEFAULT_OUTBOUND_TIMEOUT_MS }: CrmTaskChannelOptions): ActionChannel {
+  const tasks = new CrmTasksRepository(db);
   return {
     action: 'crm_task',
     kind: 'touch',
@@ -130,39 +111,29 @@ export function createCrmTaskChannel({ db, outboundUrl, fetchImpl = fetch, outbo
           throw new PermanentChannelError('invalid_due', `the task's due "${params.due}" is not a duration: ${(err as Error).message}`);
         }
       }
-      const inserted: TaskRow[] = await db.query(
-        `INSERT INTO crm_tasks (idempotency_key, enrollment_id, journey_id, node_id, customer_id, assignee, queue, title, details, due_at, outbound_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${TASK_COLUMNS}`,
-        [
-          idempotencyKey,
-          request.enrollmentId,
-          request.journeyId,
-          request.nodeId,
-          customer.id,
-          assignee,
-          queue,
-          String(params.title ?? ''),
-          typeof params.details === 'string' ? params.details : null,
-          dueAt,
-          outboundUrl ? 'pending' : null,
-        ],
-      );
-      if (inserted.length === 0) {
+      const inserted = await tasks.insertIfNew({
+        idempotencyKey,
+        enrollmentId: request.enrollmentId,
+        journeyId: request.journeyId,
+        nodeId: request.nodeId,
+        customerId: customer.id,
+        assignee,
+        queue,
+        title: String(params.title ?? ''),
+        details: typeof params.details === 'string' ? params.details : null,
+        dueAt,
+        outboundStatus: outboundUrl ? 'pending' : null,
+      });
+      if (!inserted) {
         // A retried try: the task exists already. Its outbound copy, if any, is retryOutbound's business.
-        const existing: TaskRow[] = await db.query(`SELECT ${TASK_COLUMNS} FROM crm_tasks WHERE idempotency_key = $1`, [idempotencyKey]);
-        return resultOf(existing[0]);
+        return resultOf((await tasks.byIdempotencyKey(idempotencyKey))!);
       }
-      if (outboundUrl) await deliver(db, inserted[0], outboundUrl, fetchImpl, outboundTimeoutMs);
-      return resultOf(inserted[0]);
+      if (outboundUrl) await deliver(tasks, inserted, outboundUrl, fetchImpl, outboundTimeoutMs);
+      return resultOf(inserted);
     },
     async lookup(idempotencyKey) {
-      const rows: Pick<TaskRow, 'id' | 'assignee' | 'queue'>[] = await db.query(
-        `SELECT id, assignee, queue FROM crm_tasks WHERE idempotency_key = $1`,
-        [idempotencyKey],
-      );
-      return rows.length ? resultOf(rows[0]) : null;
+      const task = await tasks.recipientOf(idempotencyKey);
+      return task ? resultOf(task) : null;
     },
   };
 }
@@ -187,16 +158,11 @@ export interface RetryOutboundOptions {
  * Returns how many were delivered this time and how many are still failing.
  */
 export async function retryOutbound(db: DataSource, opts: RetryOutboundOptions): Promise<{ delivered: number; failed: number; rejected: number }> {
-  const rows: TaskRow[] = await db.query(
-    `SELECT ${TASK_COLUMNS} FROM crm_tasks
-      WHERE outbound_status = 'failed'
-         OR (outbound_status = 'pending' AND created_at < now() - make_interval(secs => $2 / 1000.0))
-      ORDER BY id LIMIT $1`,
-    [opts.limit ?? 100, opts.pendingOlderThanMs ?? 60_000],
-  );
+  const tasks = new CrmTasksRepository(db);
+  const rows = await tasks.outboundToRetry(opts.limit ?? 100, opts.pendingOlderThanMs ?? 60_000);
   const counts = { delivered: 0, failed: 0, rejected: 0 };
   for (const row of rows) {
-    counts[await deliver(db, row, opts.outboundUrl, opts.fetchImpl ?? fetch, opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS)]++;
+    counts[await deliver(tasks, row, opts.outboundUrl, opts.fetchImpl ?? fetch, opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS)]++;
   }
   return counts;
 }

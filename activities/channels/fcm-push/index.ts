@@ -15,6 +15,7 @@ import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import type { Logger } from '../../../observability/logger.js';
 import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
 import { decide } from './outcome.js';
+import { CustomersRepository } from '../../../store/customers.repository.js';
 
 /** What the push channel needs. */
 export interface FcmPushOptions {
@@ -82,6 +83,7 @@ async function sendToAll(messaging: Messaging, tokens: string[], message: Omit<M
 /** Builds the push channel on the real firebase-admin SDK. */
 export function createFcmPushChannel(options: FcmPushOptions): FcmPushChannel {
   const { db, logger } = options;
+  const customers = new CustomersRepository(db);
   const ownsApp = options.app === undefined;
   const app =
     options.app ??
@@ -101,12 +103,7 @@ export function createFcmPushChannel(options: FcmPushOptions): FcmPushChannel {
    */
   async function removeTokens(customerId: string, stale: string[]): Promise<void> {
     try {
-      await db.query(
-        `UPDATE customers
-            SET traits = jsonb_set(traits, '{push_tokens}', (traits -> 'push_tokens') - $2::text[]), updated_at = now()
-          WHERE id = $1 AND jsonb_typeof(traits -> 'push_tokens') = 'array'`,
-        [customerId, stale],
-      );
+      await customers.removePushTokens(customerId, stale);
     } catch (err) {
       logger?.warn('push: could not remove dead tokens from the profile', {
         customerId,

@@ -2,8 +2,10 @@
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import type { ActionChannel } from '../channel.js';
+import { CustomersRepository } from '../../../store/customers.repository.js';
 
 export function createProfileChannel(db: DataSource): ActionChannel {
+  const customers = new CustomersRepository(db);
   return {
     action: 'update_traits',
     kind: 'internal',
@@ -11,11 +13,7 @@ export function createProfileChannel(db: DataSource): ActionChannel {
     async execute({ customer, params }) {
       const set = (params.set ?? {}) as Record<string, unknown>;
       const unset = (params.unset ?? []) as string[];
-      await db.query(
-        `INSERT INTO customers (id, traits) VALUES ($1, $2::jsonb)
-         ON CONFLICT (id) DO UPDATE SET traits = (customers.traits || $2::jsonb) - $3::text[], updated_at = now()`,
-        [customer.id, JSON.stringify(set), unset],
-      );
+      await customers.mergeAndUnsetTraits(customer.id, set, unset);
       return { provider: 'profile' };
     },
   };

@@ -6,6 +6,7 @@
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+import { RecordedSendsRepository } from '../../../store/recorded-sends.repository.js';
 
 type Recipient = (ctx: ChannelContext) => string;
 
@@ -38,25 +39,19 @@ const RECIPIENTS: Record<string, Recipient> = {
 /** Builds a recording channel for one of the built-in touch actions. */
 export function createRecordingChannel(db: DataSource, action: keyof typeof RECIPIENTS): ActionChannel {
   const recipientOf = RECIPIENTS[action];
+  const sends = new RecordedSendsRepository(db);
   return {
     action,
     kind: 'touch',
     spec: BUILTIN_ACTIONS[action],
     async execute(ctx) {
       const recipient = recipientOf(ctx);
-      const rows: { id: string }[] = await db.query(
-        `INSERT INTO recorded_sends (idempotency_key, channel, customer_id, recipient, payload)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [ctx.idempotencyKey, action, ctx.customer.id, recipient, JSON.stringify(ctx.params)],
-      );
-      return { provider: 'recorder', providerMessageId: `rec-${rows[0].id}`, recipient };
+      const id = await sends.insert(ctx.idempotencyKey, action, ctx.customer.id, recipient, ctx.params);
+      return { provider: 'recorder', providerMessageId: `rec-${id}`, recipient };
     },
     async lookup(idempotencyKey) {
-      const rows: { id: string; recipient: string }[] = await db.query(
-        `SELECT id, recipient FROM recorded_sends WHERE idempotency_key = $1 ORDER BY id LIMIT 1`,
-        [idempotencyKey],
-      );
-      return rows.length ? { provider: 'recorder', providerMessageId: `rec-${rows[0].id}`, recipient: rows[0].recipient } : null;
+      const sent = await sends.firstOf(idempotencyKey);
+      return sent ? { provider: 'recorder', providerMessageId: `rec-${sent.id}`, recipient: sent.recipient } : null;
     },
   };
 }

@@ -7,7 +7,9 @@ import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
-import { hasOptedOutOfSms, setSmsConsent } from './consent.js';
+import { hasOptedOutOfSms } from './consent.js';
+import { CustomersRepository } from '../../../store/customers.repository.js';
+import { SendLedgerRepository } from '../../../store/send-ledger.repository.js';
 import { parseTwilioDeliveryReport } from './delivery-report.js';
 
 /** How the channel reaches Twilio. Exactly one of `from` and `messagingServiceSid` is needed. */
@@ -112,13 +114,8 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
      * A failure to list (network, 5xx) is thrown: the row stays `sending` and a later try asks again.
      */
     async lookup(idempotencyKey) {
-      const rows: { body: string | null; phone: string | null; claimed: Date }[] = await opts.db.query(
-        `SELECT m.request->>'body' AS body, c.traits->>'phone' AS phone, m.created_at AS claimed
-           FROM messages m LEFT JOIN customers c ON c.id = m.customer_id
-          WHERE m.idempotency_key = $1`,
-        [idempotencyKey],
-      );
-      const row = rows[0];
+      const ledger = new SendLedgerRepository(opts.db);
+      const row = await ledger.smsClaimOf(idempotencyKey);
       const to = row?.phone?.trim();
       // No ledger row, no body or no usable number: execute() never reached Twilio for it.
       if (!row || row.body === null || !to || !E164.test(to)) return null;
@@ -145,12 +142,7 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
         .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime());
       if (candidates.length === 0) return null;
       // A message the ledger already holds for another touch (another journey or visit) is not ours.
-      const taken: { sid: string }[] = await opts.db.query(
-        `SELECT provider_message_id AS sid FROM messages
-          WHERE provider = $1 AND provider_message_id = ANY($2) AND idempotency_key <> $3`,
-        [TWILIO_PROVIDER, candidates.map((m) => m.sid), idempotencyKey],
-      );
-      const takenSids = new Set(taken.map((t) => t.sid));
+      const takenSids = new Set(await ledger.providerIdsTaken(TWILIO_PROVIDER, candidates.map((m) => m.sid), idempotencyKey));
       const ours = candidates.find((m) => !takenSids.has(m.sid));
       return ours ? { provider: TWILIO_PROVIDER, providerMessageId: ours.sid, recipient: to } : null;
     },
@@ -173,7 +165,7 @@ async function classify(err: unknown, ctx: ChannelContext, to: string, db: DataS
     return new PermanentChannelError('invalid_number', `${to} cannot receive SMS. ${detail}`);
   }
   if (err.code === OPTED_OUT_CODE) {
-    await setSmsConsent(db, { customerId: ctx.customer.id }, false);
+    await new CustomersRepository(db).setSmsConsent({ customerId: ctx.customer.id }, false);
     return new PermanentChannelError('opted_out', `customer ${ctx.customer.id} replied STOP to our SMS sender. ${detail}`);
   }
   if (err.status === 401 || err.code === BAD_CREDENTIALS_CODE) {

@@ -1,0 +1,210 @@
+/**
+ * Enrollment: decides, in PostgreSQL, whether a customer may enter a journey (re-entry policy, one
+ * live run, one enrollment per trigger) and starts the run's workflow under a deterministic id.
+ * The database decides; Temporal's "already started" only confirms it.
+ * Framework-free: the API (a Nest provider in api/journeys/journeys.module.ts) and the segment-entry
+ * activities both construct it with their own database and Temporal client.
+ */
+import type { DataSource } from 'typeorm';
+import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
+import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
+import { customerEventSignal, exitEnrollmentSignal } from '../workflows/signals.js';
+import type { journeyRun } from '../workflows/journey-run.js';
+import { pgErrorCode } from '../store/data-source.js';
+import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
+import { VersionsRepository } from '../store/versions.repository.js';
+
+export interface EnrollRequest {
+  versionId: string;
+  customerId: string;
+  entry: EnrollmentEntry;
+  /** Distinguishes concurrent runs of one customer in one journey (e.g. per order); default none. */
+  entryKey?: string;
+  /** Identifies the trigger (event id, API idempotency key): the same trigger never enrolls twice. */
+  triggerKey?: string;
+}
+
+export type EnrollResult =
+  | { enrolled: true; enrollmentId: string }
+  | {
+      enrolled: false;
+      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger';
+      enrollmentId?: string;
+    };
+
+export interface EnrollmentServiceDeps {
+  db: DataSource;
+  temporal: Client;
+  taskQueue: string;
+  defaults: RunDefaults;
+  log?: (line: string) => void;
+}
+
+/** The workflow id of one enrollment: business key plus the customer's run number in that journey. */
+export function enrollmentIdOf(journeyId: string, customerId: string, entryKey: string, seq: number): string {
+  return `journey:${journeyId}:customer:${customerId}${entryKey ? `:key:${entryKey}` : ''}:run:${seq}`;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export class EnrollmentService {
+  private readonly enrollments: EnrollmentsRepository;
+  private readonly versions: VersionsRepository;
+
+  constructor(private readonly deps: EnrollmentServiceDeps) {
+    this.enrollments = new EnrollmentsRepository(deps.db);
+    this.versions = new VersionsRepository(deps.db);
+  }
+
+  /** Enrolls a customer into the given journey version, honouring its re-entry policy under concurrency. */
+  async enroll(req: EnrollRequest): Promise<EnrollResult> {
+    const { db } = this.deps;
+    const version = await this.versions.forEntry(req.versionId);
+    if (!version || !version.active) return { enrolled: false, reason: 'journey_inactive' };
+    const entryKey = req.entryKey ?? '';
+
+    let enrollmentId: string;
+    let enrolledAt: Date;
+    try {
+      const decided = await db.transaction(async (tx) => {
+        // Share-lock the version. A pause or stop closes it with an UPDATE, which waits for this
+        // enrollment to commit (and the stop's exit_now scan then finds it); an enrollment that comes
+        // after the close waits for it and sees the version closed. Enrollments do not block each other.
+        if (!(await this.versions.isOpenLocked(version.id, tx))) return { enrolled: false as const, reason: 'journey_inactive' as const };
+        if (req.triggerKey) {
+          const dup = await this.enrollments.idByTrigger(version.journey_id, req.triggerKey, tx);
+          if (dup !== null) return { enrolled: false as const, reason: 'duplicate_trigger' as const, enrollmentId: dup };
+        }
+        const previous = await this.enrollments.lastRunOf(version.journey_id, req.customerId, entryKey, tx);
+        if (previous) {
+          if (previous.status === 'pending' || previous.status === 'active') {
+            return { enrolled: false as const, reason: 'already_enrolled' as const, enrollmentId: previous.id };
+          }
+          const reentry = version.plan.reentry;
+          if (reentry.policy === 'once') return { enrolled: false as const, reason: 'reentry_not_allowed' as const, enrollmentId: previous.id };
+          if (reentry.policy === 'cooldown' && previous.ended_at && previous.ended_at.getTime() + reentry.cooldownMs > Date.now()) {
+            return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id };
+          }
+        }
+        const seq = (previous?.seq ?? 0) + 1;
+        const id = enrollmentIdOf(version.journey_id, req.customerId, entryKey, seq);
+        const enrolledAt = await this.enrollments.insertPending(
+          {
+            id,
+            journeyId: version.journey_id,
+            versionId: version.id,
+            customerId: req.customerId,
+            entryKey,
+            seq,
+            triggerKey: req.triggerKey ?? null,
+            entry: req.entry,
+            watchedEvents: version.plan.watchedEvents,
+          },
+          tx,
+        );
+        return { enrolled: true as const, enrollmentId: id, enrolledAt };
+      });
+      if (!decided.enrolled) return decided;
+      enrollmentId = decided.enrollmentId;
+      enrolledAt = decided.enrolledAt;
+    } catch (err) {
+      // A concurrent enrollment won the race: the unique indexes are the final word.
+      if (pgErrorCode(err) === UNIQUE_VIOLATION) {
+        const detail = String((err as { detail?: string; constraint?: string }).constraint ?? (err as Error).message);
+        return { enrolled: false, reason: detail.includes('trigger') ? 'duplicate_trigger' : 'already_enrolled' };
+      }
+      throw err;
+    }
+
+    await this.startRun({
+      id: enrollmentId,
+      journey_id: version.journey_id,
+      version_id: version.id,
+      customer_id: req.customerId,
+      entry: req.entry,
+      enrolled_at: enrolledAt,
+      plan: version.plan,
+    }).catch((err: Error) => {
+      // The enrollment is recorded; startPending() retries the start, so nothing is lost.
+      this.deps.log?.(`enrollment ${enrollmentId}: workflow start deferred (${err.message})`);
+    });
+    return { enrolled: true, enrollmentId };
+  }
+
+  /**
+   * Starts the workflows of enrollments still pending after `olderThanMs` (a crash between insert and
+   * start), at most `limit` (500); only one journey's with `journeyId`.
+   */
+  async startPending(olderThanMs: number, options: { limit?: number; journeyId?: string } = {}): Promise<number> {
+    const rows = await this.enrollments.pendingOlderThan(olderThanMs, options.limit ?? 500, options.journeyId ?? null);
+    let started = 0;
+    for (const row of rows) {
+      try {
+        await this.startRun(row);
+        started++;
+      } catch (err) {
+        this.deps.log?.(`enrollment ${row.id}: start failed again (${(err as Error).message})`);
+      }
+    }
+    return started;
+  }
+
+  /**
+   * Signals `event` to a pending enrollment, starting its workflow first when it does not exist yet
+   * (signal-with-start), so an event that arrives before a deferred start is not lost.
+   */
+  async signalPending(enrollmentId: string, event: CustomerEvent): Promise<void> {
+    await this.signalStarting(enrollmentId, customerEventSignal, [event]);
+  }
+
+  /**
+   * Asks a live run to exit now with `reason`; a pending run's workflow is started first, so the run
+   * records the exit itself (status `exited`, the reason) either way. A run that has ended is left alone.
+   */
+  async requestExit(enrollmentId: string, reason: string, requestedBy: string): Promise<void> {
+    await this.signalStarting(enrollmentId, exitEnrollmentSignal, [{ reason, requestedBy }]);
+  }
+
+  private async signalStarting<A>(enrollmentId: string, signal: SignalDefinition<[A]>, signalArgs: [A]): Promise<void> {
+    const row = await this.enrollments.toStart(enrollmentId);
+    if (!row) return;
+    await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [A]>('journeyRun', {
+      taskQueue: this.deps.taskQueue,
+      workflowId: enrollmentId,
+      args: [this.runInput(row)],
+      signal,
+      signalArgs,
+      // An enrollment id names one run: a run that has already ended is never started again.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }).catch((err) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+  }
+
+  private runInput(row: EnrollmentToStart): JourneyRunInput {
+    return {
+      enrollmentId: row.id,
+      journeyId: row.journey_id,
+      versionId: row.version_id,
+      customerId: row.customer_id,
+      plan: row.plan,
+      entry: row.entry,
+      enrolledAt: row.enrolled_at.getTime(),
+      defaults: this.deps.defaults,
+    };
+  }
+
+  private async startRun(row: EnrollmentToStart): Promise<void> {
+    const input = this.runInput(row);
+    try {
+      await this.deps.temporal.workflow.start<typeof journeyRun>('journeyRun', {
+        taskQueue: this.deps.taskQueue,
+        workflowId: row.id,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+}

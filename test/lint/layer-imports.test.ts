@@ -1,0 +1,68 @@
+/**
+ * Proves the layering rules in eslint.config.js: activities/, core/, store/ and engine/ never import
+ * the NestJS API (../api/), and store/ imports nothing of ours but ../engine/ and ../migrations/.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ESLint } from 'eslint';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let eslint: ESLint;
+beforeAll(() => {
+  eslint = new ESLint({ cwd: repoRoot });
+});
+
+/** The no-restricted-imports errors ESLint reports for `code` placed at `filePath`. */
+async function importErrors(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
+  expect(result).toBeDefined();
+  expect(result!.messages.filter((m) => m.fatal)).toEqual([]);
+  return result!.messages.filter((m) => m.severity === 2 && m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+const FROM_API = "import { EnrollmentService } from '../api/journeys/enrollment.service.js';\nexport const a = EnrollmentService;";
+const FROM_NESTED_API = "import { AuditLog } from '../../api/audit/audit-log.service.js';\nexport const a = AuditLog;";
+
+describe('layering import rules', () => {
+  it.each([
+    ['activities/', 'activities/x.ts', FROM_API],
+    ['a channel folder of activities/', 'activities/channels/sms/x.ts', "import { ApiError } from '../../../api/http/api-error.js';\nexport const a = ApiError;"],
+    ['core/', 'core/x.ts', FROM_API],
+    ['engine/', 'engine/x.ts', FROM_API],
+    ['engine/segments/', 'engine/segments/x.ts', FROM_NESTED_API],
+    ['store/', 'store/x.ts', FROM_API],
+    ['a type-only import in store/', 'store/x.ts', "import type { Principal } from '../api/auth/roles.js';\nexport type A = Principal;"],
+  ])('rejects an import of ../api/ from %s', async (_name, filePath, code) => {
+    expect(await importErrors(code, filePath)).not.toEqual([]);
+  });
+
+  it.each([
+    ['activities/', "import { createActivities } from '../activities/index.js';\nexport const a = createActivities;"],
+    ['core/', "import { EnrollmentService } from '../core/enrollment.js';\nexport const a = EnrollmentService;"],
+    ['observability/', "import { listStuckRuns } from '../observability/stuck-runs.js';\nexport const a = listStuckRuns;"],
+    ['workflows/', "import { customerEventSignal } from '../workflows/signals.js';\nexport const a = customerEventSignal;"],
+    ['config/', "import { loadConfig } from '../config/index.js';\nexport const a = loadConfig;"],
+  ])('rejects an import of %s from store/', async (_name, code) => {
+    expect(await importErrors(code, 'store/x.repository.ts')).not.toEqual([]);
+  });
+
+  it.each([
+    ['the engine', "import type { ExecutionPlan } from '../engine/plan.js';\nexport type A = ExecutionPlan;"],
+    ['a nested engine path', "import { compileSegment } from '../engine/segments/index.js';\nexport const a = compileSegment;"],
+    ['the migrations', "import { MIGRATIONS } from '../migrations/index.js';\nexport const a = MIGRATIONS;"],
+    ['a file of store/', "import type { Queryable } from './queryable.js';\nexport type A = Queryable;"],
+    ['an npm package', "import { DataSource } from 'typeorm';\nexport const a = DataSource;"],
+  ])('allows store/ to import %s', async (_name, code) => {
+    expect(await importErrors(code, 'store/x.repository.ts')).toEqual([]);
+  });
+
+  it.each([
+    ['activities/ importing store/ and core/', 'activities/x.ts', "import { EnrollmentService } from '../core/enrollment.js';\nimport { EventsRepository } from '../store/events.repository.js';\nexport const a = [EnrollmentService, EventsRepository];"],
+    ['core/ importing store/ and workflows/', 'core/x.ts', "import { EnrollmentsRepository } from '../store/enrollments.repository.js';\nimport { exitEnrollmentSignal } from '../workflows/signals.js';\nexport const a = [EnrollmentsRepository, exitEnrollmentSignal];"],
+    ['api/ importing core/ and store/', 'api/x.ts', "import { EnrollmentService } from '../core/enrollment.js';\nimport { JourneysRepository } from '../store/journeys.repository.js';\nexport const a = [EnrollmentService, JourneysRepository];"],
+  ])('allows %s', async (_name, filePath, code) => {
+    expect(await importErrors(code, filePath)).toEqual([]);
+  });
+});
