@@ -21,7 +21,7 @@ import { compileSegment, evaluateRule, validateSegmentRule, type CustomerFacts, 
 const NOW = Date.parse('2030-06-15T12:00:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const RUNS = 320;
+const RUNS = 500;
 const COHORT = 40;
 
 const iso = (offset: number) => new Date(NOW + offset).toISOString();

@@ -85,9 +85,9 @@ export function ruleEventNeeds(rule: SegmentRule): EventNeed[] {
     else if ('not' in node) walk(node.not);
     else if ('event' in node) {
       if (node.after_event) need(node.after_event.event, null, true);
-      // Events after an anchor or first/last times reach back to the start of the history.
-      const windowed = node.within !== undefined && !node.after_event && !node.first && !node.last;
-      need(node.event, windowed ? parseDuration(node.within!) : null, false);
+      // Only `within` bounds the history (it excludes after_event, first and last); an anchor or a
+      // first/last time may lie anywhere in it.
+      need(node.event, node.within === undefined ? null : parseDuration(node.within), false);
     }
   };
   walk(assertSegmentRule(rule));
