@@ -1,7 +1,8 @@
 /**
- * Segments: the rule language (types, JSON Schema, validation) and its compilation to parameterized
- * PostgreSQL. Pure: nothing here touches the database; activities/segments.ts runs the SQL
- * (segmentMembership, explainMembership, loadSegmentRules).
+ * Segments: the rule language (types, JSON Schema, validation), its compilation to parameterized
+ * PostgreSQL and its evaluation for one customer in JavaScript (evaluate.ts, equal to the SQL).
+ * Pure: nothing here touches the database; activities/segments.ts runs the SQL (segmentMembership,
+ * explainMembership, loadSegmentRules).
  * See docs/segments.md.
  */
 export type {
@@ -34,6 +35,15 @@ export {
   type ValidateSegmentOptions,
 } from './validate.js';
 export { compileSegment, type CompileSegmentOptions, type CompiledSegment } from './compile.js';
+export {
+  evaluateRule,
+  ruleEventNeeds,
+  type CustomerEvent,
+  type CustomerFacts,
+  type EvaluationContext,
+  type EventNeed,
+  type RuleEvaluation,
+} from './evaluate.js';
 export {
   compileSegmentExplain,
   explainRow,
