@@ -5,6 +5,7 @@ import { segmentMembership } from './segments.js';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
 import { EngineError } from '../engine/errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../engine/evaluate.js';
+import { evaluateRule, referencedSegments, ruleEventNeeds, type JourneyCondition } from '../engine/segments/index.js';
 import type {
   CustomerEvent,
   CustomerSnapshot,
@@ -47,18 +48,52 @@ export function createLookupActivities(db: DataSource) {
     return facts;
   }
 
+  /** Format-1 conditions (plans of version 1): facts gathered per condition, decided by engine/evaluate.ts. */
+  async function evaluateFormat1(input: EvaluateConditionsInput): Promise<EvaluateConditionsResult> {
+    const conditions = input.conditions as Condition[];
+    const facts = await gatherFacts(input.customerId, conditions, input.entry, input.at);
+    const values: Record<string, unknown> = {};
+    const results = conditions.map((condition) => {
+      const outcome = evaluateCondition(condition, facts);
+      Object.assign(values, outcome.values);
+      return outcome.result;
+    });
+    return { results, values };
+  }
+
+  /**
+   * Journey conditions (the segment rule language): the profile, the event history the rules read
+   * and the memberships of the segments they name, then decided in JavaScript exactly as the
+   * segment SQL would decide them (engine/segments/agreement.test.ts).
+   */
+  async function evaluateRules(input: EvaluateConditionsInput): Promise<EvaluateConditionsResult> {
+    const rules = input.conditions as JourneyCondition[];
+    const needs = new Map<string, number | null>();
+    for (const need of rules.flatMap(ruleEventNeeds)) {
+      const known = needs.get(need.name);
+      const lookback = known === undefined ? need.lookbackMs : known === null || need.lookbackMs === null ? null : Math.max(known, need.lookbackMs);
+      needs.set(need.name, lookback);
+    }
+    const [traits, rows, segments] = await Promise.all([
+      traitsOf(input.customerId),
+      events.historyOf(input.customerId, [...needs].map(([name, lookback]) => ({ name, sinceMs: lookback === null ? null : input.at - lookback })), input.at),
+      segmentMembership(db, input.customerId, [...new Set(rules.flatMap(referencedSegments))], { now: new Date(input.at) }),
+    ]);
+    const customer = { traits: traits ?? {}, events: rows.map(toEvent) };
+    const values: Record<string, unknown> = {};
+    const results = rules.map((rule) => {
+      const outcome = evaluateRule(rule, customer, { now: input.at, segments, entry: input.entry });
+      Object.assign(values, outcome.values);
+      return outcome.result;
+    });
+    return { results, values };
+  }
+
   return {
-    /** Evaluates each condition against one snapshot of the customer's facts at `at`. */
+    /** Evaluates each condition against one snapshot of the customer's facts at `at`, in the language of its plan. */
     async evaluateConditions(input: EvaluateConditionsInput): Promise<EvaluateConditionsResult> {
       try {
-        const facts = await gatherFacts(input.customerId, input.conditions, input.entry, input.at);
-        const values: Record<string, unknown> = {};
-        const results = input.conditions.map((condition) => {
-          const outcome = evaluateCondition(condition, facts);
-          Object.assign(values, outcome.values);
-          return outcome.result;
-        });
-        return { results, values };
+        return await ((input.planVersion ?? 1) === 1 ? evaluateFormat1(input) : evaluateRules(input));
       } catch (err) {
         if (err instanceof EngineError) throw ApplicationFailure.nonRetryable(err.message, err.code);
         throw err;

@@ -5,7 +5,7 @@ import type { BenchDeps } from './runtime.js';
 /** trigger -> wait PT1S -> condition (vip eq true) -> yes/no both SMS -> exit. */
 export function enrollmentCanvas(trigger: string): Canvas {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'bench: enrollment throughput',
     settings: { reentry: { policy: 'after_exit' } },
     nodes: [
@@ -30,7 +30,7 @@ export function enrollmentCanvas(trigger: string): Canvas {
 /** trigger -> SMS -> exit. */
 export function latencyCanvas(trigger: string): Canvas {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'bench: event-to-send latency',
     settings: { reentry: { policy: 'after_exit' } },
     nodes: [

@@ -138,7 +138,7 @@ async function measureSegment(db: DataSource, segment: BenchSegment, sampleIds: 
 
 /** Publishes `trigger(api) -> exit` as journey `journeyId`. */
 async function publishJourney(rt: BenchRuntime, journeyId: string): Promise<void> {
-  const canvas = { schemaVersion: 1, name: journeyId, nodes: [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit' }], edges: [{ from: 'start', to: 'done' }] };
+  const canvas = { schemaVersion: 2, name: journeyId, nodes: [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit' }], edges: [{ from: 'start', to: 'done' }] };
   const published = await rt.publishing.publish(journeyId, canvas);
   if (!published.ok) throw new Error(`bench:segments: publishing ${journeyId} failed: ${JSON.stringify(published.errors)}`);
 }

@@ -86,7 +86,7 @@ export interface WaitingBenchResult {
 /** trigger (api) -> wait until `wakeAt` -> update_traits (woke_at) -> exit. */
 export function waitingCanvas(wakeAt: Date, spreadSeconds = 0): Canvas {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'bench: waiting at scale',
     settings: { reentry: { policy: 'after_exit' } },
     nodes: [

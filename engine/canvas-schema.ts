@@ -1,5 +1,5 @@
 /**
- * JSON Schema (draft 2020-12) of the canvas format v1, as a TypeScript value.
+ * JSON Schema (draft 2020-12) of the canvas format 2, as a TypeScript value.
  * `engine/canvas.schema.json` is written from this constant and is the normative, published copy;
  * canvas-schema.test.ts fails when the two differ. Conditions are typed loosely here (`object`):
  * `validateCondition` checks them in depth. Action params are checked against each action's own
@@ -12,21 +12,36 @@
  */
 
 import { NODE_KINDS } from './nodes/index.js';
+import { JOURNEY_CONDITION_JSON_SCHEMA } from './segments/schema.js';
 import { ref } from './nodes/kind.js';
 
 const NODE_TYPES: string[] = NODE_KINDS.map((k) => k.type);
 
+/** The journey-condition language's definitions, copied in under this prefix (one self-contained document for any tool). */
+const CONDITION_DEF_PREFIX = 'condition.';
+
+function conditionDefs(): Record<string, unknown> {
+  const rename = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rename);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', `#/$defs/${CONDITION_DEF_PREFIX}`) : rename(v)]),
+    );
+  };
+  return Object.fromEntries(Object.entries(JOURNEY_CONDITION_JSON_SCHEMA.$defs).map(([name, def]) => [`${CONDITION_DEF_PREFIX}${name}`, rename(def)]));
+}
+
 export const CANVAS_JSON_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://journey-engine.dev/schemas/canvas-v1.schema.json',
-  title: 'Journey canvas, schema version 1',
+  $id: 'https://journey-engine.dev/schemas/canvas-v2.schema.json',
+  title: 'Journey canvas, schema version 2',
   description: 'A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.',
   type: 'object',
   required: ['schemaVersion', 'name', 'nodes', 'edges'],
   additionalProperties: false,
   properties: {
     $schema: { type: 'string', description: 'Optional link to this schema, for editors.' },
-    schemaVersion: { const: 1, description: 'Canvas format version; only 1 exists.' },
+    schemaVersion: { const: 2, description: 'Canvas format version. The engine also accepts format 1 and upgrades it (docs/canvas.md#format-1).' },
     name: { type: 'string', minLength: 1 },
     description: { type: 'string' },
     settings: ref('settings'),
@@ -46,9 +61,10 @@ export const CANVAS_JSON_SCHEMA = {
     timeZone: { type: 'string', format: 'time-zone', description: 'IANA time zone, e.g. Asia/Shanghai.' },
     weekday: { enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
     conditionExpr: {
-      type: 'object',
-      description: 'Condition language (all/any/not, trait, entry, event, segment); see docs/canvas.md. Checked in depth by the condition validator.',
+      ...ref(`${CONDITION_DEF_PREFIX}rule`),
+      description: 'A journey condition: the segment rule language (and/or/not, trait, event, segment) plus entry fields; see docs/canvas.md#conditions.',
     },
+    ...conditionDefs(),
     propertyFilter: {
       type: 'object',
       required: ['property', 'op'],
@@ -147,6 +163,18 @@ export const CANVAS_JSON_SCHEMA = {
     portKey: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_-]+$' },
   },
 } as const;
+
+/**
+ * What the validator checks documents against: the published schema with conditions typed loosely
+ * (`object`), because the condition validator checks them in depth with better messages and paths.
+ */
+export const CANVAS_VALIDATION_SCHEMA = {
+  ...CANVAS_JSON_SCHEMA,
+  $defs: {
+    ...Object.fromEntries(Object.entries(CANVAS_JSON_SCHEMA.$defs).filter(([name]) => !name.startsWith(CONDITION_DEF_PREFIX))),
+    conditionExpr: { type: 'object', description: CANVAS_JSON_SCHEMA.$defs.conditionExpr.description },
+  },
+};
 
 /** The node types the schema knows, in document order. */
 export const CANVAS_NODE_TYPES: readonly string[] = NODE_TYPES;

@@ -1,15 +1,16 @@
 /**
- * Canvas format, schema version 1: the document marketing ops author and publish.
+ * Canvas format, schema version 2 (format 1 is upgraded on the way in: canvas-upgrade.ts): the document marketing ops author and publish.
  * The JSON Schema in `canvas.schema.json` describes the same shape; docs/canvas.md explains it.
  */
-import type { Condition, PropertyFilter } from './conditions.js';
+import type { PropertyFilter } from './conditions.js';
+import type { JourneyCondition } from './segments/types.js';
 import type { CanvasNode } from './nodes/index.js';
 
-export const CANVAS_SCHEMA_VERSION = 1;
+export const CANVAS_SCHEMA_VERSION = 2;
 
 /** A whole journey as authored: a graph of nodes and edges plus journey-level settings. */
 export interface Canvas {
-  schemaVersion: 1;
+  schemaVersion: 2;
   name: string;
   description?: string;
   settings?: CanvasSettings;
@@ -46,7 +47,7 @@ export interface Goal {
 
 export type ExitCriterion =
   | { id: string; event: string; where?: PropertyFilter[]; reason: string }
-  | { id: string; condition: Condition; reason: string };
+  | { id: string; condition: JourneyCondition; reason: string };
 
 /** A connection from one node's exit port to another node. `port` defaults to `next`. */
 export interface Edge {

@@ -16,7 +16,7 @@ function compiled(doc: unknown): ExecutionPlan {
 /** trigger -> (one step) -> exit, for checking one node's defaults. */
 function singleStep(step: Record<string, unknown>, extraEdges: object[] = [], extra: Record<string, unknown> = {}): any {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'single step',
     ...extra,
     nodes: [
@@ -32,7 +32,7 @@ describe('compileCanvas: examples/onboarding.json', () => {
   const plan = compiled(readExample('onboarding.json'));
 
   test('journey-level fields', () => {
-    expect(plan.planVersion).toBe(1);
+    expect(plan.planVersion).toBe(2);
     expect(plan.name).toBe('New-customer onboarding');
     expect(plan.trigger).toEqual({ kind: 'event', event: 'registered' });
     expect(plan.startNodeId).toBe('wait_opening_page');

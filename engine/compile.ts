@@ -6,7 +6,8 @@ import type { Canvas, CanvasNode, ExitCriterion } from './canvas.js';
 import { parseDuration } from './duration.js';
 import { parseQuietHours } from './policy.js';
 import type { DocumentIssue } from './errors.js';
-import type { ExecutionPlan, PlanExitCriterion, PlanReentry, PlanStep } from './plan.js';
+import { PLAN_VERSION, type ExecutionPlan, type PlanExitCriterion, type PlanReentry, type PlanStep } from './plan.js';
+import { upgradeCanvas } from './canvas-upgrade.js';
 import { kindOf } from './nodes/index.js';
 import { validateCanvas, type CompileOptions } from './validate.js';
 
@@ -21,7 +22,7 @@ export type CompileResult =
 export function compileCanvas(doc: unknown, options: CompileOptions = {}): CompileResult {
   const errors = validateCanvas(doc, options);
   if (errors.length > 0) return { ok: false, errors };
-  const canvas = doc as Canvas;
+  const canvas = upgradeCanvas(doc) as Canvas;
 
   const next = new Map<string, Record<string, string>>();
   for (const edge of canvas.edges) {
@@ -43,7 +44,7 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
   for (const node of canvas.nodes) for (const event of kindOf(node).watchedEvents?.(node) ?? []) watched.add(event);
 
   const plan: ExecutionPlan = {
-    planVersion: 1,
+    planVersion: PLAN_VERSION,
     name: canvas.name,
     trigger: trigger.trigger,
     startNodeId: portsOf(trigger.id).next,

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { changedPaths, diffCanvases, jsonEqual } from './diff.js';
 
 const base = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   name: 'Onboarding',
   settings: { timeZone: 'Asia/Shanghai', reentry: { policy: 'once' } },
   nodes: [
@@ -23,7 +23,7 @@ const variant = (over: Record<string, unknown>) => ({ ...base, ...over });
 
 describe('diffCanvases', () => {
   test('a canvas against itself (keys in another order) is identical', () => {
-    const reordered = { edges: base.edges, nodes: base.nodes, settings: { reentry: { policy: 'once' }, timeZone: 'Asia/Shanghai' }, name: 'Onboarding', schemaVersion: 1 };
+    const reordered = { edges: base.edges, nodes: base.nodes, settings: { reentry: { policy: 'once' }, timeZone: 'Asia/Shanghai' }, name: 'Onboarding', schemaVersion: 2 };
     expect(diffCanvases(base, reordered)).toEqual({
       identical: true,
       nodes: { added: [], removed: [], changed: [] },

@@ -17,7 +17,7 @@ const T0 = Date.parse('2026-03-02T02:00:00Z'); // a Monday, 10:00 in Shanghai
 
 function plan(nodes: unknown[], edges: unknown[], extra: Record<string, unknown> = {}): ExecutionPlan {
   const compiled = compileCanvas({
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'unit',
     ...extra,
     nodes: [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, ...nodes],

@@ -10,8 +10,10 @@
  * issued them, so histories recorded from earlier workflow code keep replaying.
  */
 import type { Condition } from './conditions.js';
+import { describeRule } from './segments/describe.js';
+import type { JourneyCondition } from './segments/types.js';
 import { describeCondition, matchesFilters } from './evaluate.js';
-import type { PlanStep } from './plan.js';
+import type { PlanCondition, PlanStep } from './plan.js';
 import { quietHoursEnd, type QuietHours } from './policy.js';
 import { pickArm, spreadOffsetMs } from './random.js';
 import type {
@@ -384,9 +386,16 @@ class Step {
     return this.runStep(this.node);
   }
 
-  private evaluate(conditions: Condition[]): RunCommand {
+  private evaluate(conditions: PlanCondition[]): RunCommand {
     const { enrollmentId, customerId } = this.input;
-    return { type: 'evaluate', request: { enrollmentId, customerId, conditions, entry: this.input.entry.payload, at: this.clock.now } };
+    const request: EvaluateConditionsInput = { enrollmentId, customerId, conditions, entry: this.input.entry.payload, at: this.clock.now };
+    if (this.plan.planVersion !== 1) request.planVersion = this.plan.planVersion;
+    return { type: 'evaluate', request };
+  }
+
+  /** A condition in words for the decision record, in the language of the plan. */
+  private describe(condition: PlanCondition): string {
+    return this.plan.planVersion === 1 ? describeCondition(condition as Condition) : describeRule(condition as JourneyCondition);
   }
 
   private runStep(step: PlanStep): RunCommand {
@@ -562,7 +571,7 @@ class Step {
     const step = this.node;
     if (step.kind === 'condition') {
       const port = results[0] ? 'yes' : 'no';
-      this.record('decision', { port, condition: describeCondition(step.condition), values });
+      this.record('decision', { port, condition: this.describe(step.condition), values });
       return this.moveTo(step.next[port]);
     }
     if (step.kind !== 'multi_split') throw new Error(`interpreter: node ${step.id} does not decide`);
@@ -570,7 +579,7 @@ class Step {
     const port = index >= 0 ? step.cases[index].key : 'else';
     this.record('decision', {
       port,
-      cases: step.cases.map((c, i) => ({ key: c.key, condition: describeCondition(c.condition), result: results[i] })),
+      cases: step.cases.map((c, i) => ({ key: c.key, condition: this.describe(c.condition), result: results[i] })),
       values,
     });
     return this.moveTo(step.next[port]);

@@ -3,14 +3,22 @@
  * Plain JSON, versioned by `planVersion`; a run keeps the plan it started with.
  */
 import type { Condition, PropertyFilter } from './conditions.js';
+import type { JourneyCondition } from './segments/types.js';
 import type { Trigger, Weekday } from './canvas.js';
 import type { QuietHours } from './policy.js';
 
-export const PLAN_VERSION = 1;
+/**
+ * 2: conditions are journey conditions (the segment rule language plus `entry`). Plans of version 1,
+ * compiled from format-1 canvases before the upgrade, carry format-1 conditions and keep running so.
+ */
+export const PLAN_VERSION = 2;
+
+/** A condition as a plan carries it: format 1 in plans of version 1, the rule language from version 2. */
+export type PlanCondition = Condition | JourneyCondition;
 
 /** A compiled, validated canvas. */
 export interface ExecutionPlan {
-  planVersion: 1;
+  planVersion: 1 | 2;
   name: string;
   trigger: Trigger;
   /** The first node a new enrollment executes (the trigger's `next`). */
@@ -34,7 +42,7 @@ export type PlanReentry =
 
 export type PlanExitCriterion =
   | { id: string; kind: 'event'; event: string; where: PropertyFilter[]; reason: string }
-  | { id: string; kind: 'condition'; condition: Condition; reason: string };
+  | { id: string; kind: 'condition'; condition: PlanCondition; reason: string };
 
 /** One executable step. `next` maps each exit port to the following node id. */
 export type PlanStep =
@@ -63,12 +71,12 @@ export type PlanStep =
       since: 'node' | 'entry';
       next: { matched: string; timed_out: string };
     }
-  | { id: string; label?: string; kind: 'condition'; condition: Condition; next: { yes: string; no: string } }
+  | { id: string; label?: string; kind: 'condition'; condition: PlanCondition; next: { yes: string; no: string } }
   | {
       id: string;
       label?: string;
       kind: 'multi_split';
-      cases: { key: string; condition: Condition }[];
+      cases: { key: string; condition: PlanCondition }[];
       next: Record<string, string>;
     }
   | {

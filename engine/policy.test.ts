@@ -55,7 +55,7 @@ describe('parseRateLimits', () => {
 
 describe('quiet hours in a canvas', () => {
   const canvas = (quietHours: unknown) => ({
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'quiet',
     settings: { quietHours },
     nodes: [

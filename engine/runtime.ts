@@ -2,8 +2,8 @@
  * Data exchanged between the interpreter workflow, its activities and the services that start runs.
  * Types only: shared by workflows/ (which may not import activities' values) and activities/.
  */
-import type { Condition, PropertyFilter } from './conditions.js';
-import type { ExecutionPlan } from './plan.js';
+import type { PropertyFilter } from './conditions.js';
+import type { ExecutionPlan, PlanCondition } from './plan.js';
 
 /** An event as a waiting run sees it (delivered by signal or found in the event store). */
 export interface CustomerEvent {
@@ -111,7 +111,9 @@ export interface RecordStepsInput {
 export interface EvaluateConditionsInput {
   enrollmentId: string;
   customerId: string;
-  conditions: Condition[];
+  /** Format-1 conditions when `planVersion` is absent or 1; journey conditions (the rule language) from 2. */
+  conditions: PlanCondition[];
+  planVersion?: 1 | 2;
   entry: Record<string, unknown>;
   at: number;
 }

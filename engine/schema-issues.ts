@@ -4,7 +4,7 @@
  * message, JSONPath such as `$.nodes[3].duration`).
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { CANVAS_JSON_SCHEMA, CANVAS_NODE_TYPES } from './canvas-schema.js';
+import { CANVAS_JSON_SCHEMA, CANVAS_NODE_TYPES, CANVAS_VALIDATION_SCHEMA } from './canvas-schema.js';
 import { parseDuration } from './duration.js';
 import { EngineError, type DocumentIssue } from './errors.js';
 import { isRecord, joinPath } from './json.js';
@@ -54,7 +54,7 @@ const paramsValidators = new WeakMap<object, ValidateFunction>();
 
 /** Checks a whole document against the canvas schema. */
 export function canvasSchemaIssues(doc: unknown): DocumentIssue[] {
-  canvasValidator ??= ajv.compile(CANVAS_JSON_SCHEMA);
+  canvasValidator ??= ajv.compile(CANVAS_VALIDATION_SCHEMA);
   if (canvasValidator(doc)) return [];
   return toIssues(canvasValidator.errors ?? [], '$', 'invalid_document', doc);
 }
@@ -123,9 +123,10 @@ function toIssue(e: ErrorObject, basePath: string, defaultCode: string): Documen
     case 'type':
       return issue(`Must be ${article(String(params.type))} ${params.type}, not ${describeValue(e.data)}`);
     case 'const':
+      // The validation schema shares its definitions (by identity) with the published one.
       if (e.parentSchema === CANVAS_JSON_SCHEMA.properties.schemaVersion) {
         return issue(
-          `schemaVersion ${JSON.stringify(e.data)} is not supported; this engine reads canvas format version 1`,
+          `schemaVersion ${JSON.stringify(e.data)} is not supported; this engine reads canvas formats 1 and 2 (1 is upgraded to 2)`,
           'unsupported_schema_version',
         );
       }

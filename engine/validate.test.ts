@@ -43,7 +43,7 @@ const cases: Case[] = [
     doc: canvasWith((d) => (d.nodes[3].durations = 'P3D')),
   },
   { name: 'wrong type', code: 'invalid_document', path: '$.nodes[1].timeout', doc: canvasWith((d) => (d.nodes[1].timeout = 7200)) },
-  { name: 'schema version 2', code: 'unsupported_schema_version', path: '$.schemaVersion', doc: canvasWith((d) => (d.schemaVersion = 2)) },
+  { name: 'schema version 3', code: 'unsupported_schema_version', path: '$.schemaVersion', doc: canvasWith((d) => (d.schemaVersion = 3)) },
   { name: 'duplicate node id', code: 'duplicate_node_id', path: '$.nodes[6].id', doc: canvasWith((d) => (d.nodes[6].id = 'sms_open_nudge')) },
   { name: 'unknown node type', code: 'unknown_node_type', path: '$.nodes[13].type', doc: canvasWith((d) => (d.nodes[13].type = 'finish')) },
   {
@@ -162,12 +162,19 @@ const cases: Case[] = [
     doc: canvasWith((d) => (d.nodes[12].params = {})),
   },
   { name: 'broken template', code: 'invalid_template', path: '$.nodes[6].params.body', doc: canvasWith((d) => (d.nodes[6].params.body = 'Hi {{ traits.name')) },
-  { name: 'condition shape', code: 'invalid_condition', path: '$.nodes[10].condition', doc: canvasWith((d) => (d.nodes[10].condition = { account_opened: true })) },
+  { name: 'condition shape', code: 'invalid_rule', path: '$.nodes[10].condition', doc: canvasWith((d) => (d.nodes[10].condition = { account_opened: true })) },
   {
     name: 'operator',
     code: 'unknown_operator',
-    path: '$.nodes[4].cases[0].condition.all[0].op',
-    doc: canvasWith((d) => (d.nodes[4].cases[0].condition.all[0] = { trait: 'risk_level', op: 'equals', value: 'C3' })),
+    path: '$.nodes[4].cases[0].condition.and[0].op',
+    doc: canvasWith((d) => (d.nodes[4].cases[0].condition.and[0] = { trait: 'risk_level', op: 'equals', value: 'C3' })),
+  },
+  ...conditionCases(),
+  {
+    name: 'where filter property',
+    code: 'invalid_condition',
+    path: '$.goal.where[0].property',
+    doc: canvasWith((d) => (d.goal.where = [{ property: ' ', op: 'eq', value: 1 }])),
   },
   {
     name: 'exit criterion condition',
@@ -237,7 +244,7 @@ describe('validateCanvas', () => {
   });
 
   test('another schema version reports only that', () => {
-    expect(summary(validateCanvas(canvasWith((d) => (d.schemaVersion = 2))))).toEqual([
+    expect(summary(validateCanvas(canvasWith((d) => (d.schemaVersion = 3))))).toEqual([
       { code: 'unsupported_schema_version', path: '$.schemaVersion' },
     ]);
   });
@@ -264,11 +271,11 @@ describe('validateCanvas', () => {
 
   test.each([
     ['null', null],
-    ['junk everywhere', { schemaVersion: 1, name: 1, settings: [], goal: 'x', exitCriteria: 'x', nodes: [null, 1, { id: 5 }], edges: [null, { from: 1 }] }],
+    ['junk everywhere', { schemaVersion: 2, name: 1, settings: [], goal: 'x', exitCriteria: 'x', nodes: [null, 1, { id: 5 }], edges: [null, { from: 1 }] }],
     [
       'half-built nodes',
       {
-        schemaVersion: 1,
+        schemaVersion: 2,
         name: 'x',
         exitCriteria: [{ id: 'a', condition: 'yes', reason: 'r' }, null],
         nodes: [
@@ -301,3 +308,24 @@ describe('validateCanvas', () => {
     ]);
   });
 });
+
+/** Conditions are journey conditions (the segment rule language plus entry): one case per code the rule validator adds. */
+function conditionCases(): { name: string; code: string; path: string; doc: Doc }[] {
+  const at = '$.nodes[10].condition';
+  const cond = (condition: unknown) => canvasWith((d) => (d.nodes[10].condition = condition));
+  let deep: unknown = { trait: 'a', op: 'exists' };
+  for (let i = 0; i < 40; i++) deep = { not: deep };
+  return [
+    { name: 'condition key', code: 'unknown_key', path: `${at}.extra`, doc: cond({ trait: 'risk_level', op: 'eq', value: 'C3', extra: 1 }) },
+    { name: 'empty and', code: 'empty_group', path: `${at}.and`, doc: cond({ and: [] }) },
+    { name: 'nesting', code: 'too_deep', path: `${at}${'.not'.repeat(33)}`, doc: cond(deep) },
+    { name: 'trait path', code: 'invalid_name', path: `${at}.trait`, doc: cond({ trait: 'a b', op: 'exists' }) },
+    { name: 'event name', code: 'invalid_event_name', path: `${at}.event`, doc: cond({ event: ' ' }) },
+    { name: 'segment key', code: 'invalid_segment_key', path: `${at}.segment`, doc: cond({ segment: 'bad key!' }) },
+    { name: 'text ranked without an order (a format-1 "gt" on text)', code: 'invalid_value', path: `${at}.value`, doc: cond({ trait: 'risk_level', op: 'gt', value: 'C2' }) },
+    { name: 'value outside its order', code: 'invalid_order', path: `${at}.value`, doc: cond({ trait: 'risk_level', op: 'gt', value: 'C9', order: ['C1', 'C2'] }) },
+    { name: 'date', code: 'invalid_date', path: `${at}.value`, doc: cond({ trait: 'opened_at', op: 'gt', value: '2025-13-45' }) },
+    { name: 'within with after_event', code: 'conflicting_options', path: `${at}.after_event`, doc: cond({ event: 'x', within: 'P1D', after_event: { event: 'y' } }) },
+    { name: 'first without bounds', code: 'invalid_time_range', path: `${at}.first`, doc: cond({ event: 'x', first: {} }) },
+  ];
+}

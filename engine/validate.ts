@@ -6,6 +6,7 @@
  * 3. graph checks (trigger, edges, ports, branches, reachability, cycles), validate-graph.ts.
  */
 import { BUILTIN_ACTIONS, type ActionSpec } from './actions.js';
+import { upgradeCanvas } from './canvas-upgrade.js';
 import type { DocumentIssue } from './errors.js';
 import { canvasSchemaIssues, isRecord } from './schema-issues.js';
 import { graphIssues } from './validate-graph.js';
@@ -17,8 +18,28 @@ export interface CompileOptions {
   actions?: Record<string, ActionSpec>;
 }
 
-/** Issue codes the condition validator (engine/evaluate.ts) emits for conditions and `where` filters. */
-export const CONDITION_ERROR_CODES = ['invalid_condition', 'unknown_operator', 'missing_value', 'invalid_count'] as const;
+/**
+ * Issue codes of conditions (the rule validator, engine/segments/validate.ts) and of `where` filters
+ * (engine/evaluate.ts); `invalid_duration` is listed with the other canvas codes.
+ */
+export const CONDITION_ERROR_CODES = [
+  'invalid_rule',
+  'unknown_key',
+  'empty_group',
+  'too_deep',
+  'invalid_name',
+  'invalid_event_name',
+  'invalid_segment_key',
+  'unknown_operator',
+  'missing_value',
+  'invalid_value',
+  'invalid_order',
+  'invalid_date',
+  'invalid_count',
+  'conflicting_options',
+  'invalid_time_range',
+  'invalid_condition',
+] as const;
 
 /** Every code validateCanvas can emit; docs/canvas.md documents each one (docs.test.ts checks). */
 export const CANVAS_ERROR_CODES = [
@@ -56,8 +77,10 @@ export const CANVAS_ERROR_CODES = [
 export type CanvasErrorCode = (typeof CANVAS_ERROR_CODES)[number];
 
 /** Validates a canvas document; an empty list means it compiles. */
-export function validateCanvas(doc: unknown, options: CompileOptions = {}): DocumentIssue[] {
+export function validateCanvas(authored: unknown, options: CompileOptions = {}): DocumentIssue[] {
   const actions = options.actions ?? BUILTIN_ACTIONS;
+  // Format 1 is read as its format-2 upgrade; paths are the same in both.
+  const doc = upgradeCanvas(authored);
   if (!isRecord(doc)) {
     return [{ code: 'invalid_document', message: 'A canvas must be a JSON object with schemaVersion, name, nodes and edges', path: '$' }];
   }

@@ -93,4 +93,20 @@ export class EventsRepository {
       [customerId, name, fromMs, toMs],
     );
   }
+
+  /**
+   * The customer's history a journey condition reads: events named in `needs`, each from its window
+   * start (exclusive; null: the whole history) to `toMs` (inclusive). One query, any order.
+   */
+  async historyOf(customerId: string, needs: { name: string; sinceMs: number | null }[], toMs: number): Promise<CustomerEventRow[]> {
+    if (needs.length === 0) return [];
+    return this.db.query(
+      `SELECT e.event_id, e.name, e.event_time, e.properties
+         FROM unnest($2::text[], $3::double precision[]) AS w(name, since_ms)
+         JOIN events e ON e.customer_id = $1 AND e.name = w.name
+        WHERE e.event_time <= to_timestamp($4 / 1000.0)
+          AND (w.since_ms IS NULL OR e.event_time > to_timestamp(w.since_ms / 1000.0))`,
+      [customerId, needs.map((n) => n.name), needs.map((n) => n.sinceMs), toMs],
+    );
+  }
 }

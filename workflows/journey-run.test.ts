@@ -65,7 +65,7 @@ const result = (h: WorkflowHandle) => h.result() as Promise<JourneyRunResult>;
 /** A tiny canvas: trigger, then `body` nodes, wired by `edges`. */
 function canvas(nodes: Canvas['nodes'], edges: Canvas['edges'], extra: Partial<Canvas> = {}): ExecutionPlan {
   return planOf({
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'test',
     ...extra,
     nodes: [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, ...nodes],

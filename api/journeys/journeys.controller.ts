@@ -1,4 +1,5 @@
 /** Authoring: journeys as drafts, validating and publishing canvases, and API-triggered enrollment. */
+import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
@@ -179,7 +180,7 @@ export class JourneysController {
   @Put(':journeyId/publish')
   async publish(@Param('journeyId') journeyId: string, @Body() canvas: unknown, @Actor() actor: Principal, @Res({ passthrough: true }) res: HttpResponse) {
     assertJourneyId(journeyId);
-    const outcome = await this.release.saveAndPublish(actor, journeyId, canvas);
+    const outcome = await this.release.saveAndPublish(actor, journeyId, upgradeCanvas(canvas));
     const answer = answerRelease(res, outcome);
     return outcome.published ? { journeyId, versionId: outcome.versionId, version: outcome.version } : answer;
   }

@@ -1,4 +1,5 @@
 /** Validation of the journeys context's path parameters and bodies. */
+import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import type { ApiEnrollmentRequest } from './api-entry.service.js';
@@ -69,7 +70,8 @@ export function parseCreateJourney(body: unknown): { id: string; canvas: Record<
   const { id, canvas } = fields(body);
   const validId = check.string(id, '$.id', { max: 100, pattern: JOURNEY_ID, patternHint: 'must be letters, digits, _ . or -, starting with a letter or digit' });
   const validCanvas = check.object(canvas, '$.canvas', { maxBytes: MAX_CANVAS_BYTES });
-  if (validId && validCanvas) return { id, canvas };
+  // Format 1 is accepted and stored as its format-2 upgrade (docs/canvas.md#format-1).
+  if (validId && validCanvas) return { id, canvas: upgradeCanvas(canvas) };
   throw check.error('invalid_body');
 }
 
@@ -79,7 +81,8 @@ export function parseDraftUpdate(body: unknown, ifMatch: string | undefined): { 
   const { canvas, revision } = fields(body);
   const expected = expectedRevision(check, revision, ifMatch);
   if (check.object(canvas, '$.canvas', { maxBytes: MAX_CANVAS_BYTES }) && check.issues.length === 0) {
-    return expected === undefined ? { canvas } : { canvas, revision: expected };
+    const upgraded = upgradeCanvas(canvas);
+    return expected === undefined ? { canvas: upgraded } : { canvas: upgraded, revision: expected };
   }
   throw check.error('invalid_body');
 }

@@ -1,6 +1,7 @@
 /** Small checks several node kinds share: JSONPath bookkeeping, conditions, `where` filters, keyed ports. */
 import type { DocumentIssue } from '../errors.js';
-import { validateCondition, validatePropertyFilters } from '../evaluate.js';
+import { validatePropertyFilters } from '../evaluate.js';
+import { validateJourneyCondition } from '../segments/validate.js';
 import { isRecord } from '../json.js';
 import type { Port, ReportedPaths } from './kind.js';
 
@@ -10,9 +11,9 @@ export function alreadyReported(reported: ReportedPaths, path: string): boolean 
   return reported.some((p) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`));
 }
 
-/** Conditions get the in-depth check; non-objects were already reported by the schema. */
+/** Conditions (the rule language plus `entry`) get the in-depth check; non-objects were already reported by the schema. */
 export function conditionIssues(cond: unknown, path: string): DocumentIssue[] {
-  return isRecord(cond) ? validateCondition(cond, path) : [];
+  return isRecord(cond) ? validateJourneyCondition(cond, path) : [];
 }
 
 /** `where` filters get operator/value checks unless the schema already complained about them. */

@@ -1,5 +1,5 @@
 /** Yes/no split on a condition evaluated when the customer reaches the node. */
-import type { Condition } from '../conditions.js';
+import type { JourneyCondition } from '../segments/types.js';
 import { conditionIssues } from './checks.js';
 import { defineNodeKind, nodeBase, ref } from './kind.js';
 
@@ -8,7 +8,7 @@ export interface ConditionNode {
   id: string;
   label?: string;
   type: 'condition';
-  condition: Condition;
+  condition: JourneyCondition;
 }
 
 export const conditionKind = defineNodeKind<ConditionNode>({

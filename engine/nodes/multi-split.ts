@@ -1,5 +1,5 @@
 /** Ordered cases, first match wins; customers matching none leave through `else`. */
-import type { Condition } from '../conditions.js';
+import type { JourneyCondition } from '../segments/types.js';
 import { isRecord } from '../json.js';
 import { conditionIssues, keyedPorts, portKeyChecker } from './checks.js';
 import { defineNodeKind, nodeBase, ref } from './kind.js';
@@ -9,7 +9,7 @@ export interface MultiSplitNode {
   id: string;
   label?: string;
   type: 'multi_split';
-  cases: { key: string; condition: Condition }[];
+  cases: { key: string; condition: JourneyCondition }[];
 }
 
 export const multiSplitKind = defineNodeKind<MultiSplitNode>({

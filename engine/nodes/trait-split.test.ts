@@ -2,15 +2,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { CANVAS_JSON_SCHEMA } from '../canvas-schema.js';
 import { compileCanvas } from '../compile.js';
-import type { ConditionFacts } from '../conditions.js';
-import { evaluateCondition } from '../evaluate.js';
+import { evaluateRule } from '../segments/evaluate.js';
+import type { JourneyCondition } from '../segments/types.js';
 import { validateCanvas } from '../validate.js';
 import { runOnVirtualClock, type VirtualWorld } from '../virtual-run.js';
 
 const T0 = Date.parse('2026-03-02T02:00:00Z');
 
 const byRisk = (cases: unknown, extraEdges: unknown[] = []) => ({
-  schemaVersion: 1,
+  schemaVersion: 2,
   name: 'fund offer by risk',
   nodes: [
     { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
@@ -86,8 +86,8 @@ describe('trait_split', () => {
     const sends: string[] = [];
     const world: VirtualWorld = {
       evaluate: (req) => {
-        const facts: ConditionFacts = { traits, entry: req.entry, eventCounts: {}, segments: {} };
-        const results = req.conditions.map((c) => evaluateCondition(c, facts));
+        expect(req.planVersion).toBe(2);
+        const results = req.conditions.map((c) => evaluateRule(c as JourneyCondition, { traits, events: [] }, { now: req.at, entry: req.entry }));
         return { results: results.map((r) => r.result), values: Object.assign({}, ...results.map((r) => r.values)) };
       },
       findEvent: () => null,

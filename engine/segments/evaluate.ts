@@ -7,8 +7,8 @@
 import { parseDuration } from '../duration.js';
 import { EngineError } from '../errors.js';
 import { compareValue, readPath, timeOperand } from './compare.js';
-import type { AfterEvent, EventRule, PropertyFilter, SegmentRule, TimeRange } from './types.js';
-import { assertSegmentRule } from './validate.js';
+import type { AfterEvent, EventRule, JourneyCondition, PropertyFilter, TimeRange } from './types.js';
+import { assertJourneyCondition } from './validate.js';
 
 /** One event of the customer's history. */
 export interface CustomerEvent {
@@ -31,6 +31,8 @@ export interface EvaluationContext {
   now: number;
   /** Membership of the segments the rule refers to, by key. */
   segments?: Record<string, boolean>;
+  /** The journey's entry payload, for `entry` fields (journey conditions only; absent: every field is missing). */
+  entry?: Record<string, unknown>;
 }
 
 /**
@@ -48,9 +50,9 @@ export interface RuleEvaluation {
  * Throws EngineError for an invalid rule (as compileSegment does) and `unknown_segment` for a
  * reference missing from `context.segments`.
  */
-export function evaluateRule(rule: SegmentRule, customer: CustomerFacts, context: EvaluationContext): RuleEvaluation {
+export function evaluateRule(rule: JourneyCondition, customer: CustomerFacts, context: EvaluationContext): RuleEvaluation {
   const values: Record<string, unknown> = {};
-  const result = new RuleEvaluator(customer, context, values).rule(assertSegmentRule(rule));
+  const result = new RuleEvaluator(customer, context, values).rule(assertJourneyCondition(rule));
   return { result, values };
 }
 
@@ -68,7 +70,7 @@ export interface EventNeed {
  * load only those events (and, for windowed rules, only the recent ones). Events stamped after now
  * never count. Segment references are not followed: their membership comes in `context.segments`.
  */
-export function ruleEventNeeds(rule: SegmentRule): EventNeed[] {
+export function ruleEventNeeds(rule: JourneyCondition): EventNeed[] {
   const needs: EventNeed[] = [];
   const need = (name: string, lookbackMs: number | null, anchor: boolean): void => {
     const known = needs.find((n) => n.name === name);
@@ -79,7 +81,7 @@ export function ruleEventNeeds(rule: SegmentRule): EventNeed[] {
     known.anchor ||= anchor;
     known.lookbackMs = known.lookbackMs === null || lookbackMs === null ? null : Math.max(known.lookbackMs, lookbackMs);
   };
-  const walk = (node: SegmentRule): void => {
+  const walk = (node: JourneyCondition): void => {
     if ('and' in node) node.and.forEach(walk);
     else if ('or' in node) node.or.forEach(walk);
     else if ('not' in node) walk(node.not);
@@ -90,7 +92,7 @@ export function ruleEventNeeds(rule: SegmentRule): EventNeed[] {
       need(node.event, node.within === undefined ? null : parseDuration(node.within), false);
     }
   };
-  walk(assertSegmentRule(rule));
+  walk(assertJourneyCondition(rule));
   return needs;
 }
 
@@ -106,7 +108,7 @@ class RuleEvaluator {
     this.now = context.now;
   }
 
-  rule(rule: SegmentRule): boolean {
+  rule(rule: JourneyCondition): boolean {
     // map before every/some: no short cut, so every fact is recorded.
     if ('and' in rule) return rule.and.map((child) => this.rule(child)).every(Boolean);
     if ('or' in rule) return rule.or.map((child) => this.rule(child)).some(Boolean);
@@ -115,6 +117,11 @@ class RuleEvaluator {
     if ('trait' in rule) {
       const actual = readPath(this.customer.traits, rule.trait);
       this.values[`trait:${rule.trait}`] = actual ?? null;
+      return compareValue(rule, actual, this.now);
+    }
+    if ('entry' in rule) {
+      const actual = readPath(this.context.entry ?? {}, rule.entry);
+      this.values[`entry:${rule.entry}`] = actual ?? null;
       return compareValue(rule, actual, this.now);
     }
     return rule.first || rule.last ? this.firstLast(rule) : this.count(rule);

@@ -3,7 +3,7 @@
  * node of the rule becomes one boolean column; and/or/not are then decided here from those columns,
  * with exactly the semantics of the compiled predicate (leaves are never NULL).
  */
-import { joinPath } from '../schema-issues.js';
+import { joinPath } from '../json.js';
 import { RuleCompiler, type CompileSegmentOptions } from './compile.js';
 import type { SegmentRule } from './types.js';
 import { assertSegmentRule } from './validate.js';

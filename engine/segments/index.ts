@@ -10,6 +10,8 @@ export type {
   AndRule,
   Comparison,
   ComparisonOp,
+  EntryRule,
+  JourneyCondition,
   CountBound,
   EventRule,
   NotRule,
@@ -23,11 +25,14 @@ export type {
   TimeValue,
   TraitRule,
 } from './types.js';
-export { SEGMENT_RULE_JSON_SCHEMA, COMPARISON_OPS, NAME_PATTERN, SEGMENT_KEY_PATTERN, MAX_DEPTH } from './schema.js';
+export { describeRule } from './describe.js';
+export { SEGMENT_RULE_JSON_SCHEMA, JOURNEY_CONDITION_JSON_SCHEMA, COMPARISON_OPS, NAME_PATTERN, SEGMENT_KEY_PATTERN, MAX_DEPTH } from './schema.js';
 export {
   SEGMENT_ERROR_CODES,
   validateSegmentRule,
   assertSegmentRule,
+  assertJourneyCondition,
+  validateJourneyCondition,
   referencedSegments,
   type SegmentErrorCode,
   type SegmentResolver,

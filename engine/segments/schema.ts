@@ -32,6 +32,8 @@ export const LIST_OPS: readonly ComparisonOp[] = ['in', 'not_in'];
 export const ORDERED_OPS: readonly ComparisonOp[] = ['gt', 'gte', 'lt', 'lte', 'between'];
 /** The rule kinds, each named by its one identifying key. */
 export const RULE_KINDS = ['and', 'or', 'not', 'trait', 'event', 'segment'] as const;
+/** The rule kinds of a journey condition: a segment rule's, plus `entry` fields. */
+export const JOURNEY_RULE_KINDS = [...RULE_KINDS, 'entry'] as const;
 /** Keys an event rule may carry besides `event`. */
 export const EVENT_RULE_KEYS = ['where', 'count', 'within', 'after_event', 'first', 'last'] as const;
 
@@ -73,112 +75,142 @@ const group = (key: string, description: string) => ({
 
 const exclusive = (a: string, b: string) => ({ description: `"${a}" and "${b}" cannot be combined`, not: { required: [a, b] } });
 
-export const SEGMENT_RULE_JSON_SCHEMA = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://journey-engine.dev/schemas/segment-rule-v1.schema.json',
+/** The rule language's JSON Schema; with `entry`, the journey-condition form canvases use. */
+function ruleLanguageSchema(form: { id: string; title: string; description: string; withEntry: boolean }) {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: form.id,
+    title: form.title,
+    description: form.description,
+    $ref: '#/$defs/rule',
+    $defs: {
+      rule: { oneOf: (form.withEntry ? JOURNEY_RULE_KINDS : RULE_KINDS).map((kind) => ref(kind)) },
+      ...(form.withEntry
+        ? {
+            entry: {
+              type: 'object',
+              description: "A field of the journey's entry payload (trigger event properties or API payload) compared with a value.",
+              required: ['entry', 'op'],
+              additionalProperties: false,
+              properties: { entry: ref('path'), ...comparisonProperties },
+              allOf: comparisonRules,
+            },
+          }
+        : {}),
+      and: group('and', 'Every child rule holds.'),
+      or: group('or', 'At least one child rule holds.'),
+      not: {
+        type: 'object',
+        description: 'The child rule does not hold.',
+        required: ['not'],
+        additionalProperties: false,
+        properties: { not: ref('rule') },
+      },
+      segment: {
+        type: 'object',
+        description: 'Membership of another segment.',
+        required: ['segment'],
+        additionalProperties: false,
+        properties: { segment: { type: 'string', pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH } },
+      },
+      trait: {
+        type: 'object',
+        description: 'A profile trait compared with a value.',
+        required: ['trait', 'op'],
+        additionalProperties: false,
+        properties: { trait: ref('path'), ...comparisonProperties },
+        allOf: comparisonRules,
+      },
+      propertyFilter: {
+        type: 'object',
+        description: 'An event property compared with a value.',
+        required: ['property', 'op'],
+        additionalProperties: false,
+        properties: { property: ref('path'), ...comparisonProperties },
+        allOf: comparisonRules,
+      },
+      where: { type: 'array', items: ref('propertyFilter') },
+      event: {
+        type: 'object',
+        description: 'Event history: how often (count, within, after_event) or when (first, last) the customer performed an event.',
+        required: ['event'],
+        additionalProperties: false,
+        properties: {
+          event: ref('eventName'),
+          where: ref('where'),
+          count: ref('count'),
+          within: ref('duration'),
+          after_event: ref('afterEvent'),
+          first: ref('timeRange'),
+          last: ref('timeRange'),
+        },
+        allOf: [
+          exclusive('within', 'after_event'),
+          exclusive('first', 'last'),
+          ...['count', 'within', 'after_event'].flatMap((key) => [exclusive('first', key), exclusive('last', key)]),
+        ],
+      },
+      afterEvent: {
+        type: 'object',
+        description: 'Counts only events after the first or last occurrence of another event, optionally within a duration of it.',
+        required: ['event'],
+        additionalProperties: false,
+        properties: {
+          event: ref('eventName'),
+          where: ref('where'),
+          occurrence: { enum: ['first', 'last'] },
+          within: ref('duration'),
+        },
+      },
+      count: {
+        type: 'object',
+        description: 'gte: at least; lte: at most. Absent: at least once.',
+        minProperties: 1,
+        additionalProperties: false,
+        properties: { gte: { type: 'integer', minimum: 0 }, lte: { type: 'integer', minimum: 0 } },
+      },
+      timeRange: {
+        type: 'object',
+        description: 'before: strictly earlier than; after: strictly later than.',
+        minProperties: 1,
+        additionalProperties: false,
+        properties: { before: ref('time'), after: ref('time') },
+      },
+      orderedValue: { anyOf: [{ type: 'number' }, ref('time'), { type: 'string', minLength: 1 }] },
+      time: {
+        oneOf: [
+          { type: 'string', pattern: ISO_TIME_PATTERN, description: 'ISO 8601 date or date-time; without an offset it is UTC.' },
+          { type: 'object', required: ['ago'], additionalProperties: false, properties: { ago: ref('duration') } },
+          { type: 'object', required: ['ahead'], additionalProperties: false, properties: { ahead: ref('duration') } },
+        ],
+      },
+      duration: {
+        type: 'string',
+        format: 'duration',
+        description: 'ISO 8601 duration in weeks, days, hours, minutes, seconds (PT2H, P7D); a day is 24 hours; no years or months.',
+      },
+      path: {
+        type: 'string',
+        pattern: NAME_PATTERN,
+        maxLength: MAX_NAME_LENGTH,
+        description: 'Dot path, e.g. address.city or tokens.0.',
+      },
+      eventName: { type: 'string', pattern: '\\S', maxLength: MAX_NAME_LENGTH, description: 'Event name as ingested; any non-blank text.' },
+    },
+  } as const;
+}
+
+export const SEGMENT_RULE_JSON_SCHEMA = ruleLanguageSchema({
+  id: 'https://journey-engine.dev/schemas/segment-rule-v1.schema.json',
   title: 'Segment rule',
   description: 'A set of customers described by profile traits and event history. See docs/segments.md.',
-  $ref: '#/$defs/rule',
-  $defs: {
-    rule: { oneOf: RULE_KINDS.map((kind) => ref(kind)) },
-    and: group('and', 'Every child rule holds.'),
-    or: group('or', 'At least one child rule holds.'),
-    not: {
-      type: 'object',
-      description: 'The child rule does not hold.',
-      required: ['not'],
-      additionalProperties: false,
-      properties: { not: ref('rule') },
-    },
-    segment: {
-      type: 'object',
-      description: 'Membership of another segment.',
-      required: ['segment'],
-      additionalProperties: false,
-      properties: { segment: { type: 'string', pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH } },
-    },
-    trait: {
-      type: 'object',
-      description: 'A profile trait compared with a value.',
-      required: ['trait', 'op'],
-      additionalProperties: false,
-      properties: { trait: ref('path'), ...comparisonProperties },
-      allOf: comparisonRules,
-    },
-    propertyFilter: {
-      type: 'object',
-      description: 'An event property compared with a value.',
-      required: ['property', 'op'],
-      additionalProperties: false,
-      properties: { property: ref('path'), ...comparisonProperties },
-      allOf: comparisonRules,
-    },
-    where: { type: 'array', items: ref('propertyFilter') },
-    event: {
-      type: 'object',
-      description: 'Event history: how often (count, within, after_event) or when (first, last) the customer performed an event.',
-      required: ['event'],
-      additionalProperties: false,
-      properties: {
-        event: ref('eventName'),
-        where: ref('where'),
-        count: ref('count'),
-        within: ref('duration'),
-        after_event: ref('afterEvent'),
-        first: ref('timeRange'),
-        last: ref('timeRange'),
-      },
-      allOf: [
-        exclusive('within', 'after_event'),
-        exclusive('first', 'last'),
-        ...['count', 'within', 'after_event'].flatMap((key) => [exclusive('first', key), exclusive('last', key)]),
-      ],
-    },
-    afterEvent: {
-      type: 'object',
-      description: 'Counts only events after the first or last occurrence of another event, optionally within a duration of it.',
-      required: ['event'],
-      additionalProperties: false,
-      properties: {
-        event: ref('eventName'),
-        where: ref('where'),
-        occurrence: { enum: ['first', 'last'] },
-        within: ref('duration'),
-      },
-    },
-    count: {
-      type: 'object',
-      description: 'gte: at least; lte: at most. Absent: at least once.',
-      minProperties: 1,
-      additionalProperties: false,
-      properties: { gte: { type: 'integer', minimum: 0 }, lte: { type: 'integer', minimum: 0 } },
-    },
-    timeRange: {
-      type: 'object',
-      description: 'before: strictly earlier than; after: strictly later than.',
-      minProperties: 1,
-      additionalProperties: false,
-      properties: { before: ref('time'), after: ref('time') },
-    },
-    orderedValue: { anyOf: [{ type: 'number' }, ref('time'), { type: 'string', minLength: 1 }] },
-    time: {
-      oneOf: [
-        { type: 'string', pattern: ISO_TIME_PATTERN, description: 'ISO 8601 date or date-time; without an offset it is UTC.' },
-        { type: 'object', required: ['ago'], additionalProperties: false, properties: { ago: ref('duration') } },
-        { type: 'object', required: ['ahead'], additionalProperties: false, properties: { ahead: ref('duration') } },
-      ],
-    },
-    duration: {
-      type: 'string',
-      format: 'duration',
-      description: 'ISO 8601 duration in weeks, days, hours, minutes, seconds (PT2H, P7D); a day is 24 hours; no years or months.',
-    },
-    path: {
-      type: 'string',
-      pattern: NAME_PATTERN,
-      maxLength: MAX_NAME_LENGTH,
-      description: 'Dot path, e.g. address.city or tokens.0.',
-    },
-    eventName: { type: 'string', pattern: '\\S', maxLength: MAX_NAME_LENGTH, description: 'Event name as ingested; any non-blank text.' },
-  },
-} as const;
+  withEntry: false,
+});
+
+/** The same language with `entry` fields: conditions of a canvas (format 2). Embedded in the canvas schema. */
+export const JOURNEY_CONDITION_JSON_SCHEMA = ruleLanguageSchema({
+  id: 'https://journey-engine.dev/schemas/journey-condition-v2.schema.json',
+  title: 'Journey condition',
+  description: 'A segment rule that may also compare fields of the entry payload (entry). See docs/canvas.md#conditions.',
+  withEntry: true,
+});

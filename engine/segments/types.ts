@@ -110,3 +110,21 @@ export interface EventRule {
   /** When the customer last performed the event (never performed: false). */
   last?: TimeRange;
 }
+
+/** A field of the journey's entry payload (trigger event properties or API payload) compared with a value. */
+export interface EntryRule extends Comparison {
+  entry: string;
+}
+
+/**
+ * A journey condition (condition nodes, multi-way splits, exit criteria): the segment rule language
+ * plus `entry` fields, which only a running journey has. Every segment rule is a journey condition.
+ */
+export type JourneyCondition =
+  | { and: JourneyCondition[] }
+  | { or: JourneyCondition[] }
+  | { not: JourneyCondition }
+  | TraitRule
+  | EventRule
+  | SegmentReference
+  | EntryRule;

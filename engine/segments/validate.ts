@@ -4,7 +4,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { EngineError, type DocumentIssue } from '../errors.js';
-import { joinPath } from '../schema-issues.js';
+import { joinPath } from '../json.js';
 import {
   COMPARISON_OPS,
   EVENT_RULE_KEYS,
@@ -14,12 +14,13 @@ import {
   MAX_NAME_LENGTH,
   NAME_PATTERN,
   ORDERED_OPS,
+  JOURNEY_RULE_KINDS,
   RULE_KINDS,
   SEGMENT_KEY_PATTERN,
   VALUELESS_OPS,
 } from './schema.js';
 import { parseIsoTime } from './sql.js';
-import type { ComparisonOp, SegmentRule } from './types.js';
+import type { ComparisonOp, JourneyCondition, SegmentRule } from './types.js';
 
 /** Every code validateSegmentRule and compileSegment report, with what it means. */
 export const SEGMENT_ERROR_CODES = [
@@ -66,7 +67,7 @@ const SEGMENT_KEY = new RegExp(SEGMENT_KEY_PATTERN);
 /** Checks an authored rule; on success returns it typed. */
 export function validateSegmentRule(rule: unknown, options: ValidateSegmentOptions = {}): SegmentValidation {
   const issues: DocumentIssue[] = [];
-  checkRule(rule, '$', 0, issues);
+  checkRule(rule, '$', 0, issues, RULE_KINDS);
   if (issues.length === 0 && options.resolve) checkReferences(rule as SegmentRule, options.resolve, options.key, issues);
   return issues.length === 0 ? { ok: true, rule: rule as SegmentRule } : { ok: false, errors: issues };
 }
@@ -79,13 +80,30 @@ export function assertSegmentRule(rule: unknown, context = ''): SegmentRule {
   throw new EngineError(first.code, `${context}${first.message} (at ${first.path})`, first.path);
 }
 
+/**
+ * Checks a journey condition (the rule language plus `entry` fields) found at `path` of a canvas;
+ * every issue carries its JSONPath below `path`. References are resolved at run time, not here.
+ */
+export function validateJourneyCondition(rule: unknown, path: string): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  checkRule(rule, path, 0, issues, JOURNEY_RULE_KINDS);
+  return issues;
+}
+
+/** Validates and returns a journey condition, or throws EngineError with the first problem. */
+export function assertJourneyCondition(rule: unknown): JourneyCondition {
+  const [first] = validateJourneyCondition(rule, '$');
+  if (first) throw new EngineError(first.code, `${first.message} (at ${first.path})`, first.path);
+  return rule as JourneyCondition;
+}
+
 /** The keys of the segments `rule` refers to directly, first-seen order. */
-export function referencedSegments(rule: SegmentRule): string[] {
+export function referencedSegments(rule: JourneyCondition): string[] {
   return [...new Set(segmentReferences(rule).map((r) => r.key))];
 }
 
 /** Every segment reference in `rule` with its JSONPath, document order. */
-function segmentReferences(rule: SegmentRule, path = '$'): { key: string; path: string }[] {
+function segmentReferences(rule: JourneyCondition, path = '$'): { key: string; path: string }[] {
   if ('and' in rule) return rule.and.flatMap((child, i) => segmentReferences(child, joinPath(joinPath(path, 'and'), i)));
   if ('or' in rule) return rule.or.flatMap((child, i) => segmentReferences(child, joinPath(joinPath(path, 'or'), i)));
   if ('not' in rule) return segmentReferences(rule.not, joinPath(path, 'not'));
@@ -102,15 +120,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function checkRule(rule: unknown, path: string, depth: number, issues: DocumentIssue[]): void {
+function checkRule(rule: unknown, path: string, depth: number, issues: DocumentIssue[], allowed: readonly string[]): void {
   if (!isObject(rule)) {
-    issues.push(issue('invalid_rule', `A rule must be an object with one of ${RULE_KINDS.join(', ')}`, path));
+    issues.push(issue('invalid_rule', `A rule must be an object with one of ${allowed.join(', ')}`, path));
     return;
   }
-  const kinds = RULE_KINDS.filter((kind) => kind in rule);
+  const kinds = allowed.filter((kind) => kind in rule);
   if (kinds.length !== 1) {
+    const entryHere = kinds.length === 0 && 'entry' in rule;
     const found = kinds.length === 0 ? `none of them (found ${Object.keys(rule).join(', ') || 'an empty object'})` : kinds.join(' and ');
-    issues.push(issue('invalid_rule', `A rule needs exactly one of ${RULE_KINDS.join(', ')}: found ${found}`, path));
+    issues.push(
+      issue(
+        'invalid_rule',
+        entryHere
+          ? 'Entry fields exist only inside a running journey; a segment rule cannot use "entry"'
+          : `A rule needs exactly one of ${allowed.join(', ')}: found ${found}`,
+        path,
+      ),
+    );
     return;
   }
   if (depth > MAX_DEPTH) {
@@ -122,11 +149,11 @@ function checkRule(rule: unknown, path: string, depth: number, issues: DocumentI
     case 'and':
     case 'or':
       checkKeys(rule, [kind], path, issues);
-      checkGroup(rule[kind], joinPath(path, kind), depth, issues);
+      checkGroup(rule[kind], joinPath(path, kind), depth, issues, allowed);
       return;
     case 'not':
       checkKeys(rule, ['not'], path, issues);
-      checkRule(rule.not, joinPath(path, 'not'), depth + 1, issues);
+      checkRule(rule.not, joinPath(path, 'not'), depth + 1, issues, allowed);
       return;
     case 'segment':
       checkKeys(rule, ['segment'], path, issues);
@@ -135,6 +162,11 @@ function checkRule(rule: unknown, path: string, depth: number, issues: DocumentI
     case 'trait':
       checkKeys(rule, ['trait', 'op', 'value', 'order'], path, issues);
       checkPattern(rule.trait, NAME, joinPath(path, 'trait'), 'invalid_name', 'a trait path such as risk_level or address.city', issues);
+      checkComparison(rule, path, issues);
+      return;
+    case 'entry':
+      checkKeys(rule, ['entry', 'op', 'value', 'order'], path, issues);
+      checkPattern(rule.entry, NAME, joinPath(path, 'entry'), 'invalid_name', 'an entry field path such as fund_code or order.amount', issues);
       checkComparison(rule, path, issues);
       return;
     case 'event':
@@ -150,13 +182,13 @@ function checkKeys(node: Record<string, unknown>, allowed: readonly string[], pa
   }
 }
 
-function checkGroup(children: unknown, path: string, depth: number, issues: DocumentIssue[]): void {
+function checkGroup(children: unknown, path: string, depth: number, issues: DocumentIssue[], allowed: readonly string[]): void {
   if (!Array.isArray(children)) {
     issues.push(issue('invalid_rule', 'Must be a list of rules', path));
   } else if (children.length === 0) {
     issues.push(issue('empty_group', 'Must list at least one rule', path));
   } else {
-    children.forEach((child, i) => checkRule(child, joinPath(path, i), depth + 1, issues));
+    children.forEach((child, i) => checkRule(child, joinPath(path, i), depth + 1, issues, allowed));
   }
 }
 

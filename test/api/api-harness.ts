@@ -41,5 +41,5 @@ export async function startApi(name: string, options: Partial<AppDependencies> =
 }
 
 export function canvas(name: string, nodes: Canvas['nodes'], edges: Canvas['edges'], extra: Partial<Canvas> = {}): Canvas {
-  return { schemaVersion: 1, name, ...extra, nodes, edges };
+  return { schemaVersion: 2, name, ...extra, nodes, edges };
 }

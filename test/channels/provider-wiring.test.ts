@@ -33,7 +33,7 @@ describe('channel wiring', () => {
   it('sends through Twilio when TWILIO_* is set, from the real worker process', async () => {
     const journeyId = `twilio-wiring-${Date.now().toString(36)}`;
     const canvas: Canvas = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       name: 'wiring',
       nodes: [
         { id: 'start', type: 'trigger', trigger: { kind: 'api' } },

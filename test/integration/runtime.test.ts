@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import type { Canvas } from '../../engine/canvas.js';
 import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { exitEnrollmentSignal } from '../../workflows/signals.js';
 import { endedEnrollments, eventually, FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 
 let rt: RuntimeHarness;
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 function journey(name: string, nodes: Canvas['nodes'], edges: Canvas['edges'], extra: Partial<Canvas> = {}): Canvas {
-  return { schemaVersion: 1, name, ...extra, nodes, edges };
+  return { schemaVersion: 2, name, ...extra, nodes, edges };
 }
 
 async function publish(journeyId: string, canvas: Canvas): Promise<string> {
@@ -237,11 +238,26 @@ describe('re-entry policies and duplicate triggers', () => {
 
   it('concurrent triggers for one customer enroll exactly once, and a repeated trigger never enrolls twice', async () => {
     const journeyId = `race-${unique}`;
-    const versionId = await publish(journeyId, quick('race', { reentry: { policy: 'after_exit' } }));
+    // The run waits, so every racer sees it live (a run that had already ended would rightly allow re-entry).
+    const versionId = await publish(
+      journeyId,
+      journey(
+        'race',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+          { id: 'hold', type: 'wait', duration: 'P1D' },
+          { id: 'done', type: 'exit' },
+        ],
+        [{ from: 'start', to: 'hold' }, { from: 'hold', to: 'done' }],
+        { settings: { reentry: { policy: 'after_exit' } } },
+      ),
+    );
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => rt.enrollments.enroll({ versionId, customerId: 'racer', entry, triggerKey: `api:race:${i}` })),
     );
-    expect(results.filter((r) => r.enrolled)).toHaveLength(1);
+    const enrolled = results.filter((r) => r.enrolled);
+    expect(enrolled).toHaveLength(1);
+    await rt.client.workflow.getHandle(enrolled[0].enrollmentId!).signal(exitEnrollmentSignal, { reason: 'race_over' });
     await endedEnrollments(rt.db, journeyId, 1);
     const repeat = await rt.enrollments.enroll({ versionId, customerId: 'racer', entry, triggerKey: 'api:race:0' });
     const winner = results.findIndex((r) => r.enrolled);
@@ -346,7 +362,7 @@ describe('segments and event history, evaluated by the real activities', () => {
             id: 'tier',
             type: 'multi_split',
             cases: [
-              { key: 'active_trader', condition: { all: [{ segment }, { event: 'trade', within: 'P3D', count: { gte: 3 } }] } },
+              { key: 'active_trader', condition: { and: [{ segment }, { event: 'trade', within: 'P3D', count: { gte: 3 } }] } },
               { key: 'member', condition: { segment } },
             ],
           },

@@ -52,7 +52,7 @@ afterAll(async () => {
 /** trigger -> sms (category) -> exit, with quiet hours for SMS from 21:00 to 09:00. */
 const journey = (category: 'marketing' | 'transactional') =>
   planOf({
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'policy',
     settings: { quietHours: { sms: { start: '21:00', end: '09:00' } } },
     nodes: [

@@ -6,6 +6,7 @@
 import type { JourneyActivities } from '../../activities/index.js';
 import type { Condition, ConditionFacts } from '../../engine/conditions.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../../engine/evaluate.js';
+import { evaluateRule, referencedSegments, type JourneyCondition } from '../../engine/segments/index.js';
 import type { ActionOutcome, ActionRequest, CustomerEvent, EnrollmentPatch, StepRecord } from '../../engine/runtime.js';
 
 export interface StoredFakeEvent extends CustomerEvent {
@@ -66,15 +67,27 @@ export class FakeWorld {
         this.steps.set(enrollmentId, log);
         if (enrollment) this.enrollments.set(enrollmentId, { ...this.enrollments.get(enrollmentId), ...enrollment });
       },
-      evaluateConditions: async ({ customerId, conditions, entry, at }) => {
-        const facts = this.facts(customerId, conditions, entry, at);
+      evaluateConditions: async ({ customerId, conditions, entry, at, planVersion }) => {
         const values: Record<string, unknown> = {};
-        const results = conditions.map((c) => {
-          const outcome = evaluateCondition(c, facts);
+        const decide = (outcome: { result: boolean; values: Record<string, unknown> }) => {
           Object.assign(values, outcome.values);
           return outcome.result;
-        });
-        return { results, values };
+        };
+        if ((planVersion ?? 1) === 1) {
+          const facts = this.facts(customerId, conditions as Condition[], entry, at);
+          return { results: (conditions as Condition[]).map((c) => decide(evaluateCondition(c, facts))), values };
+        }
+        // The rule language, decided by the engine's own single-customer evaluator over this world.
+        const rules = conditions as JourneyCondition[];
+        const customer = { traits: this.traits.get(customerId) ?? {}, events: this.events.filter((e) => e.customerId === customerId) };
+        const segments = Object.fromEntries(
+          rules.flatMap(referencedSegments).map((key) => {
+            const members = this.segments.get(key);
+            if (!members) throw new Error(`unknown segment ${key}`);
+            return [key, members.has(customerId)];
+          }),
+        );
+        return { results: rules.map((rule) => decide(evaluateRule(rule, customer, { now: at, segments, entry }))), values };
       },
       findEvent: async ({ customerId, event, where, fromMs, toMs }) =>
         this.events

@@ -8,7 +8,7 @@ export const BODIES = { first: 'one', second: 'two' } as const;
 /** Publishes `trigger -> sms "one" -> wait PT2S -> sms "two" -> exit` (the crash drills' journey); returns the version id. */
 export async function publishTwoSmsJourney(publishing: PublishingService, journeyId: string, trigger: Trigger = { kind: 'api' }): Promise<string> {
   const canvas: Canvas = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: `drill ${journeyId}`,
     nodes: [
       { id: 'start', type: 'trigger', trigger },
