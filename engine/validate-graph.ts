@@ -195,7 +195,10 @@ function shortestLoop(start: string, members: Set<string>, successors: Map<strin
   return [start, start];
 }
 
-/** Tarjan's algorithm; components come out in reverse topological order. */
+/**
+ * Tarjan's algorithm; components come out in reverse topological order. Iterative (an explicit stack
+ * of frames), so a valid journey that is a long chain (thousands of nodes) cannot overflow the call stack.
+ */
 function stronglyConnected(ids: string[], successors: Map<string, string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
@@ -203,30 +206,41 @@ function stronglyConnected(ids: string[], successors: Map<string, string[]>): st
   const stack: string[] = [];
   const onStack = new Set<string>();
   const components: string[][] = [];
-  const visit = (v: string): void => {
+  const enter = (v: string): { v: string; next: string[]; i: number } => {
     index.set(v, counter);
     low.set(v, counter++);
     stack.push(v);
     onStack.add(v);
-    for (const w of successors.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    return { v, next: successors.get(v) ?? [], i: 0 };
+  };
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    const frames = [enter(root)];
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1];
+      if (frame.i < frame.next.length) {
+        const w = frame.next[frame.i++];
+        if (!index.has(w)) frames.push(enter(w));
+        else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      const { v } = frame;
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 1].v;
+        low.set(parent, Math.min(low.get(parent)!, low.get(v)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== v);
+        components.push(component);
       }
     }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      components.push(component);
-    }
-  };
-  for (const id of ids) if (!index.has(id)) visit(id);
+  }
   return components;
 }

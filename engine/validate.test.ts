@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_ACTIONS } from './actions.js';
+import { compileCanvas } from './compile.js';
 import type { DocumentIssue } from './errors.js';
 import { CANVAS_ERROR_CODES, validateCanvas } from './validate.js';
 
@@ -329,3 +330,37 @@ function conditionCases(): { name: string; code: string; path: string; doc: Doc 
     { name: 'first without bounds', code: 'invalid_time_range', path: `${at}.first`, doc: cond({ event: 'x', first: {} }) },
   ];
 }
+
+describe('large documents', () => {
+  const chain = (length: number, backEdge = false): Doc => {
+    const nodes: Doc[] = [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }];
+    const edges: Doc[] = [];
+    let prev = 'start';
+    for (let i = 0; i < length; i++) {
+      nodes.push({ id: `w${i}`, type: 'wait', duration: 'PT1M' });
+      edges.push({ from: prev, to: `w${i}` });
+      prev = `w${i}`;
+    }
+    nodes.push({ id: 'done', type: 'exit' });
+    edges.push({ from: prev, to: backEdge ? 'w0' : 'done' });
+    return { schemaVersion: 2, name: 'chain', nodes, edges };
+  };
+
+  test('a valid chain of 5,000 nodes validates and compiles (graph walks do not recurse)', () => {
+    const compiled = compileCanvas(chain(5000));
+    expect(compiled.ok).toBe(true);
+    expect(compiled.ok && Object.keys(compiled.plan.nodes)).toHaveLength(5001);
+  });
+
+  test('a loop closing a chain of 5,000 nodes is reported as one cycle', () => {
+    const issues = summary(validateCanvas(chain(5000, true)));
+    expect(issues).toContainEqual({ code: 'cycle', path: '$.edges[5000]' });
+  });
+
+  test('a condition nested 100,000 levels deep is refused with too_deep, not a stack overflow', () => {
+    let deep: unknown = { trait: 'a', op: 'exists' };
+    for (let i = 0; i < 100_000; i++) deep = { not: deep };
+    const doc = canvasWith((d) => (d.nodes[10].condition = deep));
+    expect(summary(validateCanvas(doc)).map((i) => i.code)).toContain('too_deep');
+  });
+});
