@@ -12,7 +12,15 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Parses an ISO 8601 duration into milliseconds; throws EngineError(`invalid_duration`) otherwise. */
+/**
+ * The longest duration the engine accepts anywhere (waits, timeouts, cooldowns, windows, relative
+ * times): P3660D, about ten years. Longer ones are typing mistakes, and past a point the instants
+ * they produce no longer fit a JavaScript Date or a PostgreSQL timestamp.
+ */
+export const MAX_DURATION_MS = 3660 * DAY;
+export const MAX_DURATION_TEXT = 'P3660D';
+
+/** Parses an ISO 8601 duration (at most {@link MAX_DURATION_TEXT}) into milliseconds; throws EngineError(`invalid_duration`) otherwise. */
 export function parseDuration(text: string): number {
   const match = typeof text === 'string' ? ISO_DURATION.exec(text) : null;
   if (!match || text === 'P' || text.endsWith('T')) {
@@ -30,6 +38,9 @@ export function parseDuration(text: string): number {
     Math.round(Number(seconds ?? 0) * SECOND);
   if (ms <= 0) {
     throw new EngineError('invalid_duration', `"${text}" is zero; a duration must be longer than 0 seconds`);
+  }
+  if (!(ms <= MAX_DURATION_MS)) {
+    throw new EngineError('invalid_duration', `"${text}" is longer than ${MAX_DURATION_TEXT} (about 10 years), the longest duration the engine accepts`);
   }
   return ms;
 }

@@ -273,3 +273,24 @@ describe('the wait predicate the driver blocks on', () => {
     expect(waitIsOver(i, receiveExit(s, { reason: 'stop' }))).toBe(true);
   });
 });
+
+describe('a step that cannot be computed', () => {
+  it('ends the run as failed with the reason, instead of failing for ever (a plan stored before durations were bounded)', () => {
+    const p = plan([{ id: 'wait', type: 'wait', duration: 'P1D' }, { id: 'done', type: 'exit' }], [{ from: 'wait', to: 'done' }]);
+    const broken: ExecutionPlan = { ...p, nodes: { ...p.nodes, wait: { ...p.nodes.wait, durationMs: 6e22 } as ExecutionPlan['nodes'][string] } };
+    const { w } = world();
+    const r = runOnVirtualClock(input(broken), w, T0);
+    expect(r.outcome).toEqual({ type: 'complete', result: { status: 'failed', reason: 'step_failed', path: ['wait'] } });
+    const ended = r.writes.at(-1)!;
+    expect(ended.enrollment).toMatchObject({ status: 'failed', exitReason: 'step_failed' });
+    expect(ended.steps.map((s) => s.kind)).toEqual(['enrolled', 'node_entered', 'ended']);
+    expect(ended.steps.at(-1)!.detail).toMatchObject({ error: { code: 'time_out_of_range' } });
+  });
+
+  it('still throws on a programming error, so a fixed worker can resume the run', () => {
+    const i = input(waitThenSms);
+    expect(() => stepRun(i, initialRunState(i, T0), { type: 'woke' }, { now: T0, historyLength: 0, continueAsNewSuggested: false })).not.toThrow();
+    const done = { ...initialRunState(i, T0), phase: { at: 'done' as const } };
+    expect(() => stepRun(i, done, { type: 'recorded' }, { now: T0, historyLength: 0, continueAsNewSuggested: false })).toThrow('already ended');
+  });
+});

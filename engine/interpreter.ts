@@ -12,6 +12,7 @@
 import type { Condition } from './conditions.js';
 import { describeRule } from './segments/describe.js';
 import type { JourneyCondition } from './segments/types.js';
+import { EngineError } from './errors.js';
 import { describeCondition, matchesFilters } from './evaluate.js';
 import type { PlanCondition, PlanStep } from './plan.js';
 import { quietHoursEnd, type QuietHours } from './policy.js';
@@ -153,8 +154,16 @@ export function initialRunState(input: JourneyRunInput, now: number): RunState {
 /** Takes one step: applies `message` (the outcome of the previous command) and says what to do next. */
 export function stepRun(input: JourneyRunInput, state: RunState, message: RunMessage, clock: RunClock): { state: RunState; command: RunCommand } {
   const step = new Step(input, copyState(state), clock);
-  const command = step.resume(message);
-  return { state: step.s, command };
+  try {
+    return { command: step.resume(message), state: step.s };
+  } catch (err) {
+    // Time arithmetic that cannot be done (an instant beyond what a Date holds, from a plan stored
+    // before durations were bounded) ends the run as failed, visibly, instead of failing the
+    // workflow task forever. Other errors are bugs: they stay thrown, so a fixed worker resumes the run.
+    if (!(err instanceof RangeError || err instanceof EngineError) || state.phase.at === 'finishing' || state.phase.at === 'done') throw err;
+    // The step's own copy: what it recorded before it failed (the node entered) stays on record.
+    return { command: step.fail(err), state: step.s };
+  }
 }
 
 /** Folds a customer event into the state: dedupe, goal, event exit criteria, or the inbox of a wait. */
@@ -322,6 +331,13 @@ class Step {
       { status: end.status, waitingUntil: null, endedAt: this.clock.now, exitReason: end.reason },
       { at: 'finishing', result },
     );
+  }
+
+  /** Ends the run as failed because a step could not be computed; steps not yet written are kept. */
+  fail(err: RangeError | EngineError): RunCommand {
+    this.s.waitingUntil = null;
+    const code = err instanceof EngineError ? err.code : 'time_out_of_range';
+    return this.finish({ status: 'failed', reason: 'step_failed', detail: { error: { code, message: err.message } } });
   }
 
   /** A step's own outcome; an ending that arrived meanwhile (goal, exit) takes precedence. */

@@ -58,6 +58,8 @@ const cases: Case[] = [
   { name: 'wait spread not a duration', code: 'invalid_duration', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = '30 minutes')) },
   { name: 'wait spread zero', code: 'invalid_duration', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = 'PT0S')) },
   { name: 'wait spread over a day', code: 'spread_too_long', path: '$.nodes[3].spread', doc: canvasWith((d) => (d.nodes[3].spread = 'P1DT1S')) },
+  { name: 'wait longer than P3660D (was accepted, then stuck every run that reached it)', code: 'invalid_duration', path: '$.nodes[3].duration', doc: canvasWith((d) => (d.nodes[3].duration = 'P99999999999W')) },
+  { name: 'timeout just over the maximum', code: 'invalid_duration', path: '$.nodes[1].timeout', doc: canvasWith((d) => (d.nodes[1].timeout = 'P3660DT1S')) },
   { name: 'zero timeout', code: 'invalid_duration', path: '$.nodes[1].timeout', doc: canvasWith((d) => (d.nodes[1].timeout = 'PT0S')) },
   {
     name: 'cooldown',
