@@ -1,11 +1,11 @@
 /**
- * Migration 1797000000000: stored format-1 drafts, version canvases and publish requests become
+ * Migration 1797100000000: stored format-1 drafts, version canvases and publish requests become
  * format 2; compiled plans are not touched (runs keep deciding format-1 conditions); format-2
  * documents are left as they are; running it twice changes nothing more. On this test's own rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { ConditionLanguage1797000000000 } from '../../migrations/1797000000000-condition-language.js';
+import { ConditionLanguage1797100000000 } from '../../migrations/1797100000000-condition-language.js';
 import { createDataSource } from '../../store/data-source.js';
 import { testDatabaseUrl } from '../support/env.js';
 
@@ -52,13 +52,13 @@ afterAll(async () => {
 async function migrate(): Promise<void> {
   const runner = db.createQueryRunner();
   try {
-    await new ConditionLanguage1797000000000().up(runner);
+    await new ConditionLanguage1797100000000().up(runner);
   } finally {
     await runner.release();
   }
 }
 
-describe('migration ConditionLanguage1797000000000', () => {
+describe('migration ConditionLanguage1797100000000', () => {
   it('upgrades stored format-1 canvases, keeps plans and format-2 documents, and is idempotent', async () => {
     await migrate();
     const [draft] = await db.query(`SELECT draft FROM journeys WHERE id = $1`, [oldJourney]);

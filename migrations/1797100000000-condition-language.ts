@@ -7,8 +7,8 @@ import { upgradeCanvas } from '../engine/canvas-upgrade.js';
  * every answer of the API carries format 2. Compiled plans are left alone: runs of versions
  * published before keep deciding their format-1 conditions as they always did.
  */
-export class ConditionLanguage1797000000000 implements MigrationInterface {
-  name = 'ConditionLanguage1797000000000';
+export class ConditionLanguage1797100000000 implements MigrationInterface {
+  name = 'ConditionLanguage1797100000000';
 
   async up(db: QueryRunner): Promise<void> {
     await upgradeColumn(db, 'journeys', 'draft');
