@@ -95,6 +95,16 @@ export class SegmentRunsRepository {
     ]);
   }
 
+  /** One-off runs (no schedule) still running that have not moved for `olderThanMs`, oldest first, at most `limit`. */
+  async oneOffRunningStalledFor(olderThanMs: number, limit: number): Promise<SegmentRunRow[]> {
+    return this.db.query(
+      `SELECT * FROM segment_runs
+        WHERE status = 'running' AND schedule_id IS NULL AND updated_at < now() - make_interval(secs => $1 / 1000.0)
+        ORDER BY updated_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  }
+
   /** Sets the run's total, once: the count of customers matching the compiled rule (placeholders from $2). */
   async countTotalOnce(runId: string, rule: CompiledSegment, tx: Queryable = this.db): Promise<void> {
     await tx.query(

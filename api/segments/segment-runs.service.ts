@@ -1,7 +1,9 @@
 /**
  * Segment-triggered bulk entry from the API: a one-off run, or a Temporal Schedule that starts one on
  * a cron or interval spec. Both start the `segmentEntry` workflow (workflows/segment-entry.ts); each
- * run's progress is a row of `segment_runs`, each schedule a row of `segment_schedules`.
+ * run's progress is a row of `segment_runs`, each schedule a row of `segment_schedules`. A one-off run
+ * is a durable operation (core/operations.ts): the row is written first and a lost workflow start is
+ * picked up by the recovery sweep; `GET /v1/operations/:id` reports it.
  */
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
@@ -12,7 +14,7 @@ import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import type { RuntimeOptions } from '../runtime.js';
-import type { segmentEntry } from '../../workflows/segment-entry.js';
+import type { DurableOperations } from '../../core/operations.js';
 import { SegmentRunsRepository, type SegmentRunRow } from '../../store/segment-runs.repository.js';
 import { SegmentSchedulesRepository, type SegmentScheduleRow } from '../../store/segment-schedules.repository.js';
 import { SegmentsRepository } from '../../store/segments.repository.js';
@@ -94,6 +96,7 @@ export class SegmentRunsService {
     private readonly temporal: Client,
     private readonly options: RuntimeOptions,
     private readonly audit: AuditLog,
+    private readonly operations: DurableOperations,
   ) {
     this.runs = new SegmentRunsRepository(db);
     this.schedules = new SegmentSchedulesRepository<ScheduleTiming>(db);
@@ -102,7 +105,7 @@ export class SegmentRunsService {
   }
 
   /** Starts a one-off run now; its progress is readable at once. */
-  async start(actor: Principal, journeyId: string, req: SegmentRunRequest): Promise<SegmentRunView> {
+  async start(actor: Principal, journeyId: string, req: SegmentRunRequest): Promise<SegmentRunView & { operationId: string }> {
     const input = await this.inputFor(journeyId, req, null);
     const id = `segment-run:${journeyId}:${randomUUID()}`;
     await this.db.transaction(async (tx) => {
@@ -110,12 +113,13 @@ export class SegmentRunsService {
       await this.audit.record(actor, { action: 'segment_run.start', entityType: 'segment_run', entityId: id, detail: { journeyId, ...req, segment: input.segment } }, tx);
     });
     try {
-      await this.temporal.workflow.start<typeof segmentEntry>('segmentEntry', { taskQueue: this.options.taskQueue, workflowId: id, args: [input] });
+      await this.operations.startSegmentRun(id, input);
     } catch (err) {
       await this.runs.markNotStarted(id, (err as Error).message);
       throw err;
     }
-    return this.get(journeyId, id);
+    // The run is also an operation: GET /v1/operations/:id reports its progress like any other.
+    return { ...(await this.get(journeyId, id)), operationId: id };
   }
 
   async get(journeyId: string, runId: string): Promise<SegmentRunView> {
