@@ -16,6 +16,8 @@ import { loadSegmentRules } from './segments.js';
 import type { Queryable } from '../store/queryable.js';
 import { EnrollmentsRepository } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
+import { SegmentRunsRepository } from '../store/segment-runs.repository.js';
+import { SegmentsRepository } from '../store/segments.repository.js';
 
 /** Input of the `segmentEntry` workflow (one-off or a schedule's action). */
 export interface SegmentEntryInput {
@@ -69,11 +71,11 @@ export const SEGMENT_QUERY_TIMEOUT_MS = 9 * 60_000;
  * Runs one segment query under `statement_timeout`. A cancelled query ends the segment run (not
  * retried: the same rule would take as long again) with an error saying what to do.
  */
-function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: string, sql: string, params: unknown[]): Promise<T[]> {
+function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: string, query: (tx: Queryable) => Promise<T>): Promise<T> {
   return withStatementTimeout(
     db,
     timeoutMs,
-    (tx) => tx.query(sql, params) as Promise<T[]>,
+    query,
     (ms) =>
       ApplicationFailure.nonRetryable(
         `Selecting the members of segment "${segment}" took longer than ${ms} ms and was cancelled; ` +
@@ -115,25 +117,22 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
   const queryTimeoutMs = options.queryTimeoutMs ?? SEGMENT_QUERY_TIMEOUT_MS;
   const enrollments = new EnrollmentsRepository(db);
   const versions = new VersionsRepository(db);
+  const runs = new SegmentRunsRepository(db);
+  const segments = new SegmentsRepository(db);
   return {
     /** Records the run (when the API has not already) and its total: the segment's size now. Returns where to start. */
     async beginSegmentRun(req: { runId: string } & Omit<SegmentEntryInput, 'defaults' | 'continued'>): Promise<{ after: string | null }> {
-      await db.query(
-        `INSERT INTO segment_runs (id, journey_id, segment_key, schedule_id, batch_size, rate_per_second)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-        [req.runId, req.journeyId, req.segment, req.scheduleId, req.batchSize, req.ratePerSecond],
-      );
+      await runs.insertIfNew({
+        id: req.runId,
+        journeyId: req.journeyId,
+        segment: req.segment,
+        scheduleId: req.scheduleId,
+        batchSize: req.batchSize,
+        ratePerSecond: req.ratePerSecond,
+      });
       const compiled = await storedSegmentSql(db, req.segment, 1);
-      await boundedSegmentQuery(
-        db,
-        queryTimeoutMs,
-        req.segment,
-        `UPDATE segment_runs SET total = (SELECT count(*) FROM customers c WHERE ${compiled.sql}), updated_at = now()
-          WHERE id = $1 AND total IS NULL`,
-        [req.runId, ...compiled.params],
-      );
-      const rows: { after_customer: string | null }[] = await db.query(`SELECT after_customer FROM segment_runs WHERE id = $1`, [req.runId]);
-      return { after: rows[0]?.after_customer ?? null };
+      await boundedSegmentQuery(db, queryTimeoutMs, req.segment, (tx) => runs.countTotalOnce(req.runId, compiled, tx));
+      return { after: await runs.cursorOf(req.runId) };
     },
 
     /**
@@ -153,12 +152,8 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
         throw ApplicationFailure.nonRetryable(`Journey "${req.journeyId}" has no published, active version`, 'journey_not_active');
       }
       const compiled = await storedSegmentSql(db, req.segment, 2);
-      const members = await boundedSegmentQuery<{ id: string }>(
-        db,
-        queryTimeoutMs,
-        req.segment,
-        `SELECT c.id FROM customers c WHERE c.id > $1 AND ${compiled.sql} ORDER BY c.id LIMIT $2`,
-        [req.after ?? '', req.batchSize, ...compiled.params],
+      const members = await boundedSegmentQuery(db, queryTimeoutMs, req.segment, (tx) =>
+        segments.membersAfter(compiled, req.after ?? '', req.batchSize, tx),
       );
       if (members.length === 0) return { processed: 0, enrolled: 0, skipped: 0, last: null };
       const keys = members.map((m) => segmentRunTriggerKey(req.journeyId, m.id));
@@ -183,22 +178,13 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
       await Promise.all(Array.from({ length: Math.min(ENROLL_CONCURRENCY, fresh.length) }, lane));
       const last = members[members.length - 1].id;
       const result = { processed: members.length, enrolled, skipped: members.length - enrolled, last };
-      await db.query(
-        `UPDATE segment_runs SET processed = processed + $3, enrolled = enrolled + $4, skipped = skipped + $5,
-                after_customer = $2, updated_at = now()
-          WHERE id = $1 AND after_customer IS NOT DISTINCT FROM $6`,
-        [req.runId, last, result.processed, result.enrolled, result.skipped, req.after],
-      );
+      await runs.recordPage(req.runId, { after: req.after, last, processed: result.processed, enrolled: result.enrolled, skipped: result.skipped });
       return result;
     },
 
     /** Marks the run finished. */
     async finishSegmentRun(req: { runId: string; status: 'completed' | 'failed'; error?: string }): Promise<void> {
-      await db.query(`UPDATE segment_runs SET status = $2, error = $3, finished_at = now(), updated_at = now() WHERE id = $1`, [
-        req.runId,
-        req.status,
-        req.error ?? null,
-      ]);
+      await runs.finish(req.runId, req.status, req.error ?? null);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type SegmentRule,
 } from '../engine/segments/index.js';
 import type { Queryable } from '../store/queryable.js';
+import { SegmentsRepository } from '../store/segments.repository.js';
 
 /**
  * The stored definitions of `keys` and of every segment they refer to, directly or not, by key.
@@ -22,7 +23,7 @@ export async function loadSegmentRules(db: Queryable, keys: string[]): Promise<M
   const rules = new Map<string, unknown>();
   let wanted = [...new Set(keys)];
   while (wanted.length > 0) {
-    const rows: { key: string; definition: unknown }[] = await db.query(`SELECT key, definition FROM segments WHERE key = ANY($1)`, [wanted]);
+    const rows = await new SegmentsRepository(db).definitionsOf(wanted);
     for (const row of rows) rules.set(row.key, row.definition);
     // Keys that do not exist stay missing; compilation reports them as unknown_segment.
     const references = rows.flatMap((row) => {
@@ -47,14 +48,15 @@ export async function segmentMembership(
 ): Promise<Record<string, boolean>> {
   if (keys.length === 0) return {};
   const rules = options.rules ?? (await loadSegmentRules(db, keys));
-  const params: unknown[] = [customerId];
+  // $1 is the customer id; each segment's parameters follow.
+  const params: unknown[] = [];
   const columns = keys.map((key, i) => {
-    const compiled = compileSegment({ segment: key }, { paramOffset: params.length, now: options.now, resolve: (k) => rules.get(k) });
+    const compiled = compileSegment({ segment: key }, { paramOffset: 1 + params.length, now: options.now, resolve: (k) => rules.get(k) });
     params.push(...compiled.params);
     return `${compiled.sql} AS s${i}`;
   });
-  const rows: Record<string, boolean>[] = await db.query(`SELECT ${columns.join(', ')} FROM customers c WHERE c.id = $1`, params);
-  return Object.fromEntries(keys.map((key, i) => [key, rows[0]?.[`s${i}`] === true]));
+  const row = await new SegmentsRepository(db).customerColumns<Record<string, boolean>>(customerId, columns.join(', '), params);
+  return Object.fromEntries(keys.map((key, i) => [key, row?.[`s${i}`] === true]));
 }
 
 /** Membership of one customer with the outcome of every node; `exists: false` (and no nodes) when there is no such customer. */
@@ -65,10 +67,7 @@ export async function explainMembership(
   options: Omit<CompileSegmentOptions, 'paramOffset'> = {},
 ): Promise<SegmentExplanation & { exists: boolean }> {
   const query = compileSegmentExplain(rule, { ...options, paramOffset: 1 });
-  const rows: Record<string, unknown>[] = await db.query(`SELECT ${query.selectList} FROM customers c WHERE c.id = $1`, [
-    customerId,
-    ...query.params,
-  ]);
-  if (rows.length === 0) return { member: false, nodes: [], failed: [], exists: false };
-  return { ...explainRow(query, rows[0]), exists: true };
+  const row = await new SegmentsRepository(db).customerColumns(customerId, query.selectList, query.params);
+  if (row === null) return { member: false, nodes: [], failed: [], exists: false };
+  return { ...explainRow(query, row), exists: true };
 }

@@ -1,8 +1,9 @@
 /**
- * Recovery sweeps: starts enrollments whose workflow start was lost and finishes event dispatches a
- * crash interrupted. Runs on an interval when the runtime options ask for it; never throws.
+ * Recovery sweeps: starts enrollments whose workflow start was lost, finishes event dispatches a
+ * crash interrupted and starts the workflow of durable operations whose start was lost. Runs on an interval when the runtime options ask for it; never throws.
  */
 import { Inject, Injectable, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DurableOperations } from '../core/operations.js';
 import { IngestionService } from './events/ingestion.service.js';
 import { EnrollmentService } from './journeys/enrollment.service.js';
 import { createLogger, errorFields, type Logger } from '../observability/logger.js';
@@ -12,6 +13,8 @@ import { RUNTIME_OPTIONS, type RuntimeOptions } from './runtime.js';
 export interface SweepCounts {
   started: number;
   dispatched: number;
+  /** Operations (journey exits, one-off segment runs) whose workflow was started by the sweep. */
+  resumed: number;
 }
 
 @Injectable()
@@ -23,6 +26,7 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
     private readonly enrollments: EnrollmentService,
     private readonly ingestion: IngestionService,
+    private readonly operations: DurableOperations,
     @Optional() @Inject(API_LOGGER) private readonly logger: Logger = createLogger({ service: 'api' }),
   ) {}
 
@@ -41,7 +45,7 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
 
   private async sweepOnce(): Promise<SweepCounts> {
     const olderThanMs = this.options.recovery?.olderThanMs ?? 30_000;
-    const counts: SweepCounts = { started: 0, dispatched: 0 };
+    const counts: SweepCounts = { started: 0, dispatched: 0, resumed: 0 };
     try {
       counts.started = await this.enrollments.startPending(olderThanMs);
       if (counts.started > 0) this.options.log(`recovery: started ${counts.started} pending enrollment(s)`);
@@ -53,6 +57,12 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
       if (counts.dispatched > 0) this.options.log(`recovery: dispatched ${counts.dispatched} pending event(s)`);
     } catch (err) {
       this.logger.error('recovery: dispatching pending events failed', errorFields(err));
+    }
+    try {
+      counts.resumed = await this.operations.resumeStalled(olderThanMs);
+      if (counts.resumed > 0) this.options.log(`recovery: started ${counts.resumed} stalled operation(s)`);
+    } catch (err) {
+      this.logger.error('recovery: resuming stalled operations failed', errorFields(err));
     }
     return counts;
   }

@@ -10,6 +10,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DataSource } from 'typeorm';
 import { errorFields, noopLogger, type Logger } from './logger.js';
 import { countStuckRuns, type StuckThresholds } from './stuck-runs.js';
+import { withReadOnlySnapshot } from '../store/data-source.js';
+import type { Queryable } from '../store/queryable.js';
+import { RuntimeGaugesRepository } from '../store/runtime-gauges.repository.js';
 
 /** The text exposition format's content type (what Prometheus expects). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -100,43 +103,40 @@ export interface RuntimeMetrics {
 
 interface Family {
   gauge: Gauge<string>;
-  /** One grouped query: each row is the labels plus `n`. */
-  sql: string;
+  /** One grouped count: each row is the labels plus `n`. */
+  read: (tx: Queryable) => Promise<Record<string, string | number>[]>;
 }
 
 /** Creates the API's registry. */
 export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetrics {
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const counts = new RuntimeGaugesRepository(opts.db);
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [registry] });
 
   const families: Family[] = [
     {
       gauge: gauge('je_enrollments_total', 'Enrollments (runs) ever created, by journey and current status', ['journey_id', 'status']),
-      sql: `SELECT journey_id, status, count(*)::int AS n FROM enrollments GROUP BY 1, 2`,
+      read: (tx) => counts.enrollmentsByStatus(tx),
     },
     {
       gauge: gauge('je_node_transitions_total', 'Times runs entered each node (node_entered steps), by journey and node', ['journey_id', 'node_id']),
-      sql: `SELECT e.journey_id, s.node_id, count(*)::int AS n
-              FROM enrollment_steps s JOIN enrollments e ON e.id = s.enrollment_id
-             WHERE s.kind = 'node_entered' AND s.node_id IS NOT NULL GROUP BY 1, 2`,
+      read: (tx) => counts.nodeEntries(tx),
     },
     {
       gauge: gauge('je_waits_in_progress', 'Active runs waiting right now (waiting_until set), by journey and node', ['journey_id', 'node_id']),
-      sql: `SELECT journey_id, COALESCE(current_node, '') AS node_id, count(*)::int AS n
-              FROM enrollments WHERE status = 'active' AND waiting_until IS NOT NULL GROUP BY 1, 2`,
+      read: (tx) => counts.waitsInProgress(tx),
     },
     {
       gauge: gauge('je_messages_total', 'Touches in the send ledger, by action and ledger status', ['action', 'status']),
-      sql: `SELECT action, status, count(*)::int AS n FROM messages GROUP BY 1, 2`,
+      read: (tx) => counts.messagesByStatus(tx),
     },
     {
       gauge: gauge('je_suppressed_sends_total', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', [
         'action',
         'reason',
       ]),
-      sql: `SELECT action, COALESCE(error_code, status) AS reason, count(*)::int AS n
-              FROM messages WHERE status IN ('failed', 'unknown') GROUP BY 1, 2`,
+      read: (tx) => counts.suppressedSends(tx),
     },
   ];
   const stuckRuns = gauge('je_stuck_runs', 'Live runs that are not moving, by journey and reason (see GET /v1/operations/stuck-runs)', ['journey_id', 'reason']);
@@ -146,11 +146,9 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
 
   async function refresh(): Promise<void> {
     // One read-only transaction: a consistent snapshot, one pooled connection, one timeout for all.
-    const results = await opts.db.transaction('REPEATABLE READ', async (tx) => {
-      await tx.query(`SET TRANSACTION READ ONLY`);
-      await tx.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+    const results = await withReadOnlySnapshot(opts.db, timeoutMs, async (tx) => {
       const rows: Record<string, string | number>[][] = [];
-      for (const family of families) rows.push(await tx.query(family.sql));
+      for (const family of families) rows.push(await family.read(tx));
       return { rows, stuck: await countStuckRuns(tx, opts.stuck) };
     });
     families.forEach((family, i) => {

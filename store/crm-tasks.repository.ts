@@ -156,22 +156,35 @@ export class CrmTasksRepository<Status extends string = string> {
     return rows[0] ?? null;
   }
 
-  /** Records one delivery try of the task's outbound copy. */
+  /** Records one delivery try of the task's outbound copy, and releases its claim. */
   async recordOutboundAttempt(id: string, status: string, error: string | null): Promise<void> {
     await this.db.query(
-      `UPDATE crm_tasks SET outbound_status = $2, outbound_error = $3, outbound_attempts = outbound_attempts + 1, updated_at = now() WHERE id = $1`,
+      `UPDATE crm_tasks SET outbound_status = $2, outbound_error = $3, outbound_attempts = outbound_attempts + 1,
+              outbound_lease_until = NULL, updated_at = now() WHERE id = $1`,
       [id, status, error],
     );
   }
 
-  /** Tasks whose outbound copy failed, or is pending for more than `pendingOlderThanMs`; by id, at most `limit`. */
-  async outboundToRetry(limit: number, pendingOlderThanMs: number): Promise<CrmTaskRow[]> {
+  /**
+   * Claims, for `leaseMs`, up to `limit` tasks (by id) whose outbound copy failed or is pending for
+   * more than `pendingOlderThanMs`, and that nobody holds a claim on. `FOR UPDATE SKIP LOCKED` plus the
+   * lease: concurrent callers (any number of processes) never get the same task while the claim lasts;
+   * a claim left by a crashed caller expires.
+   */
+  async claimOutboundToRetry(limit: number, pendingOlderThanMs: number, leaseMs: number): Promise<CrmTaskRow[]> {
     return this.db.query(
-      `SELECT ${TASK_COLUMNS} FROM crm_tasks
-        WHERE outbound_status = 'failed'
-           OR (outbound_status = 'pending' AND created_at < now() - make_interval(secs => $2 / 1000.0))
-        ORDER BY id LIMIT $1`,
-      [limit, pendingOlderThanMs],
+      `WITH due AS (
+         SELECT id FROM crm_tasks
+          WHERE (outbound_status = 'failed'
+                 OR (outbound_status = 'pending' AND created_at < now() - make_interval(secs => $2 / 1000.0)))
+            AND (outbound_lease_until IS NULL OR outbound_lease_until < now())
+          ORDER BY id LIMIT $1
+            FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE crm_tasks t SET outbound_lease_until = now() + make_interval(secs => $3 / 1000.0)
+           FROM due WHERE t.id = due.id RETURNING t.*
+       ) SELECT ${TASK_COLUMNS} FROM claimed ORDER BY id`,
+      [limit, pendingOlderThanMs, leaseMs],
     );
   }
 }

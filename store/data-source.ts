@@ -67,6 +67,20 @@ export async function withStatementTimeout<T>(
   }
 }
 
+/**
+ * Runs `work` in one read-only REPEATABLE READ transaction (a consistent snapshot on one pooled
+ * connection) whose every statement may run at most `timeoutMs`. Read models (monitoring figures,
+ * metrics scrapes) use it; a cancelled statement throws the database error.
+ */
+export async function withReadOnlySnapshot<T>(db: DataSource, timeoutMs: number, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  return db.transaction('REPEATABLE READ', async (tx) => {
+    await tx.query(`SET TRANSACTION READ ONLY`);
+    await tx.query(`SET LOCAL statement_timeout = ${ms}`);
+    return work(tx);
+  });
+}
+
 interface PgClient extends EventEmitter {
   __jeGuarded?: boolean;
 }

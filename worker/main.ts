@@ -7,7 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { setUpWorkerObservability } from '../observability/worker-observability.js';
-import { retryOutbound } from '../activities/channels/crm-task/index.js';
+import { startOutboundRetryLoop } from '../activities/channels/crm-task/index.js';
 import { closeChannels, defaultChannels } from '../activities/channels/registry.js';
 import { createDataSource } from '../store/data-source.js';
 import { createJourneyWorker } from './worker.js';
@@ -34,17 +34,17 @@ async function main(): Promise<void> {
   });
   await observability.serve(worker);
   observability.logger.info(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
-  // Copies of CRM tasks the external CRM has not acknowledged are posted again every minute.
+  // Copies of CRM tasks the external CRM has not acknowledged are posted again every minute. Every
+  // worker runs the loop; each task is claimed (FOR UPDATE SKIP LOCKED and a lease), so only one posts it.
   const crmWebhookUrl = config.crmWebhookUrl;
   const crmRetry = crmWebhookUrl
-    ? setInterval(() => {
-        retryOutbound(db, { outboundUrl: crmWebhookUrl }).catch((err) =>
-          observability.logger.warn('worker: CRM task re-delivery failed', errorFields(err)),
-        );
-      }, 60_000)
+    ? startOutboundRetryLoop(db, {
+        outboundUrl: crmWebhookUrl,
+        onError: (err) => observability.logger.warn('worker: CRM task re-delivery failed', errorFields(err)),
+      })
     : undefined;
   await worker.run();
-  clearInterval(crmRetry);
+  await crmRetry?.stop();
   await observability.close();
   await closeChannels(channels);
   await connection.close();

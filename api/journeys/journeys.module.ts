@@ -2,6 +2,7 @@
 import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { ApiEntryService } from './api-entry.service.js';
@@ -51,8 +52,9 @@ import { VersionsService } from './versions.service.js';
     },
     {
       provide: LifecycleService,
-      useFactory: (db: DataSource, enrollments: EnrollmentService, audit: AuditLog) => new LifecycleService(db, enrollments, audit),
-      inject: [DATA_SOURCE, EnrollmentService, AuditLog],
+      useFactory: (db: DataSource, operations: DurableOperations, audit: AuditLog, options: RuntimeOptions) =>
+        new LifecycleService(db, operations, audit, options.log),
+      inject: [DATA_SOURCE, DurableOperations, AuditLog, RUNTIME_OPTIONS],
     },
     {
       provide: VersionsService,

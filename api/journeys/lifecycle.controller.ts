@@ -1,5 +1,5 @@
 /** The journey lifecycle: pause, resume, stop and archive (docs/api.md has the state machine). */
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
@@ -13,6 +13,12 @@ const ERRORS: ErrorAnswer[] = [
   { status: 409, codes: ['invalid_transition'], description: 'Not allowed from the current status: error.status, error.allowedFrom, error.allowedActions' },
 ];
 const OUTCOME = '{ journeyId, status, previousStatus, liveRuns }';
+
+/** The part of the response the stop needs to answer 202 with a Location. */
+interface HttpResponse {
+  status(code: number): unknown;
+  setHeader(name: string, value: string): unknown;
+}
 
 @Controller('v1/journeys/:journeyId')
 export class LifecycleController {
@@ -48,23 +54,29 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Stop a journey for good: let runs finish, or exit them now with a reason',
     description:
-      'mode finish: no new customers; runs in flight go on to their end. mode exit_now: also asks every live run (pending ones too) to exit; ' +
-      'each records status exited with this reason. The answer counts the runs asked to exit.',
+      'mode finish (200): no new customers; runs in flight go on to their end. mode exit_now (202): also starts an operation that asks every ' +
+      'live run (pending ones too) to exit, outside the request; each records status exited with this reason. Follow its progress at ' +
+      'GET /v1/operations/{operationId} (also the Location header).',
     access: ['marketer'],
     body: {
       type: 'object',
       required: ['mode', 'reason'],
       properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', maxLength: 200 } },
     },
-    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, exitRequested, exitFailed }' },
+    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)' },
     errors: ERRORS,
   })
   @Post('stop')
   @HttpCode(200)
-  stop(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+  async stop(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal, @Res({ passthrough: true }) res: HttpResponse) {
     assertJourneyId(journeyId);
     const { mode, reason } = parseStopRequest(body);
-    return this.lifecycle.stop(actor, journeyId, mode, reason);
+    const outcome = await this.lifecycle.stop(actor, journeyId, mode, reason);
+    if (outcome.operationId !== null) {
+      res.status(202);
+      res.setHeader('Location', `/v1/operations/${encodeURIComponent(outcome.operationId)}`);
+    }
+    return outcome;
   }
 
   @Endpoint({

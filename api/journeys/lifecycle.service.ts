@@ -2,14 +2,16 @@
  * Pause, resume, stop and archive. Whether a journey accepts new customers lives in
  * `journey_versions.active`, which event, segment and API entry already read: only the active
  * version of an `active` journey has it set. Runs in flight are untouched, except by a stop with
- * `exit_now`, which asks every live run of the journey to exit with the stop's reason.
+ * `exit_now`, which records a durable operation (core/operations.ts) in the stop's transaction: the
+ * `journeyExit` workflow then asks every live run of the journey to exit with the stop's reason,
+ * outside the request.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { DurableOperations } from '../../core/operations.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/roles.js';
 import { transition, type JourneyStatus } from './journey-states.js';
 import { journeysIn, recordJourneyChange, requireJourney } from './journey-store.js';
-import type { EnrollmentService } from './enrollment.service.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
 
@@ -26,13 +28,9 @@ export interface LifecycleOutcome {
 
 export interface StopOutcome extends LifecycleOutcome {
   mode: StopMode;
-  /** exit_now: runs asked to exit; failed: runs the request did not reach (retry the stop's exits per enrollment). */
-  exitRequested: number;
-  exitFailed: number;
+  /** exit_now: the operation that exits the live runs (`GET /v1/operations/:id`); null for finish. */
+  operationId: string | null;
 }
-
-/** Live runs are signalled this many at a time. */
-const EXIT_BATCH = 50;
 
 export class LifecycleService {
   private readonly runs: EnrollmentsRepository;
@@ -40,15 +38,22 @@ export class LifecycleService {
 
   constructor(
     private readonly db: DataSource,
-    private readonly enrollments: EnrollmentService,
+    private readonly operations: DurableOperations,
     private readonly audit: AuditLog,
+    private readonly log: (line: string) => void = () => {},
   ) {
     this.runs = new EnrollmentsRepository(db);
     this.versions = new VersionsRepository(db);
   }
 
   /** Moves the journey along `action` (409 `invalid_transition` from the wrong status) and records it. */
-  async change(actor: Principal, journeyId: string, action: LifecycleAction, detail: Record<string, unknown> = {}): Promise<LifecycleOutcome> {
+  async change(
+    actor: Principal,
+    journeyId: string,
+    action: LifecycleAction,
+    detail: Record<string, unknown> = {},
+    alsoInTransaction?: (tx: EntityManager) => Promise<void>,
+  ): Promise<LifecycleOutcome> {
     return this.db.transaction(async (tx) => {
       const journey = await requireJourney(tx, journeyId);
       const status = transition(journeyId, journey.status, action);
@@ -57,33 +62,30 @@ export class LifecycleService {
       await this.versions.admitOnly(journeyId, status === 'active', journey.active_version ?? -1, tx);
       const n = await this.runs.countLive(journeyId, tx);
       await recordJourneyChange(this.audit, tx, actor, `journey.${action}`, journeyId, { from: journey.status, to: status, liveRuns: n, ...detail });
+      await alsoInTransaction?.(tx);
       return { journeyId, status, previousStatus: journey.status, liveRuns: n };
     });
   }
 
   /**
    * Stops the journey: no new customers, ever. `finish` lets runs in flight go on to their end;
-   * `exit_now` then signals every live run (pending ones too) to exit with `reason`, in batches.
+   * `exit_now` also records an operation, with the stop, that asks every live run (pending ones too)
+   * to exit with `reason`, and starts its workflow. A lost start is picked up by the recovery sweep.
    */
   async stop(actor: Principal, journeyId: string, mode: StopMode, reason: string): Promise<StopOutcome> {
-    const changed = await this.change(actor, journeyId, 'stop', { mode, reason });
-    const exits = mode === 'exit_now' ? await this.exitLiveRuns(journeyId, reason, `journey_stop:${actor.name}`) : { requested: 0, failed: 0 };
-    return { ...changed, mode, exitRequested: exits.requested, exitFailed: exits.failed };
-  }
-
-  /** Signals every live run of the journey to exit; runs that end meanwhile are simply skipped. */
-  private async exitLiveRuns(journeyId: string, reason: string, requestedBy: string): Promise<{ requested: number; failed: number }> {
-    let requested = 0;
-    let failed = 0;
-    let after = '';
-    for (;;) {
-      const batch = await this.runs.liveIdsAfter(journeyId, after, EXIT_BATCH);
-      if (batch.length === 0) break;
-      const results = await Promise.allSettled(batch.map((id) => this.enrollments.requestExit(id, reason, requestedBy)));
-      requested += results.filter((r) => r.status === 'fulfilled').length;
-      failed += results.filter((r) => r.status === 'rejected').length;
-      after = batch[batch.length - 1];
+    const requestedBy = `journey_stop:${actor.name}`;
+    let operationId: string | null = null;
+    const changed = await this.change(actor, journeyId, 'stop', { mode, reason }, async (tx) => {
+      if (mode === 'exit_now') operationId = await this.operations.recordJourneyExit({ journeyId, reason, requestedBy, createdBy: actor.name }, tx);
+    });
+    if (operationId !== null) {
+      try {
+        await this.operations.startJourneyExit(operationId, journeyId, reason, requestedBy);
+      } catch (err) {
+        // The stop and its operation are committed: the recovery sweep starts the workflow later.
+        this.log(`journey ${journeyId}: starting exit operation ${operationId} failed, left to the recovery sweep (${(err as Error).message})`);
+      }
     }
-    return { requested, failed };
+    return { ...changed, mode, operationId };
   }
 }

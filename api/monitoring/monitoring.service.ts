@@ -6,11 +6,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { ExecutionPlan } from '../../engine/plan.js';
-import type { Queryable } from '../../store/queryable.js';
+import { JourneyStatsRepository } from '../../store/journey-stats.repository.js';
+import { withReadOnlySnapshot } from '../../store/data-source.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, type RuntimeOptions } from '../runtime.js';
-import { buildStats, planNodes, type StatsReport, type StatsRows } from './stats-report.js';
+import { buildStats, planNodes, type StatsReport } from './stats-report.js';
 
 /** A statement over one journey's rows may take this long before the request fails. */
 const STATEMENT_TIMEOUT_MS = 30_000;
@@ -68,19 +69,16 @@ export interface EnrollmentItem {
   exitReason: string | null;
 }
 
-/** $1 journey, $2 version id or null: the rows of the figures. */
-const OF_JOURNEY = `e.journey_id = $1 AND ($2::text IS NULL OR e.version_id = $2)`;
-/** `column` within [$3, $4) when those are set. */
-const inWindow = (column: string) => `($3::timestamptz IS NULL OR ${column} >= $3) AND ($4::timestamptz IS NULL OR ${column} < $4)`;
-/** The local day of `column` in zone $5. */
-const dayOf = (column: string) => `to_char(${column} AT TIME ZONE $5, 'YYYY-MM-DD')`;
-
 @Injectable()
 export class MonitoringService {
+  private readonly statsStore: JourneyStatsRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    this.statsStore = new JourneyStatsRepository(db);
+  }
 
   /** The journey's figures; 404 `journey_not_found` / `version_not_found`. */
   async stats(journeyId: string, query: StatsQuery): Promise<JourneyStats> {
@@ -92,14 +90,9 @@ export class MonitoringService {
     const splits = chosen.flatMap((v) =>
       Object.values(v.plan.nodes).flatMap((s) => (s.kind === 'random_split' ? [[v.versionId, s.id]] : [])),
     );
-    const rows = await this.db.transaction('REPEATABLE READ', async (tx) => {
-      await tx.query(`SET TRANSACTION READ ONLY`);
-      await tx.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-      const [bounds]: { start: Date | null; end: Date | null }[] = await tx.query(
-        `SELECT $1::date::timestamp AT TIME ZONE $3 AS start, ($2::date + 1)::timestamp AT TIME ZONE $3 AS "end"`,
-        [query.from, query.to, timeZone],
-      );
-      return countRows(tx, [journeyId, versionId, bounds.start, bounds.end, timeZone], splits);
+    const rows = await withReadOnlySnapshot(this.db, STATEMENT_TIMEOUT_MS, async (tx) => {
+      const { start, end } = await this.statsStore.dayBounds(query.from, query.to, timeZone, tx);
+      return this.statsStore.countsOf({ journeyId, versionId, start, end, timeZone }, splits, tx);
     });
     return {
       journeyId,
@@ -114,23 +107,11 @@ export class MonitoringService {
   async enrollments(journeyId: string, filter: EnrollmentFilter, page: PageRequest<EnrollmentCursor>): Promise<Page<EnrollmentItem>> {
     const versions = await this.versionsOf(journeyId);
     const versionId = filter.version === null ? null : pick(versions, journeyId, filter.version).versionId;
-    const rows: (EnrollmentItem & { cursorAt: string })[] = await this.db.query(
-      `SELECT e.id AS "enrollmentId", e.customer_id AS "customerId", v.version, e.version_id AS "versionId", e.status,
-              e.current_node AS "currentNode",
-              e.waiting_until AS "waitingUntil", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
-              to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
-         FROM enrollments e
-         JOIN journey_versions v ON v.id = e.version_id
-        WHERE e.journey_id = $1
-          AND ($2::text IS NULL OR e.status = $2)
-          AND ($3::text IS NULL OR (e.current_node = $3 AND e.status IN ('pending', 'active')))
-          AND ($4::text IS NULL OR e.version_id = $4)
-          AND ($5::text IS NULL OR e.customer_id = $5)
-          AND ($6::timestamptz IS NULL OR (e.enrolled_at, e.id) < ($6::timestamptz, $7::text))
-        ORDER BY e.enrolled_at DESC, e.id DESC
-        LIMIT $8`,
-      [journeyId, filter.status, filter.node, versionId, filter.customerId, page.after?.[0] ?? null, page.after?.[1] ?? null, page.limit + 1],
-    );
+    const rows = (await this.statsStore.enrollmentsPage(
+      journeyId,
+      { status: filter.status, node: filter.node, versionId, customerId: filter.customerId, after: page.after },
+      page.limit + 1,
+    )) as (EnrollmentItem & { cursorAt: string })[];
     const items = rows.map(({ cursorAt, ...item }) => ({ item, cursorAt }));
     const built = pageOf(items, page.limit, (last) => [last.cursorAt, last.item.enrollmentId]);
     return { items: built.items.map((i) => i.item), nextCursor: built.nextCursor };
@@ -138,12 +119,7 @@ export class MonitoringService {
 
   /** The journey's versions with their plans, oldest first; 404 `journey_not_found` when there is no such journey. */
   private async versionsOf(journeyId: string): Promise<(VersionInfo & { plan: ExecutionPlan })[]> {
-    const rows: (VersionInfo & { plan: ExecutionPlan | null })[] = await this.db.query(
-      `SELECT v.version, v.id AS "versionId", v.active, v.published_at AS "publishedAt", v.plan
-         FROM journeys j LEFT JOIN journey_versions v ON v.journey_id = j.id
-        WHERE j.id = $1 ORDER BY v.version`,
-      [journeyId],
-    );
+    const rows = await this.statsStore.versionsOf(journeyId);
     if (rows.length === 0) throw new ApiError(404, 'journey_not_found', `No journey with id "${journeyId}"`);
     return rows.flatMap((r) => (r.plan === null ? [] : [{ ...r, plan: r.plan }]));
   }
@@ -153,50 +129,4 @@ function pick<V extends { version: number }>(versions: V[], journeyId: string, v
   const found = versions.find((v) => v.version === version);
   if (!found) throw new ApiError(404, 'version_not_found', `Journey "${journeyId}" has no version ${version}`);
   return found;
-}
-
-/**
- * The grouped counts, all from one snapshot. `params`: journey, version id or null, window start and
- * end or null, zone. `splits`: (version id, node id) of every random split in scope.
- */
-async function countRows(tx: Queryable, params: unknown[], splits: string[][]): Promise<StatsRows> {
-  const entered = await tx.query(
-    `SELECT ${dayOf('e.enrolled_at')} AS day, count(*)::int AS count
-       FROM enrollments e WHERE ${OF_JOURNEY} AND ${inWindow('e.enrolled_at')} GROUP BY 1`,
-    params,
-  );
-  const endings = await tx.query(
-    `SELECT ${dayOf('e.ended_at')} AS day, e.status, e.exit_reason AS reason, count(*)::int AS count
-       FROM enrollments e WHERE ${OF_JOURNEY} AND e.ended_at IS NOT NULL AND ${inWindow('e.ended_at')} GROUP BY 1, 2, 3`,
-    params,
-  );
-  // A step lies between its run's enrollment and end, so runs ended before the window are skipped early.
-  // Decisions without a port (a time-zone fallback) are not branches.
-  const flow = await tx.query(
-    `SELECT ${dayOf('s.at')} AS day, s.node_id AS "nodeId",
-            CASE WHEN s.kind = 'decision' THEN s.detail->>'port' END AS port, count(*)::int AS count
-       FROM enrollments e JOIN enrollment_steps s ON s.enrollment_id = e.id
-      WHERE ${OF_JOURNEY} AND ($3::timestamptz IS NULL OR e.ended_at IS NULL OR e.ended_at >= $3) AND ${inWindow('s.at')}
-        AND s.kind IN ('node_entered', 'decision') AND (s.kind = 'node_entered' OR s.detail->>'port' IS NOT NULL)
-      GROUP BY 1, 2, 3`,
-    params,
-  );
-  const armEndings =
-    splits.length === 0
-      ? []
-      : await tx.query(
-          `SELECT ${dayOf('e.ended_at')} AS day, s.node_id AS "nodeId", s.detail->>'port' AS arm,
-                  e.status, e.exit_reason AS reason, count(*)::int AS count
-             FROM enrollments e JOIN enrollment_steps s ON s.enrollment_id = e.id
-            WHERE ${OF_JOURNEY} AND e.ended_at IS NOT NULL AND ${inWindow('e.ended_at')} AND s.kind = 'decision'
-              AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))
-            GROUP BY 1, 2, 3, 4, 5`,
-          [...params, splits.map((s) => s[0]), splits.map((s) => s[1])],
-        );
-  const current = await tx.query(
-    `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until > now()) AS waiting, count(*)::int AS count
-       FROM enrollments e WHERE ${OF_JOURNEY} AND e.status IN ('pending', 'active') GROUP BY 1, 2, 3`,
-    params.slice(0, 2),
-  );
-  return { entered, endings, flow, armEndings, current };
 }

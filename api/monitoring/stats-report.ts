@@ -5,41 +5,10 @@
  */
 import { isBranchingKind, stepPorts, type ExecutionPlan, type PlanStep, type PlanStepKind } from '../../engine/plan.js';
 
-/** Entered enrollments of one local day. */
-export interface EnteredRow {
-  day: string;
-  count: number;
-}
+import type { EndingRow, StatsRows } from '../../store/journey-stats.repository.js';
 
-/** Ended enrollments of one local day, status and reason. */
-export interface EndingRow {
-  day: string;
-  status: string;
-  reason: string | null;
-  count: number;
-}
-
-/** `node_entered` steps (port null) or decisions (with the port taken) of one node and local day. */
-export interface FlowRow {
-  day: string;
-  nodeId: string;
-  port: string | null;
-  count: number;
-}
-
-/** Ended enrollments of one local day that took `arm` at the random split `nodeId`. */
-export interface ArmEndingRow extends EndingRow {
-  nodeId: string;
-  arm: string;
-}
-
-/** Live enrollments now: at a node (null while pending), waiting or not. */
-export interface CurrentRow {
-  nodeId: string | null;
-  status: 'pending' | 'active';
-  waiting: boolean;
-  count: number;
-}
+/** The grouped rows come from the store (store/journey-stats.repository.ts). */
+export type { ArmEndingRow, CurrentRow, EndingRow, EnteredRow, FlowRow, StatsRows } from '../../store/journey-stats.repository.js';
 
 /** A published version whose plan describes the nodes. */
 export interface VersionPlan {
@@ -190,13 +159,6 @@ export function mergeExits(rows: Pick<EndingRow, 'status' | 'reason' | 'count'>[
 const convertedIn = (rows: Pick<EndingRow, 'status' | 'count'>[]) =>
   rows.reduce((sum, r) => sum + (r.status === 'converted' ? r.count : 0), 0);
 
-export interface StatsRows {
-  entered: EnteredRow[];
-  endings: EndingRow[];
-  flow: FlowRow[];
-  armEndings: ArmEndingRow[];
-  current: CurrentRow[];
-}
 
 /**
  * Arranges the grouped rows under the nodes. The series runs from `range.from` to `range.to` (local

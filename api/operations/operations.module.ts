@@ -1,11 +1,13 @@
 /**
- * The operations context: what on-call staff and Prometheus read (`GET /metrics`, stuck runs), and
+ * The operations context: what on-call staff and Prometheus read (`GET /metrics`, stuck runs), durable
+ * bulk operations and their progress (`GET /v1/operations/:id`), and
  * the API's logger, which it provides to every module.
  */
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from '../../observability/logger.js';
 import { MetricsController } from './metrics.controller.js';
 import { API_LOGGER, OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
+import { OperationsController } from './operations.controller.js';
 import { StuckRunsController } from './stuck-runs.controller.js';
 
 @Global()
@@ -16,6 +18,6 @@ export class OperationsModule {
       { provide: API_LOGGER, useValue: logger },
       { provide: OPERATIONS_OPTIONS, useValue: options },
     ];
-    return { module: OperationsModule, controllers: [MetricsController, StuckRunsController], providers, exports: [API_LOGGER] };
+    return { module: OperationsModule, controllers: [MetricsController, StuckRunsController, OperationsController] /* stuck-runs before :operationId */, providers, exports: [API_LOGGER] };
   }
 }

@@ -59,7 +59,11 @@ export class SegmentRunsController {
       'Members are enrolled in customer-id order, in batches, at most ratePerSecond a second. A customer already enrolled by an earlier segment run of this journey is skipped, whatever the re-entry policy.',
     access: ['marketer'],
     body: { type: 'object', properties: RUN_FIELDS },
-    ok: { status: 202, description: 'The run, started', schema: RUN_SCHEMA },
+    ok: {
+      status: 202,
+      description: 'The run, started; its operationId (the run id) can be polled at GET /v1/operations/{operationId}',
+      schema: { ...RUN_SCHEMA, properties: { ...RUN_SCHEMA.properties, operationId: { type: 'string' } } },
+    },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, NOT_ACTIVE, CANNOT_RUN],
   })
   start(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {

@@ -1,7 +1,9 @@
 /**
  * Segment-triggered bulk entry from the API: a one-off run, or a Temporal Schedule that starts one on
  * a cron or interval spec. Both start the `segmentEntry` workflow (workflows/segment-entry.ts); each
- * run's progress is a row of `segment_runs`, each schedule a row of `segment_schedules`.
+ * run's progress is a row of `segment_runs`, each schedule a row of `segment_schedules`. A one-off run
+ * is a durable operation (core/operations.ts): the row is written first and a lost workflow start is
+ * picked up by the recovery sweep; `GET /v1/operations/:id` reports it.
  */
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
@@ -12,7 +14,11 @@ import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
 import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
 import type { RuntimeOptions } from '../runtime.js';
-import type { segmentEntry } from '../../workflows/segment-entry.js';
+import type { DurableOperations } from '../../core/operations.js';
+import { SegmentRunsRepository, type SegmentRunRow } from '../../store/segment-runs.repository.js';
+import { SegmentSchedulesRepository, type SegmentScheduleRow } from '../../store/segment-schedules.repository.js';
+import { SegmentsRepository } from '../../store/segments.repository.js';
+import { VersionsRepository } from '../../store/versions.repository.js';
 
 /** What to enroll and how fast (validated). */
 export interface SegmentRunRequest {
@@ -57,36 +63,8 @@ export interface SegmentScheduleView {
   nextRunAt: string[];
 }
 
-interface RunRow {
-  id: string;
-  seq: string;
-  journey_id: string;
-  segment_key: string;
-  schedule_id: string | null;
-  status: SegmentRunView['status'];
-  total: number | null;
-  processed: number;
-  enrolled: number;
-  skipped: number;
-  batch_size: number;
-  rate_per_second: number | null;
-  error: string | null;
-  started_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
-
-interface ScheduleRow {
-  id: string;
-  seq: string;
-  journey_id: string;
-  segment_key: string;
-  spec: ScheduleTiming;
-  batch_size: number;
-  rate_per_second: number | null;
-  created_by: string;
-  created_at: Date;
-}
+type RunRow = SegmentRunRow;
+type ScheduleRow = SegmentScheduleRow<ScheduleTiming>;
 
 const toRun = (r: RunRow): SegmentRunView => ({
   id: r.id,
@@ -108,45 +86,51 @@ const toRun = (r: RunRow): SegmentRunView => ({
 
 
 export class SegmentRunsService {
+  private readonly runs: SegmentRunsRepository;
+  private readonly schedules: SegmentSchedulesRepository<ScheduleTiming>;
+  private readonly segments: SegmentsRepository;
+  private readonly versions: VersionsRepository;
+
   constructor(
     private readonly db: DataSource,
     private readonly temporal: Client,
     private readonly options: RuntimeOptions,
     private readonly audit: AuditLog,
-  ) {}
+    private readonly operations: DurableOperations,
+  ) {
+    this.runs = new SegmentRunsRepository(db);
+    this.schedules = new SegmentSchedulesRepository<ScheduleTiming>(db);
+    this.segments = new SegmentsRepository(db);
+    this.versions = new VersionsRepository(db);
+  }
 
   /** Starts a one-off run now; its progress is readable at once. */
-  async start(actor: Principal, journeyId: string, req: SegmentRunRequest): Promise<SegmentRunView> {
+  async start(actor: Principal, journeyId: string, req: SegmentRunRequest): Promise<SegmentRunView & { operationId: string }> {
     const input = await this.inputFor(journeyId, req, null);
     const id = `segment-run:${journeyId}:${randomUUID()}`;
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO segment_runs (id, journey_id, segment_key, batch_size, rate_per_second) VALUES ($1, $2, $3, $4, $5)`,
-        [id, journeyId, input.segment, input.batchSize, input.ratePerSecond],
-      );
+      await this.runs.insert({ id, journeyId, segment: input.segment, batchSize: input.batchSize, ratePerSecond: input.ratePerSecond }, tx);
       await this.audit.record(actor, { action: 'segment_run.start', entityType: 'segment_run', entityId: id, detail: { journeyId, ...req, segment: input.segment } }, tx);
     });
     try {
-      await this.temporal.workflow.start<typeof segmentEntry>('segmentEntry', { taskQueue: this.options.taskQueue, workflowId: id, args: [input] });
+      await this.operations.startSegmentRun(id, input);
     } catch (err) {
-      await this.db.query(`UPDATE segment_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [id, (err as Error).message]);
+      await this.runs.markNotStarted(id, (err as Error).message);
       throw err;
     }
-    return this.get(journeyId, id);
+    // The run is also an operation: GET /v1/operations/:id reports its progress like any other.
+    return { ...(await this.get(journeyId, id)), operationId: id };
   }
 
   async get(journeyId: string, runId: string): Promise<SegmentRunView> {
-    const rows: RunRow[] = await this.db.query(`SELECT * FROM segment_runs WHERE id = $1 AND journey_id = $2`, [runId, journeyId]);
-    if (rows.length === 0) throw new ApiError(404, 'segment_run_not_found', `Journey "${journeyId}" has no segment run "${runId}"`);
-    return toRun(rows[0]);
+    const row = await this.runs.ofJourney(journeyId, runId);
+    if (!row) throw new ApiError(404, 'segment_run_not_found', `Journey "${journeyId}" has no segment run "${runId}"`);
+    return toRun(row);
   }
 
   /** Runs of a journey, newest first. */
   async list(journeyId: string, page: PageRequest<number>): Promise<Page<SegmentRunView>> {
-    const rows: RunRow[] = await this.db.query(
-      `SELECT * FROM segment_runs WHERE journey_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
-      [journeyId, page.after, page.limit + 1],
-    );
+    const rows = await this.runs.pageOfJourney(journeyId, page.after, page.limit + 1);
     const rowsPage = pageOf(rows, page.limit, (r) => Number(r.seq));
     return { items: rowsPage.items.map(toRun), nextCursor: rowsPage.nextCursor };
   }
@@ -169,9 +153,9 @@ export class SegmentRunsService {
       throw err;
     }
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO segment_schedules (id, journey_id, segment_key, spec, batch_size, rate_per_second, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, journeyId, input.segment, JSON.stringify(timing), input.batchSize, input.ratePerSecond, actor.name],
+      await this.schedules.insert(
+        { id, journeyId, segment: input.segment, spec: timing, batchSize: input.batchSize, ratePerSecond: input.ratePerSecond, createdBy: actor.name },
+        tx,
       );
       await this.audit.record(actor, { action: 'segment_schedule.create', entityType: 'segment_schedule', entityId: id, detail: { journeyId, ...req, segment: input.segment, timing } }, tx);
     });
@@ -179,17 +163,14 @@ export class SegmentRunsService {
   }
 
   async getSchedule(journeyId: string, scheduleId: string): Promise<SegmentScheduleView> {
-    const rows: ScheduleRow[] = await this.db.query(`SELECT * FROM segment_schedules WHERE id = $1 AND journey_id = $2`, [scheduleId, journeyId]);
-    if (rows.length === 0) throw new ApiError(404, 'segment_schedule_not_found', `Journey "${journeyId}" has no segment schedule "${scheduleId}"`);
-    return this.toSchedule(rows[0]);
+    const row = await this.schedules.ofJourney(journeyId, scheduleId);
+    if (!row) throw new ApiError(404, 'segment_schedule_not_found', `Journey "${journeyId}" has no segment schedule "${scheduleId}"`);
+    return this.toSchedule(row);
   }
 
   /** Schedules of a journey, newest first, with their next start times. */
   async listSchedules(journeyId: string, page: PageRequest<number>): Promise<Page<SegmentScheduleView>> {
-    const rows: ScheduleRow[] = await this.db.query(
-      `SELECT * FROM segment_schedules WHERE journey_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
-      [journeyId, page.after, page.limit + 1],
-    );
+    const rows = await this.schedules.pageOfJourney(journeyId, page.after, page.limit + 1);
     const rowsPage = pageOf(rows, page.limit, (r) => Number(r.seq));
     return { items: await Promise.all(rowsPage.items.map((r) => this.toSchedule(r))), nextCursor: rowsPage.nextCursor };
   }
@@ -203,7 +184,7 @@ export class SegmentRunsService {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
     await this.db.transaction(async (tx) => {
-      await tx.query(`DELETE FROM segment_schedules WHERE id = $1`, [scheduleId]);
+      await this.schedules.delete(scheduleId, tx);
       await this.audit.record(actor, { action: 'segment_schedule.delete', entityType: 'segment_schedule', entityId: scheduleId, detail: { journeyId, segment: schedule.segment, timing: schedule.spec } }, tx);
     });
   }
@@ -231,17 +212,13 @@ export class SegmentRunsService {
 
   /** The workflow input: the journey must have an active version; the segment defaults to its segment trigger. */
   private async inputFor(journeyId: string, req: SegmentRunRequest, scheduleId: string | null): Promise<SegmentEntryInput> {
-    const versions: { trigger_segment: string | null }[] = await this.db.query(
-      `SELECT trigger_segment FROM journey_versions WHERE journey_id = $1 AND active`,
-      [journeyId],
-    );
+    const versions = await this.versions.activeTriggerSegments(journeyId);
     if (versions.length === 0) throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" has no published, active version`);
     const segment = req.segment ?? versions[0].trigger_segment;
     if (!segment) {
       throw new ApiError(422, 'segment_required', `Journey "${journeyId}" has no segment trigger: name the segment to enroll in "segment"`);
     }
-    const found: unknown[] = await this.db.query(`SELECT 1 FROM segments WHERE key = $1`, [segment]);
-    if (found.length === 0) throw new ApiError(422, 'segment_not_found', `No segment with key "${segment}"`);
+    if (!(await this.segments.exists(segment))) throw new ApiError(422, 'segment_not_found', `No segment with key "${segment}"`);
     return { journeyId, segment, batchSize: req.batchSize, ratePerSecond: req.ratePerSecond, scheduleId, defaults: this.options.defaults };
   }
 }

@@ -2,6 +2,7 @@
 import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { SegmentRunsController } from './segment-runs.controller.js';
@@ -19,8 +20,9 @@ import { SegmentsService } from './segments.service.js';
     },
     {
       provide: SegmentRunsService,
-      useFactory: (db: DataSource, temporal: Client, options: RuntimeOptions, audit: AuditLog) => new SegmentRunsService(db, temporal, options, audit),
-      inject: [DATA_SOURCE, TEMPORAL_CLIENT, RUNTIME_OPTIONS, AuditLog],
+      useFactory: (db: DataSource, temporal: Client, options: RuntimeOptions, audit: AuditLog, operations: DurableOperations) =>
+        new SegmentRunsService(db, temporal, options, audit, operations),
+      inject: [DATA_SOURCE, TEMPORAL_CLIENT, RUNTIME_OPTIONS, AuditLog, DurableOperations],
     },
   ],
 })

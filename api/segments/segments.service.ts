@@ -7,6 +7,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { explainMembership, loadSegmentRules } from '../../activities/segments.js';
 import type { Queryable } from '../../store/queryable.js';
+import { SegmentsRepository, type SegmentRow as StoredSegment } from '../../store/segments.repository.js';
 import { compileWithStoredSegments } from '../../activities/segment-entry.js';
 import { EngineError } from '../../engine/errors.js';
 import { referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
@@ -45,13 +46,7 @@ export interface MembershipAnswer {
   failed: (Pick<FailedNode, 'path' | 'kind' | 'rule' | 'result' | 'expected'> & { reason: string })[];
 }
 
-interface SegmentRow {
-  key: string;
-  name: string;
-  definition: SegmentRule;
-  created_at: Date;
-  updated_at: Date;
-}
+type SegmentRow = StoredSegment<SegmentRule>;
 
 const toView = (row: SegmentRow): SegmentView => ({
   key: row.key,
@@ -60,9 +55,6 @@ const toView = (row: SegmentRow): SegmentView => ({
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
-
-/** Serializes segment writes (a transaction-level advisory lock on this constant). */
-const SEGMENT_WRITE_LOCK = 0x5e6_3e47;
 
 /** How long a segment preview may count before it is cancelled, unless configured (JE_SEGMENT_PREVIEW_TIMEOUT). */
 export const DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS = 30_000;
@@ -73,17 +65,18 @@ export interface SegmentsOptions {
 }
 
 export class SegmentsService {
+  private readonly segments: SegmentsRepository<SegmentRule>;
+
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditLog,
     private readonly options: SegmentsOptions = { previewTimeoutMs: DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS },
-  ) {}
+  ) {
+    this.segments = new SegmentsRepository<SegmentRule>(db);
+  }
 
   async list(page: PageRequest<string>): Promise<Page<SegmentView>> {
-    const rows: SegmentRow[] = await this.db.query(
-      `SELECT * FROM segments WHERE ($1::text IS NULL OR key > $1) ORDER BY key LIMIT $2`,
-      [page.after, page.limit + 1],
-    );
+    const rows = await this.segments.pageAfter(page.after, page.limit + 1);
     return pageOf(rows.map(toView), page.limit, (s) => s.key);
   }
 
@@ -94,13 +87,10 @@ export class SegmentsService {
   async create(actor: Principal, key: string, input: SegmentInput): Promise<SegmentView> {
     return this.write(async (tx) => {
       const rule = await checkRule(tx, input.rule, key);
-      const rows: SegmentRow[] = await tx.query(
-        `INSERT INTO segments (key, name, definition) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING *`,
-        [key, input.name, JSON.stringify(rule)],
-      );
-      if (rows.length === 0) throw new ApiError(409, 'segment_exists', `A segment with key "${key}" already exists; update it with PUT`);
+      const created = await this.segments.insertIfNew(key, input.name, rule, tx);
+      if (!created) throw new ApiError(409, 'segment_exists', `A segment with key "${key}" already exists; update it with PUT`);
       await this.audit.record(actor, { action: 'segment.create', entityType: 'segment', entityId: key, detail: { name: input.name, rule } }, tx);
-      return toView(rows[0]);
+      return toView(created);
     });
   }
 
@@ -108,16 +98,13 @@ export class SegmentsService {
     return this.write(async (tx) => {
       const before = await this.row(tx, key);
       const rule = await checkRule(tx, input.rule, key);
-      const rows: SegmentRow[] = await tx.query(
-        `WITH updated AS (UPDATE segments SET name = $2, definition = $3, updated_at = now() WHERE key = $1 RETURNING *) SELECT * FROM updated`,
-        [key, input.name, JSON.stringify(rule)],
-      );
+      const updated = (await this.segments.update(key, input.name, rule, tx))!; // found above, under the write lock
       await this.audit.record(
         actor,
         { action: 'segment.update', entityType: 'segment', entityId: key, detail: { name: input.name, rule, previous: { name: before.name, rule: before.definition } } },
         tx,
       );
-      return toView(rows[0]);
+      return toView(updated);
     });
   }
 
@@ -125,7 +112,7 @@ export class SegmentsService {
   async remove(actor: Principal, key: string): Promise<void> {
     await this.write(async (tx) => {
       const before = await this.row(tx, key);
-      const usage = await segmentUsage(tx, key);
+      const usage = await this.segments.usage(key, tx);
       const users = [
         ...usage.journeys.map((j) => `journey "${j}"`),
         ...usage.segments.map((s) => `segment "${s}"`),
@@ -134,7 +121,7 @@ export class SegmentsService {
       if (users.length > 0) {
         throw new ApiError(409, 'segment_in_use', `Segment "${key}" is used by ${users.join(', ')}; remove it from them first`, usage);
       }
-      await tx.query(`DELETE FROM segments WHERE key = $1`, [key]);
+      await this.segments.delete(key, tx);
       await this.audit.record(actor, { action: 'segment.delete', entityType: 'segment', entityId: key, detail: { name: before.name, rule: before.definition } }, tx);
     });
   }
@@ -151,12 +138,9 @@ export class SegmentsService {
       this.db,
       this.options.previewTimeoutMs,
       async (tx) => {
-        const [counted]: { count: number }[] = await tx.query(`SELECT count(*)::int AS count FROM customers c WHERE ${compiled.sql}`, compiled.params);
-        const sample: { id: string; traits: Record<string, unknown> }[] = await tx.query(
-          `SELECT c.id, c.traits FROM customers c WHERE ${compiled.sql} ORDER BY c.id LIMIT $${compiled.params.length + 1}`,
-          [...compiled.params, sampleSize],
-        );
-        return { count: counted.count, sample: sample.map((r) => ({ customerId: r.id, traits: r.traits })) };
+        const count = await this.segments.countMatching(compiled, tx);
+        const sample = await this.segments.sampleMatching(compiled, sampleSize, tx);
+        return { count, sample: sample.map((r) => ({ customerId: r.id, traits: r.traits })) };
       },
       (ms) =>
         new ApiError(
@@ -190,40 +174,17 @@ export class SegmentsService {
   }
 
   private async row(db: Queryable, key: string): Promise<SegmentRow> {
-    const rows: SegmentRow[] = await db.query(`SELECT * FROM segments WHERE key = $1`, [key]);
-    if (rows.length === 0) throw new ApiError(404, 'segment_not_found', `No segment with key "${key}"`);
-    return rows[0];
+    const row = await this.segments.byKey(key, db);
+    if (!row) throw new ApiError(404, 'segment_not_found', `No segment with key "${key}"`);
+    return row;
   }
 
   private write<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [SEGMENT_WRITE_LOCK]);
+      await this.segments.lockWrites(tx);
       return work(tx);
     });
   }
-}
-
-/**
- * What depends on segment `key`: journeys whose plan names it (published and active or paused, or
- * with live runs), segments whose rules refer to it, and segment-entry schedules that enroll it.
- */
-export async function segmentUsage(db: Queryable, key: string): Promise<{ journeys: string[]; segments: string[]; schedules: string[] }> {
-  const mentions = (doc: string) => `jsonb_path_exists(${doc}, '$.** ? (@.segment == $key)', jsonb_build_object('key', $1::text))`;
-  const journeys: { journey_id: string }[] = await db.query(
-    `SELECT DISTINCT v.journey_id FROM journey_versions v JOIN journeys j ON j.id = v.journey_id
-      WHERE ${mentions('v.plan')}
-        AND (v.active
-             OR (j.status IN ('active', 'paused') AND v.version = (SELECT max(l.version) FROM journey_versions l WHERE l.journey_id = v.journey_id))
-             OR EXISTS (SELECT 1 FROM enrollments e WHERE e.version_id = v.id AND e.status IN ('pending', 'active')))
-      ORDER BY v.journey_id`,
-    [key],
-  );
-  const segments: { key: string }[] = await db.query(
-    `SELECT key FROM segments WHERE key <> $1 AND ${mentions('definition')} ORDER BY key`,
-    [key],
-  );
-  const schedules: { id: string }[] = await db.query(`SELECT id FROM segment_schedules WHERE segment_key = $1 ORDER BY id`, [key]);
-  return { journeys: journeys.map((r) => r.journey_id), segments: segments.map((r) => r.key), schedules: schedules.map((r) => r.id) };
 }
 
 /** Validates `rule` with the stored segments it refers to; 422 `invalid_segment` lists every problem with its path. */

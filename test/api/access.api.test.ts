@@ -50,6 +50,7 @@ const EXPECTED: Record<string, Expected> = {
   'POST /v1/crm/tasks/{id}/claim': ['support'],
   'POST /v1/crm/tasks/{id}/complete': ['support'],
   'GET /v1/operations/stuck-runs': ['marketer', 'engineer', 'support', 'viewer'],
+  'GET /v1/operations/{operationId}': ['marketer', 'engineer', 'support', 'viewer'],
   'GET /v1/journeys/{journeyId}/stats': ['marketer', 'support', 'viewer'],
   'GET /v1/journeys/{journeyId}/enrollments': ['marketer', 'support', 'viewer'],
   'POST /v1/segments': ['marketer'],

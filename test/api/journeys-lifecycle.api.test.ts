@@ -4,6 +4,7 @@
  * Real app, real PostgreSQL, Temporal dev server and worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DurableOperations } from '../../core/operations.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { endedEnrollments, eventually } from '../support/runtime-harness.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';
@@ -289,8 +290,24 @@ describe('lifecycle', () => {
       `INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'pending')`,
       [`journey:${id}:customer:lost-${unique}:run:1`, id, `${id}@1`, `lost-${unique}`],
     );
-    const res = await post(`/v1/journeys/${id}/stop`, { mode: 'exit_now', reason: 'compliance hold' }).expect(200);
-    expect(res.body).toEqual({ journeyId: id, status: 'stopped', previousStatus: 'active', liveRuns: 3, mode: 'exit_now', exitRequested: 3, exitFailed: 0 });
+    const res = await post(`/v1/journeys/${id}/stop`, { mode: 'exit_now', reason: 'compliance hold' }).expect(202);
+    const operationId = res.body.operationId as string;
+    expect(res.body).toEqual({ journeyId: id, status: 'stopped', previousStatus: 'active', liveRuns: 3, mode: 'exit_now', operationId: expect.stringMatching(/^journey-exit:/) });
+    expect(res.headers.location).toBe(`/v1/operations/${encodeURIComponent(operationId)}`);
+    // The exits run in a workflow; the operation reports their progress until it completes.
+    let operation: Record<string, unknown> = {};
+    await eventually('exit operation completed', async () => {
+      operation = (await api.as('viewer').get(res.headers.location).expect(200)).body;
+      return operation.status === 'completed';
+    });
+    expect(operation).toMatchObject({
+      id: operationId,
+      kind: 'journey_exit',
+      journeyId: id,
+      progress: { done: 3, total: 3 },
+      detail: { reason: 'compliance hold', requestedBy: expect.stringMatching(/^journey_stop:/) },
+      error: null,
+    });
 
     const ended = await endedEnrollments(api.rt.db, id, 3);
     expect(ended.map((e) => [e.customer_id, e.status, e.exit_reason])).toEqual([
@@ -308,9 +325,41 @@ describe('lifecycle', () => {
     await publishJourney(finishing, waiting(finishEvent));
     await sendEvent(`runner-${unique}`, finishEvent);
     const res = await post(`/v1/journeys/${finishing}/stop`, { mode: 'finish', reason: 'campaign over' }).expect(200);
-    expect(res.body).toMatchObject({ status: 'stopped', liveRuns: 1, exitRequested: 0 });
+    expect(res.body).toMatchObject({ status: 'stopped', liveRuns: 1, operationId: null });
     await new Promise((r) => setTimeout(r, 500));
     expect((await enrollments(finishing)).map((e) => e.status)).toEqual([expect.stringMatching(/pending|active/)]);
+  });
+
+  it('an exit operation whose workflow start was lost (API crash after the stop committed) is started by the recovery sweep', async () => {
+    const crashed = `life-crash-${unique}`;
+    const crashEvent = `crash_${unique}`;
+    await publishJourney(crashed, waiting(crashEvent));
+    await sendEvent(`crash-a-${unique}`, crashEvent);
+    await sendEvent(`crash-b-${unique}`, crashEvent);
+    await eventually('runs live', async () => (await enrollments(crashed)).length === 2);
+    await post(`/v1/journeys/${crashed}/stop`, { mode: 'finish', reason: 'campaign over' }).expect(200);
+    // What a crash between the commit and the workflow start leaves: the operation row alone.
+    const operations = api.app.get(DurableOperations);
+    const operationId = await api.rt.db.transaction((tx) =>
+      operations.recordJourneyExit({ journeyId: crashed, reason: 'crash drill', requestedBy: 'journey_stop:drill', createdBy: 'drill' }, tx),
+    );
+    expect((await api.as('viewer').get(`/v1/operations/${operationId}`).expect(200)).body).toMatchObject({ status: 'running', progress: { done: 0, total: null } });
+
+    expect(await operations.resumeStalled(0)).toBeGreaterThanOrEqual(1);
+    await eventually('exit operation completed', async () => (await api.as('viewer').get(`/v1/operations/${operationId}`).expect(200)).body.status === 'completed');
+    const ended = await endedEnrollments(api.rt.db, crashed, 2);
+    expect(ended.map((e) => [e.status, e.exit_reason])).toEqual([
+      ['exited', 'crash drill'],
+      ['exited', 'crash drill'],
+    ]);
+    // A second sweep leaves it alone: the workflow id is never reused.
+    await operations.resumeStalled(0);
+    expect((await api.as('viewer').get(`/v1/operations/${operationId}`).expect(200)).body).toMatchObject({ status: 'completed', progress: { done: 2, total: 2 } });
+  });
+
+  it('answers 404 operation_not_found for an unknown operation', async () => {
+    const res = await api.as('viewer').get(`/v1/operations/journey-exit:nope-${unique}:x`).expect(404);
+    expect(res.body.error.code).toBe('operation_not_found');
   });
 
   it('refuses a stop without a mode or reason', async () => {

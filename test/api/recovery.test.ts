@@ -1,5 +1,6 @@
 /** The recovery sweeper never lets one failing sweep stop the other, and reports what it did. */
 import { describe, expect, it } from '@jest/globals';
+import type { DurableOperations } from '../../core/operations.js';
 import type { IngestionService } from '../../api/events/ingestion.service.js';
 import type { EnrollmentService } from '../../api/journeys/enrollment.service.js';
 import { RecoverySweeper } from '../../api/recovery.sweeper.js';
@@ -7,7 +8,7 @@ import type { RuntimeOptions } from '../../api/runtime.js';
 import { createLogger } from '../../observability/logger.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 
-function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>) {
+function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>, resumeStalled: () => Promise<number> = async () => 0) {
   const lines: string[] = [];
   const logged: Record<string, unknown>[] = [];
   const logger = createLogger({ service: 'api', write: (line) => logged.push(JSON.parse(line)) });
@@ -19,24 +20,36 @@ function sweeper(startPending: () => Promise<number>, dispatchPending: () => Pro
     onShutdown: null,
     segmentPreviewTimeoutMs: 30_000,
   };
-  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService, logger);
+  const s = new RecoverySweeper(
+    options,
+    { startPending } as unknown as EnrollmentService,
+    { dispatchPending } as unknown as IngestionService,
+    { resumeStalled } as unknown as DurableOperations,
+    logger,
+  );
   return { s, lines, logged };
 }
 
 describe('RecoverySweeper', () => {
   it('logs non-zero counts only', async () => {
     const { s, lines } = sweeper(async () => 0, async () => 3);
-    expect(await s.sweep()).toEqual({ started: 0, dispatched: 3 });
+    expect(await s.sweep()).toEqual({ started: 0, dispatched: 3, resumed: 0 });
     expect(lines).toEqual(['recovery: dispatched 3 pending event(s)']);
   });
 
   it('logs a failure and still runs the other sweep', async () => {
     const { s, lines, logged } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
-    expect(await s.sweep()).toEqual({ started: 0, dispatched: 2 });
+    expect(await s.sweep()).toEqual({ started: 0, dispatched: 2, resumed: 0 });
     expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
     expect(logged).toEqual([
       expect.objectContaining({ level: 'error', service: 'api', msg: 'recovery: starting pending enrollments failed', error: 'database is down' }),
     ]);
+  });
+
+  it('starts stalled operations and logs how many', async () => {
+    const { s, lines } = sweeper(async () => 0, async () => 0, async () => 2);
+    expect(await s.sweep()).toEqual({ started: 0, dispatched: 0, resumed: 2 });
+    expect(lines).toEqual(['recovery: started 2 stalled operation(s)']);
   });
 
   it('joins a sweep in progress instead of starting a second one', async () => {
@@ -47,6 +60,6 @@ describe('RecoverySweeper', () => {
       return 1;
     }, async () => 0);
     const [a, b] = await Promise.all([s.sweep(), s.sweep()]);
-    expect([a, b, calls]).toEqual([{ started: 1, dispatched: 0 }, { started: 1, dispatched: 0 }, 1]);
+    expect([a, b, calls]).toEqual([{ started: 1, dispatched: 0, resumed: 0 }, { started: 1, dispatched: 0, resumed: 0 }, 1]);
   });
 });

@@ -12,6 +12,8 @@
  * `Idempotency-Key: <idempotencyKey>`. The task is stored first, so a failed POST loses nothing: it is
  * recorded on the row (`outbound_status` `failed`, `outbound_error`) and `retryOutbound` posts it again
  * later. A 2xx marks it `delivered`; another 4xx marks it `rejected` (not retried: fix the receiver).
+ * Re-delivery claims each task first (`FOR UPDATE SKIP LOCKED` and a lease), so any number of worker
+ * processes can run the loop (`startOutboundRetryLoop`) and a copy is still posted by one of them at a time.
  */
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
@@ -151,18 +153,54 @@ export interface RetryOutboundOptions {
   timeoutMs?: number;
 }
 
+/** How long a claimed task stays with its caller beyond the POST's own timeout (then another may take it). */
+const CLAIM_MARGIN_MS = 30_000;
+
 /**
  * Posts again every task copy the external CRM has not acknowledged (`failed`, or `pending` left by a
- * crash between the insert and the POST). Call it periodically (e.g. every minute). The receiver must
- * deduplicate by the `Idempotency-Key` header: two overlapping calls may post the same task twice.
- * Returns how many were delivered this time and how many are still failing.
+ * crash between the insert and the POST). Each task is claimed first, so concurrent calls, in one
+ * process or many, never post the same copy twice at once. Returns how many were delivered this
+ * time and how many are still failing.
  */
 export async function retryOutbound(db: DataSource, opts: RetryOutboundOptions): Promise<{ delivered: number; failed: number; rejected: number }> {
   const tasks = new CrmTasksRepository(db);
-  const rows = await tasks.outboundToRetry(opts.limit ?? 100, opts.pendingOlderThanMs ?? 60_000);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
+  const rows = await tasks.claimOutboundToRetry(opts.limit ?? 100, opts.pendingOlderThanMs ?? 60_000, claimLeaseMs(opts.limit ?? 100, timeoutMs));
   const counts = { delivered: 0, failed: 0, rejected: 0 };
   for (const row of rows) {
-    counts[await deliver(tasks, row, opts.outboundUrl, opts.fetchImpl ?? fetch, opts.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS)]++;
+    counts[await deliver(tasks, row, opts.outboundUrl, opts.fetchImpl ?? fetch, timeoutMs)]++;
   }
   return counts;
+}
+
+/** The claim covers every POST of the batch (they run one after the other), plus a margin. */
+function claimLeaseMs(limit: number, timeoutMs: number): number {
+  return limit * timeoutMs + CLAIM_MARGIN_MS;
+}
+
+export interface OutboundRetryLoop {
+  /** Stops the loop and waits for the round in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `retryOutbound` every `intervalMs` (default a minute) until stopped; a round never overlaps the
+ * previous one in this process, and claims keep rounds of other processes off the same tasks.
+ */
+export function startOutboundRetryLoop(
+  db: DataSource,
+  opts: RetryOutboundOptions & { intervalMs?: number; onError?: (err: unknown) => void },
+): OutboundRetryLoop {
+  let round: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    round ??= retryOutbound(db, opts)
+      .catch((err) => opts.onError?.(err))
+      .finally(() => (round = null));
+  }, opts.intervalMs ?? 60_000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await round;
+    },
+  };
 }

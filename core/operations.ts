@@ -1,0 +1,110 @@
+/**
+ * Durable bulk work: a request records what is to be done and answers at once (202 and an operation
+ * id); a Temporal workflow does it, page by page, recording progress; `GET /v1/operations/:id` reads
+ * it. Two kinds: a stop's exit of every live run (`journeyExit`, an `operations` row) and a one-off
+ * segment run (`segmentEntry`, a `segment_runs` row). The row is written first, so a crash before the
+ * workflow starts loses nothing: `resumeStalled` starts the workflow of any running row that has not
+ * moved for a while. Workflow ids are the row ids and never reused, so a workflow is never run twice.
+ * Framework-free: the API constructs it with its database and Temporal client.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { JourneyExitInput } from '../activities/journey-exit.js';
+import type { SegmentEntryInput } from '../activities/segment-entry.js';
+import type { RunDefaults } from '../engine/runtime.js';
+import { OperationsRepository } from '../store/operations.repository.js';
+import type { Queryable } from '../store/queryable.js';
+import { SegmentRunsRepository } from '../store/segment-runs.repository.js';
+import type { journeyExit } from '../workflows/journey-exit.js';
+import type { segmentEntry } from '../workflows/segment-entry.js';
+
+export interface DurableOperationsDeps {
+  db: DataSource;
+  temporal: Client;
+  taskQueue: string;
+  defaults: RunDefaults;
+}
+
+/** A journey exit to record: who asked, and what each run records. */
+export interface JourneyExitRequest {
+  journeyId: string;
+  reason: string;
+  requestedBy: string;
+  createdBy: string;
+}
+
+/** Live runs asked to exit per page. */
+export const JOURNEY_EXIT_BATCH = 50;
+
+/** Running rows checked per sweep. */
+const RESUME_LIMIT = 100;
+
+export class DurableOperations {
+  private readonly operations: OperationsRepository;
+  private readonly segmentRuns: SegmentRunsRepository;
+
+  constructor(private readonly deps: DurableOperationsDeps) {
+    this.operations = new OperationsRepository(deps.db);
+    this.segmentRuns = new SegmentRunsRepository(deps.db);
+  }
+
+  /** Records a journey exit (in the caller's transaction, with the stop it belongs to); returns its operation id. */
+  async recordJourneyExit(req: JourneyExitRequest, tx: Queryable): Promise<string> {
+    const id = `journey-exit:${req.journeyId}:${randomUUID()}`;
+    await this.operations.insert(
+      { id, kind: 'journey_exit', journeyId: req.journeyId, detail: { reason: req.reason, requestedBy: req.requestedBy }, createdBy: req.createdBy },
+      tx,
+    );
+    return id;
+  }
+
+  /** Starts the workflow of a recorded journey exit; one already started (or finished) is left alone. True when it started now. */
+  async startJourneyExit(operationId: string, journeyId: string, reason: string, requestedBy: string): Promise<boolean> {
+    const input: JourneyExitInput = { journeyId, reason, requestedBy, defaults: this.deps.defaults, batchSize: JOURNEY_EXIT_BATCH };
+    return this.startOnce<typeof journeyExit>('journeyExit', operationId, input);
+  }
+
+  /** Starts the workflow of a recorded one-off segment run; one already started (or finished) is left alone. True when it started now. */
+  async startSegmentRun(runId: string, input: SegmentEntryInput): Promise<boolean> {
+    return this.startOnce<typeof segmentEntry>('segmentEntry', runId, input);
+  }
+
+  /**
+   * Starts the workflow of every running operation and one-off segment run that has not moved for
+   * `olderThanMs` (its start was lost to a crash); returns how many were started now.
+   */
+  async resumeStalled(olderThanMs: number): Promise<number> {
+    let started = 0;
+    for (const op of await this.operations.runningStalledFor(olderThanMs, RESUME_LIMIT)) {
+      const { reason, requestedBy } = op.detail as { reason: string; requestedBy: string };
+      if (await this.startJourneyExit(op.id, op.journey_id, reason, requestedBy)) started++;
+    }
+    for (const run of await this.segmentRuns.oneOffRunningStalledFor(olderThanMs, RESUME_LIMIT)) {
+      const input: SegmentEntryInput = {
+        journeyId: run.journey_id,
+        segment: run.segment_key,
+        batchSize: run.batch_size,
+        ratePerSecond: run.rate_per_second,
+        scheduleId: null,
+        defaults: this.deps.defaults,
+      };
+      if (await this.startSegmentRun(run.id, input)) started++;
+    }
+    return started;
+  }
+
+  /**
+   * Starts workflow `type` under the id of its row; the id is never reused, so "already started"
+   * (running or finished) is not an error. True when it started now.
+   */
+  private async startOnce<W extends (input: never) => Promise<unknown>>(type: string, workflowId: string, input: Parameters<W>[0]): Promise<boolean> {
+    try {
+      await this.deps.temporal.workflow.start(type, { taskQueue: this.deps.taskQueue, workflowId, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+}

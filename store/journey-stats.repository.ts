@@ -1,0 +1,191 @@
+/**
+ * The monitoring read model of one journey: grouped counts over `enrollments` and `enrollment_steps`
+ * (entered, endings, flow through nodes and branches, random-split arms, live runs now), the journey's
+ * enrollment list and its versions. Read-only; callers run the counts in one snapshot
+ * (`withReadOnlySnapshot`) and pass it as `tx`.
+ */
+import type { ExecutionPlan } from '../engine/plan.js';
+import type { Queryable } from './queryable.js';
+
+/** Entered enrollments of one local day. */
+export interface EnteredRow {
+  day: string;
+  count: number;
+}
+
+/** Ended enrollments of one local day, status and reason. */
+export interface EndingRow {
+  day: string;
+  status: string;
+  reason: string | null;
+  count: number;
+}
+
+/** `node_entered` steps (port null) or decisions (with the port taken) of one node and local day. */
+export interface FlowRow {
+  day: string;
+  nodeId: string;
+  port: string | null;
+  count: number;
+}
+
+/** Ended enrollments of one local day that took `arm` at the random split `nodeId`. */
+export interface ArmEndingRow extends EndingRow {
+  nodeId: string;
+  arm: string;
+}
+
+/** Live enrollments now: at a node (null while pending), waiting or not. */
+export interface CurrentRow {
+  nodeId: string | null;
+  status: 'pending' | 'active';
+  waiting: boolean;
+  count: number;
+}
+
+/** Every grouped count of a journey's figures. */
+export interface StatsRows {
+  entered: EnteredRow[];
+  endings: EndingRow[];
+  flow: FlowRow[];
+  armEndings: ArmEndingRow[];
+  current: CurrentRow[];
+}
+
+/** Which rows the figures count: one journey, one version or all, a time window, the zone of the days. */
+export interface StatsScope {
+  journeyId: string;
+  versionId: string | null;
+  start: Date | null;
+  end: Date | null;
+  timeZone: string;
+}
+
+/** A published version of the journey (plan null on the row of a journey without versions). */
+export interface JourneyVersionRow {
+  version: number;
+  versionId: string;
+  active: boolean;
+  publishedAt: Date;
+  plan: ExecutionPlan | null;
+}
+
+/** Which enrollments to list (each criterion only when set); `after`: the keyset cursor [enrolled at ISO, id]. */
+export interface EnrollmentListCriteria {
+  status: string | null;
+  /** Live runs at this node. */
+  node: string | null;
+  versionId: string | null;
+  customerId: string | null;
+  after: [string, string] | null;
+}
+
+/** One enrollment as listed, with its cursor (enrolled at, ISO with microseconds). */
+export interface EnrollmentListRow {
+  enrollmentId: string;
+  customerId: string;
+  version: number;
+  versionId: string;
+  status: string;
+  currentNode: string | null;
+  waitingUntil: Date | null;
+  enrolledAt: Date;
+  endedAt: Date | null;
+  exitReason: string | null;
+  cursorAt: string;
+}
+
+/** $1 journey, $2 version id or null: the rows of the figures. */
+const OF_JOURNEY = `e.journey_id = $1 AND ($2::text IS NULL OR e.version_id = $2)`;
+/** `column` within [$3, $4) when those are set. */
+const inWindow = (column: string) => `($3::timestamptz IS NULL OR ${column} >= $3) AND ($4::timestamptz IS NULL OR ${column} < $4)`;
+/** The local day of `column` in zone $5. */
+const dayOf = (column: string) => `to_char(${column} AT TIME ZONE $5, 'YYYY-MM-DD')`;
+
+export class JourneyStatsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** The journey's versions, oldest first (one row with a null plan when it has none); none when there is no such journey. */
+  async versionsOf(journeyId: string): Promise<JourneyVersionRow[]> {
+    return this.db.query(
+      `SELECT v.version, v.id AS "versionId", v.active, v.published_at AS "publishedAt", v.plan
+         FROM journeys j LEFT JOIN journey_versions v ON v.journey_id = j.id
+        WHERE j.id = $1 ORDER BY v.version`,
+      [journeyId],
+    );
+  }
+
+  /** The instants that start local day `from` and end local day `to` in `timeZone` (null for a null day). */
+  async dayBounds(from: string | null, to: string | null, timeZone: string, tx: Queryable = this.db): Promise<{ start: Date | null; end: Date | null }> {
+    const [bounds]: { start: Date | null; end: Date | null }[] = await tx.query(
+      `SELECT $1::date::timestamp AT TIME ZONE $3 AS start, ($2::date + 1)::timestamp AT TIME ZONE $3 AS "end"`,
+      [from, to, timeZone],
+    );
+    return bounds;
+  }
+
+  /** The grouped counts of the figures. `splits`: (version id, node id) of every random split in scope. */
+  async countsOf(scope: StatsScope, splits: string[][], tx: Queryable = this.db): Promise<StatsRows> {
+    const params = [scope.journeyId, scope.versionId, scope.start, scope.end, scope.timeZone];
+    const entered: EnteredRow[] = await tx.query(
+      `SELECT ${dayOf('e.enrolled_at')} AS day, count(*)::int AS count
+         FROM enrollments e WHERE ${OF_JOURNEY} AND ${inWindow('e.enrolled_at')} GROUP BY 1`,
+      params,
+    );
+    const endings: EndingRow[] = await tx.query(
+      `SELECT ${dayOf('e.ended_at')} AS day, e.status, e.exit_reason AS reason, count(*)::int AS count
+         FROM enrollments e WHERE ${OF_JOURNEY} AND e.ended_at IS NOT NULL AND ${inWindow('e.ended_at')} GROUP BY 1, 2, 3`,
+      params,
+    );
+    // A step lies between its run's enrollment and end, so runs ended before the window are skipped early.
+    // Decisions without a port (a time-zone fallback) are not branches.
+    const flow: FlowRow[] = await tx.query(
+      `SELECT ${dayOf('s.at')} AS day, s.node_id AS "nodeId",
+              CASE WHEN s.kind = 'decision' THEN s.detail->>'port' END AS port, count(*)::int AS count
+         FROM enrollments e JOIN enrollment_steps s ON s.enrollment_id = e.id
+        WHERE ${OF_JOURNEY} AND ($3::timestamptz IS NULL OR e.ended_at IS NULL OR e.ended_at >= $3) AND ${inWindow('s.at')}
+          AND s.kind IN ('node_entered', 'decision') AND (s.kind = 'node_entered' OR s.detail->>'port' IS NOT NULL)
+        GROUP BY 1, 2, 3`,
+      params,
+    );
+    const armEndings: ArmEndingRow[] =
+      splits.length === 0
+        ? []
+        : await tx.query(
+            `SELECT ${dayOf('e.ended_at')} AS day, s.node_id AS "nodeId", s.detail->>'port' AS arm,
+                    e.status, e.exit_reason AS reason, count(*)::int AS count
+               FROM enrollments e JOIN enrollment_steps s ON s.enrollment_id = e.id
+              WHERE ${OF_JOURNEY} AND e.ended_at IS NOT NULL AND ${inWindow('e.ended_at')} AND s.kind = 'decision'
+                AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))
+              GROUP BY 1, 2, 3, 4, 5`,
+            [...params, splits.map((s) => s[0]), splits.map((s) => s[1])],
+          );
+    const current: CurrentRow[] = await tx.query(
+      `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until > now()) AS waiting, count(*)::int AS count
+         FROM enrollments e WHERE ${OF_JOURNEY} AND e.status IN ('pending', 'active') GROUP BY 1, 2, 3`,
+      params.slice(0, 2),
+    );
+    return { entered, endings, flow, armEndings, current };
+  }
+
+  /** A page of the journey's enrollments matching `criteria`, newest first, at most `limit`. */
+  async enrollmentsPage(journeyId: string, criteria: EnrollmentListCriteria, limit: number): Promise<EnrollmentListRow[]> {
+    return this.db.query(
+      `SELECT e.id AS "enrollmentId", e.customer_id AS "customerId", v.version, e.version_id AS "versionId", e.status,
+              e.current_node AS "currentNode",
+              e.waiting_until AS "waitingUntil", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
+              to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
+         FROM enrollments e
+         JOIN journey_versions v ON v.id = e.version_id
+        WHERE e.journey_id = $1
+          AND ($2::text IS NULL OR e.status = $2)
+          AND ($3::text IS NULL OR (e.current_node = $3 AND e.status IN ('pending', 'active')))
+          AND ($4::text IS NULL OR e.version_id = $4)
+          AND ($5::text IS NULL OR e.customer_id = $5)
+          AND ($6::timestamptz IS NULL OR (e.enrolled_at, e.id) < ($6::timestamptz, $7::text))
+        ORDER BY e.enrolled_at DESC, e.id DESC
+        LIMIT $8`,
+      [journeyId, criteria.status, criteria.node, criteria.versionId, criteria.customerId, criteria.after?.[0] ?? null, criteria.after?.[1] ?? null, limit],
+    );
+  }
+}
