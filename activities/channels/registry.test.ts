@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { VARIABLES } from '../../config/catalogue.js';
 import { BUILTIN_ACTIONS } from '../../engine/actions.js';
 import { actionSpecsOf, defineChannel, settingsFor, type ChannelDescriptor } from './descriptor.js';
-import { buildChannels, checkRegistry, defaultChannelDescriptors } from './registry.js';
+import { buildChannels, checkRegistry, checkSendPolicy, defaultChannelDescriptors } from './registry.js';
 
 // Factories only keep the handle; nothing here touches the database.
 const db = {} as DataSource;
@@ -57,5 +57,20 @@ describe('registry rules', () => {
     buildChannels([probe(seen)], { db, settings: { crmWebhookUrl: 'https://crm.example.com', webhookSecret: 'x'.repeat(32) } });
     expect(seen).toEqual([{ crmWebhookUrl: 'https://crm.example.com' }]);
     expect(settingsFor(probe([]), undefined)).toEqual({});
+  });
+});
+
+describe('the send policy against the registry', () => {
+  const descriptors = defaultChannelDescriptors();
+
+  it('accepts caps and rates of touches', () => {
+    expect(() => checkSendPolicy(descriptors, { frequencyCaps: { sms: {}, crm_task: {} }, sendRateLimits: { push: 5 } })).not.toThrow();
+  });
+
+  it.each([
+    ['a cap of an internal action', { frequencyCaps: { update_traits: {} } }, 'JE_FREQUENCY_CAPS: "update_traits" is not an action that reaches customers'],
+    ['a rate of an unknown action', { sendRateLimits: { email: 5 } }, 'JE_SEND_RATE_LIMITS: "email" is not an action that reaches customers'],
+  ])('refuses %s, naming the variable', (_, policy, message) => {
+    expect(() => checkSendPolicy(descriptors, policy)).toThrow(message);
   });
 });

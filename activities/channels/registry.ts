@@ -5,7 +5,7 @@
  * one line in `defaultChannelDescriptors`.
  */
 import type { DataSource } from 'typeorm';
-import type { EngineConfig } from '../../config/index.js';
+import { ConfigError, type EngineConfig } from '../../config/index.js';
 import type { ActionChannel } from './channel.js';
 import { crmTaskDescriptor } from './crm-task/descriptor.js';
 import { settingsFor, type ChannelDescriptor } from './descriptor.js';
@@ -62,6 +62,27 @@ export function checkRegistry(descriptors: readonly ChannelDescriptor[]): void {
     if (route === undefined) continue;
     if (routes.has(route)) throw new Error(`two channels serve the delivery-report route "${route}"`);
     routes.add(route);
+  }
+}
+
+/**
+ * Throws a ConfigError naming the variable when the operator's caps or send rates name an action that
+ * is not a registered touch: they apply only to touches, so such an entry would silently do nothing.
+ */
+export function checkSendPolicy(
+  descriptors: readonly ChannelDescriptor[],
+  policy: { frequencyCaps?: Record<string, unknown>; sendRateLimits?: Record<string, unknown> },
+): void {
+  const touches = descriptors.filter((d) => d.kind === 'touch').map((d) => d.action);
+  const entries = [
+    ['JE_FREQUENCY_CAPS', policy.frequencyCaps],
+    ['JE_SEND_RATE_LIMITS', policy.sendRateLimits],
+  ] as const;
+  for (const [variable, byAction] of entries) {
+    const stray = Object.keys(byAction ?? {}).find((action) => !touches.includes(action));
+    if (stray !== undefined) {
+      throw new ConfigError(variable, `"${stray}" is not an action that reaches customers; these are: ${touches.join(', ')}`);
+    }
   }
 }
 
