@@ -6,6 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { ChannelDescriptor } from '../activities/channels/descriptor.js';
+import { defaultChannelDescriptors, type ChannelSettings } from '../activities/channels/registry.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { createRuntimeMetrics } from '../observability/metrics.js';
@@ -17,6 +19,7 @@ import { ApiKeysService } from './auth/api-keys.service.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
+import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
 import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from './segments/segments.service.js';
@@ -39,8 +42,12 @@ export interface AppDependencies {
   logger?: Logger;
   /** Stuck-run thresholds (API defaults and `je_stuck_runs`); default: 5 min grace and pending, JE_STUCK_AFTER without progress. */
   stuck?: StuckThresholds;
-  /** Provider webhooks (Twilio status callbacks and inbound SMS); default: not served. */
+  /** Twilio's inbound-SMS webhook (STOP/START); also serves Twilio's delivery reports when `channelSettings` are not given. Default: not served. */
   messaging?: MessagingOptions;
+  /** The channel registry canvases are validated and documented against; default: defaultChannelDescriptors(), as the worker's. */
+  channels?: readonly ChannelDescriptor[];
+  /** Provider settings the channels' delivery-report routes check signatures with (the engine configuration); default: none. */
+  channelSettings?: ChannelSettings;
   /** An admin API key to install at start-up (JE_ADMIN_API_KEY), so a fresh system can be administered. */
   adminApiKey?: string;
   /** Four-eyes publishing (JE_FOUR_EYES_PUBLISHING): a publish waits for another key's approval; default: off. */
@@ -68,6 +75,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
     },
     logger,
     { metrics, stuck },
+    { descriptors: deps.channels ?? defaultChannelDescriptors(), settings: channelSettingsOf(deps) },
     deps.messaging ?? null,
   );
   const module = { ...root, imports: [...(root.imports ?? []), JourneysOptionsModule.forRoot({ fourEyesPublishing: deps.fourEyesPublishing ?? false })] };
@@ -77,7 +85,13 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
   app.useGlobalFilters(new ErrorFilter(logger));
-  serveOpenApi(app);
+  serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
   await app.init();
   return app;
+}
+
+/** The channels' provider settings; Twilio's messaging options stand for them when none are given. */
+function channelSettingsOf(deps: AppDependencies): ChannelSettings {
+  if (deps.channelSettings) return deps.channelSettings;
+  return deps.messaging ? { twilioAuthToken: deps.messaging.twilioAuthToken, publicBaseUrl: deps.messaging.publicBaseUrl } : {};
 }

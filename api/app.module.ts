@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthController } from './health/health.controller.js';
 import { JourneysModule } from './journeys/journeys.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
+import { DeliveryReportsModule } from './messaging/delivery-reports.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import type { MessagingOptions } from './messaging/messaging.options.js';
 import { OperationsModule } from './operations/operations.module.js';
@@ -16,7 +17,7 @@ import type { OperationsOptions } from './operations/operations.tokens.js';
 import { RecoverySweeper } from './recovery.sweeper.js';
 import { RuntimeModule } from './runtime.module.js';
 import { SegmentsModule } from './segments/segments.module.js';
-import type { RuntimeOptions } from './runtime.js';
+import type { ChannelRegistry, RuntimeOptions } from './runtime.js';
 import type { Logger } from '../observability/logger.js';
 
 @Module({})
@@ -27,12 +28,13 @@ export class AppModule {
     options: RuntimeOptions,
     logger: Logger,
     operations: OperationsOptions,
+    channels: ChannelRegistry,
     messaging: MessagingOptions | null = null,
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        RuntimeModule.forRoot(db, temporal, options),
+        RuntimeModule.forRoot(db, temporal, options, channels),
         AccessModule.forRoot(),
         OperationsModule.forRoot(logger, operations),
         JourneysModule,
@@ -41,6 +43,7 @@ export class AppModule {
         CrmModule,
         SegmentsModule,
         MonitoringModule,
+        DeliveryReportsModule,
         ...(messaging ? [MessagingModule.register(messaging)] : []),
       ],
       controllers: [HealthController],

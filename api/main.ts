@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     ...(config.adminApiKey ? { adminApiKey: config.adminApiKey } : {}),
     fourEyesPublishing: config.fourEyesPublishing,
     segmentPreviewTimeoutMs: config.segmentPreviewTimeoutMs,
+    channelSettings: config,
     // Twilio's status and inbound webhooks exist only with a Twilio account and a public origin to sign against.
     ...(config.twilioAuthToken && config.publicBaseUrl
       ? { messaging: { twilioAuthToken: config.twilioAuthToken, publicBaseUrl: config.publicBaseUrl } }

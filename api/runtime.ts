@@ -2,6 +2,8 @@
  * What the API is built from: dependencies constructed by the caller (main.ts or a test) and handed
  * to Nest as plain values under these injection tokens.
  */
+import type { ChannelDescriptor } from '../activities/channels/descriptor.js';
+import type { ChannelSettings } from '../activities/channels/registry.js';
 import type { RunDefaults } from '../engine/runtime.js';
 
 /** The PostgreSQL DataSource (already initialized). */
@@ -10,6 +12,15 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 /** The {@link RuntimeOptions} of this API instance. */
 export const RUNTIME_OPTIONS = Symbol('RUNTIME_OPTIONS');
+
+/** The {@link ChannelRegistry} of this API instance. */
+export const CHANNEL_REGISTRY = Symbol('CHANNEL_REGISTRY');
+
+/** The channels the API knows (the worker's registry) and the provider settings their delivery-report routes check signatures with. */
+export interface ChannelRegistry {
+  descriptors: readonly ChannelDescriptor[];
+  settings: ChannelSettings;
+}
 
 /** Settings the services need besides their connections. */
 export interface RuntimeOptions {

@@ -7,6 +7,9 @@
  * engine formats `duration`, `time-of-day`, `time-zone` and `date-time` (see canvas-schema.ts).
  */
 
+/** Marketing touches obey consent, frequency caps and quiet hours; transactional ones skip them. */
+export type ActionCategory = 'marketing' | 'transactional';
+
 /** What an action accepts, for validation and documentation. */
 export interface ActionSpec {
   /** One line for marketers: what the action does. */
@@ -15,6 +18,8 @@ export interface ActionSpec {
   paramsSchema: object;
   /** Names of top-level params whose string value is a template (`{{ traits.first_name }}`). */
   templateParams: string[];
+  /** The category of an action node that names none. Default: marketing. */
+  defaultCategory?: ActionCategory;
 }
 
 const template = (description: string) => ({ type: 'string', minLength: 1, description });

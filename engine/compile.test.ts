@@ -202,3 +202,24 @@ describe('compileCanvas: normalization', () => {
     expect(!result.ok && result.errors.map((e) => e.code)).toEqual(expect.arrayContaining(['invalid_duration', 'unknown_node']));
   });
 });
+
+describe('compileCanvas: an action without a category takes its action default', () => {
+  const receipt = { description: 'a receipt', paramsSchema: { type: 'object' }, templateParams: [], defaultCategory: 'transactional' as const };
+  const step = (category?: string) => singleStep({ id: 'step', type: 'action', action: 'receipt', params: {}, ...(category ? { category } : {}) });
+  const planOf = (doc: unknown) => {
+    const result = compileCanvas(doc, { actions: { receipt } });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.plan.nodes.step;
+  };
+
+  test.each([
+    ['none given: the action default', undefined, 'transactional'],
+    ['given: the node wins', 'marketing', 'marketing'],
+  ])('%s', (_, category, expected) => {
+    expect(planOf(step(category))).toMatchObject({ kind: 'action', category: expected });
+  });
+
+  test('an action without a default is marketing', () => {
+    expect(compiled(singleStep({ id: 'step', type: 'action', action: 'sms', params: { body: 'hi' } })).nodes.step).toMatchObject({ category: 'marketing' });
+  });
+});

@@ -2,6 +2,7 @@
  * Compiles a validated canvas into the normalized ExecutionPlan the interpreter workflow runs:
  * durations in ms, defaults filled in, `next` maps built from edges. Pure; no I/O.
  */
+import { BUILTIN_ACTIONS } from './actions.js';
 import type { Canvas, CanvasNode, ExitCriterion } from './canvas.js';
 import { parseDuration } from './duration.js';
 import { parseQuietHours } from './policy.js';
@@ -33,9 +34,16 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
   const portsOf = (id: string): Record<string, string> => next.get(id) ?? {};
 
   const trigger = canvas.nodes.find((n) => n.type === 'trigger')!;
+  const actions = options.actions ?? BUILTIN_ACTIONS;
   const nodes: Record<string, PlanStep> = {};
   for (const node of canvas.nodes) {
-    if (node.type !== 'trigger') nodes[node.id] = compileNode(node, portsOf(node.id));
+    if (node.type === 'trigger') continue;
+    const step = compileNode(node, portsOf(node.id));
+    // An action node without a category takes its action's default (marketing unless the channel says otherwise).
+    if (step.kind === 'action' && node.type === 'action' && node.category === undefined) {
+      step.category = actions[node.action]?.defaultCategory ?? 'marketing';
+    }
+    nodes[node.id] = step;
   }
 
   const watched = new Set<string>();

@@ -47,6 +47,9 @@ export interface EnrollmentMessageRow {
   providerMessageId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** The provider's latest delivery report (delivered, undelivered, ...), null before the first. */
+  deliveryStatus: string | null;
+  deliveryErrorCode: string | null;
   createdAt: Date;
 }
 
@@ -164,7 +167,8 @@ export class SendLedgerRepository {
     return this.db.query(
       `SELECT enrollment_id AS "enrollmentId", node_id AS "nodeId", action, status, provider,
               provider_message_id AS "providerMessageId", error_code AS "errorCode",
-              error_message AS "errorMessage", created_at AS "createdAt"
+              error_message AS "errorMessage", delivery_status AS "deliveryStatus",
+              delivery_error_code AS "deliveryErrorCode", created_at AS "createdAt"
          FROM messages WHERE enrollment_id = ANY($1) ORDER BY created_at, id`,
       [enrollmentIds],
     );

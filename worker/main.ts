@@ -8,7 +8,7 @@ import { describeConfig, loadConfig, temporalConnectionOptions } from '../config
 import { createLogger, errorFields } from '../observability/logger.js';
 import { setUpWorkerObservability } from '../observability/worker-observability.js';
 import { startOutboundRetryLoop } from '../activities/channels/crm-task/index.js';
-import { closeChannels, defaultChannels } from '../activities/channels/registry.js';
+import { buildChannels, checkSendPolicy, closeChannels, defaultChannelDescriptors } from '../activities/channels/registry.js';
 import { createDataSource } from '../store/data-source.js';
 import { createJourneyWorker } from './worker.js';
 
@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-worker` });
   await db.initialize();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const channels = defaultChannels({ db, settings: config });
+  const descriptors = defaultChannelDescriptors();
+  checkSendPolicy(descriptors, config);
+  const channels = buildChannels(descriptors, { db, settings: config });
   const worker = await createJourneyWorker({
     connection,
     namespace: config.temporalNamespace,

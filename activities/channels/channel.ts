@@ -1,6 +1,7 @@
 /**
  * The channel interface: how an action node's work leaves the building. A channel is one folder
- * under activities/channels/ exporting a factory, plus one line in registry.ts.
+ * under activities/channels/ exporting a descriptor (descriptor.ts) whose factory builds this, plus
+ * one line in registry.ts.
  */
 import type { ActionSpec } from '../../engine/actions.js';
 import type { ActionRequest } from '../../engine/runtime.js';
@@ -28,7 +29,6 @@ export interface ChannelResult {
   recipient?: string;
 }
 
-/** A channel: an action name, its params spec, and how to execute it. */
 /** A provider's delivery report, read from its status callback. */
 export interface DeliveryReport {
   providerMessageId: string;
@@ -39,6 +39,7 @@ export interface DeliveryReport {
   errorCode: string | null;
 }
 
+/** A channel's sender: an action name, its params spec, and how to execute it. */
 export interface ActionChannel {
   /** Action name used in canvases (`sms`, `push`, ...). */
   action: string;
@@ -51,11 +52,6 @@ export interface ActionChannel {
    * Channels whose provider cannot answer omit it; the ledger then records `unknown` rather than risk a second message.
    */
   lookup?(idempotencyKey: string): Promise<ChannelResult | null>;
-  /**
-   * Reads the provider's status callback (its form fields) into a delivery report; null when the
-   * fields are not a report this channel understands. The API records it on the ledger row.
-   */
-  parseDeliveryReport?(fields: Record<string, string>): DeliveryReport | null;
 }
 
 /** A failure that retrying cannot fix (no phone number, invalid token): recorded, never retried. */

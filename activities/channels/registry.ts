@@ -1,24 +1,34 @@
 /**
- * Every channel the worker can run. Adding a channel: a folder under channels/ and one line here.
- * Providers that are configured replace the recording stand-ins; the rest keep recording.
+ * The channel registry: one line per channel descriptor. The worker builds its senders from it
+ * (`defaultChannels`), and the API validates canvases, documents actions and mounts delivery-report
+ * routes from the same list. Adding a channel: a folder under channels/ exporting a descriptor, and
+ * one line in `defaultChannelDescriptors`.
  */
 import type { DataSource } from 'typeorm';
-import type { EngineConfig } from '../../config/index.js';
-import type { ActionSpec } from '../../engine/actions.js';
+import { ConfigError, type EngineConfig } from '../../config/index.js';
 import type { ActionChannel } from './channel.js';
-import { createCrmTaskChannel } from './crm-task/index.js';
-import { serviceAccountFromFile } from './fcm-push/credentials.js';
-import { createFcmPushChannel } from './fcm-push/index.js';
-import { createProfileChannel } from './profile/index.js';
-import { createRecordingChannel } from './recording/index.js';
-import { createTwilioSmsChannel } from './twilio-sms/index.js';
-import { createWebhookChannel } from './webhook/index.js';
+import { crmTaskDescriptor } from './crm-task/descriptor.js';
+import { settingsFor, type ChannelDescriptor } from './descriptor.js';
+import { fcmPushDescriptor } from './fcm-push/descriptor.js';
+import { profileDescriptor } from './profile/descriptor.js';
+import { twilioSmsDescriptor } from './twilio-sms/descriptor.js';
+import { webhookDescriptor } from './webhook/descriptor.js';
 
-/** Provider settings of the channels (from the engine configuration). */
-export type ChannelSettings = Pick<
-  EngineConfig,
-  'twilioAccountSid' | 'twilioAuthToken' | 'twilioFrom' | 'twilioMessagingServiceSid' | 'twilioApiBaseUrl' | 'firebaseCredentials' | 'publicBaseUrl' | 'webhookSecret' | 'crmWebhookUrl'
->;
+export { actionSpecsOf } from './descriptor.js';
+
+/** Every channel this installation has, one line each. */
+export function defaultChannelDescriptors(): ChannelDescriptor[] {
+  return [
+    twilioSmsDescriptor,
+    fcmPushDescriptor,
+    crmTaskDescriptor,
+    webhookDescriptor,
+    profileDescriptor,
+  ];
+}
+
+/** Provider settings of the channels: the engine configuration (each channel sees only the variables it declares). */
+export type ChannelSettings = Partial<EngineConfig>;
 
 export interface ChannelDeps {
   db: DataSource;
@@ -26,45 +36,62 @@ export interface ChannelDeps {
   settings?: ChannelSettings;
 }
 
-/** Path of the Twilio status-callback route under the API's public origin. */
-export const TWILIO_STATUS_PATH = '/v1/providers/twilio/status';
-
-/** The channel set for the given provider settings. */
-export function defaultChannels({ db, settings }: ChannelDeps): ActionChannel[] {
-  return [
-    smsChannel(db, settings),
-    pushChannel(db, settings),
-    createCrmTaskChannel({ db, outboundUrl: settings?.crmWebhookUrl ?? undefined }),
-    settings?.webhookSecret ? createWebhookChannel({ secret: settings.webhookSecret }) : createRecordingChannel(db, 'webhook'),
-    createProfileChannel(db),
-  ];
-}
-
-function smsChannel(db: DataSource, settings?: ChannelSettings): ActionChannel {
-  if (!settings?.twilioAccountSid || !settings.twilioAuthToken) return createRecordingChannel(db, 'sms');
-  return createTwilioSmsChannel({
-    db,
-    accountSid: settings.twilioAccountSid,
-    authToken: settings.twilioAuthToken,
-    from: settings.twilioFrom ?? undefined,
-    messagingServiceSid: settings.twilioMessagingServiceSid ?? undefined,
-    baseUrl: settings.twilioApiBaseUrl ?? undefined,
-    statusCallbackUrl: settings.publicBaseUrl ? `${settings.publicBaseUrl}${TWILIO_STATUS_PATH}` : undefined,
+/**
+ * The senders of `descriptors` for the given settings. Refuses two descriptors of one action, and a
+ * factory whose channel disagrees with its descriptor about the action or its kind.
+ */
+export function buildChannels(descriptors: readonly ChannelDescriptor[], { db, settings }: ChannelDeps): ActionChannel[] {
+  checkRegistry(descriptors);
+  return descriptors.map((descriptor) => {
+    const channel = descriptor.create({ db, settings: settingsFor(descriptor, settings) });
+    if (channel.action !== descriptor.action || channel.kind !== descriptor.kind) {
+      throw new Error(`the ${descriptor.action} descriptor built a ${channel.kind} channel for "${channel.action}"`);
+    }
+    return channel;
   });
 }
 
-function pushChannel(db: DataSource, settings?: ChannelSettings): ActionChannel {
-  if (!settings?.firebaseCredentials) return createRecordingChannel(db, 'push');
-  const account = serviceAccountFromFile(settings.firebaseCredentials);
-  return createFcmPushChannel({ db, projectId: account.projectId, credential: account.credential });
+/** Throws when two descriptors claim one action or one delivery-report route. */
+export function checkRegistry(descriptors: readonly ChannelDescriptor[]): void {
+  const seen = new Set<string>();
+  const routes = new Set<string>();
+  for (const d of descriptors) {
+    if (seen.has(d.action)) throw new Error(`two channels are registered for action "${d.action}"`);
+    seen.add(d.action);
+    const route = d.deliveryReports?.name;
+    if (route === undefined) continue;
+    if (routes.has(route)) throw new Error(`two channels serve the delivery-report route "${route}"`);
+    routes.add(route);
+  }
+}
+
+/**
+ * Throws a ConfigError naming the variable when the operator's caps or send rates name an action that
+ * is not a registered touch: they apply only to touches, so such an entry would silently do nothing.
+ */
+export function checkSendPolicy(
+  descriptors: readonly ChannelDescriptor[],
+  policy: { frequencyCaps?: Record<string, unknown>; sendRateLimits?: Record<string, unknown> },
+): void {
+  const touches = descriptors.filter((d) => d.kind === 'touch').map((d) => d.action);
+  const entries = [
+    ['JE_FREQUENCY_CAPS', policy.frequencyCaps],
+    ['JE_SEND_RATE_LIMITS', policy.sendRateLimits],
+  ] as const;
+  for (const [variable, byAction] of entries) {
+    const stray = Object.keys(byAction ?? {}).find((action) => !touches.includes(action));
+    if (stray !== undefined) {
+      throw new ConfigError(variable, `"${stray}" is not an action that reaches customers; these are: ${touches.join(', ')}`);
+    }
+  }
+}
+
+/** The channel set of the default registry for the given provider settings. */
+export function defaultChannels(deps: ChannelDeps): ActionChannel[] {
+  return buildChannels(defaultChannelDescriptors(), deps);
 }
 
 /** Releases what channels hold (the Firebase app). */
 export async function closeChannels(channels: ActionChannel[]): Promise<void> {
   await Promise.all(channels.map((c) => (c as { close?: () => Promise<void> }).close?.()));
-}
-
-/** The action specs of a channel set, for the compiler (`compileCanvas(doc, { actions })`). */
-export function actionSpecs(channels: ActionChannel[]): Record<string, ActionSpec> {
-  return Object.fromEntries(channels.map((c) => [c.action, c.spec]));
 }

@@ -6,7 +6,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { API_KEY_SCHEME } from './endpoint.js';
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/** Builds the document; `extend` adds what the decorators cannot know (the registered channels' schemas). */
+export function buildOpenApiDocument(app: INestApplication, extend?: (document: OpenAPIObject) => void): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Journey Engine API')
     .setDescription(
@@ -18,11 +19,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key (je_...)' }, API_KEY_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  extend?.(document);
+  return document;
 }
 
-export function serveOpenApi(app: INestApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
+export function serveOpenApi(app: INestApplication, extend?: (document: OpenAPIObject) => void): OpenAPIObject {
+  const document = buildOpenApiDocument(app, extend);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
   return document;
 }

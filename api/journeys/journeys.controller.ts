@@ -18,7 +18,7 @@ interface HttpResponse {
   setHeader(name: string, value: string): unknown;
 }
 
-const CANVAS_NOTE = 'a canvas (docs/canvas.md, engine/canvas.schema.json)';
+const CANVAS_NOTE = 'a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode';
 const REVISION_NOTE = 'the draft revision the change is based on (or send it as If-Match); a stale one is refused with 409 draft_conflict';
 
 const JOURNEY_SUMMARY: SchemaObject = {

@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
-import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
+import { actionSpecsOf } from '../../activities/channels/descriptor.js';
+import { CHANNEL_REGISTRY, DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type ChannelRegistry, type RuntimeOptions } from '../runtime.js';
 import { ApiEntryService } from './api-entry.service.js';
 import { DraftsService } from './drafts.service.js';
 import { EnrollmentService } from './enrollment.service.js';
@@ -25,8 +26,9 @@ import { VersionsService } from './versions.service.js';
   providers: [
     {
       provide: PublishingService,
-      useFactory: (db: DataSource) => new PublishingService(db),
-      inject: [DATA_SOURCE],
+      // Canvases are validated against the registered channels, the same list the worker runs.
+      useFactory: (db: DataSource, channels: ChannelRegistry) => new PublishingService(db, actionSpecsOf(channels.descriptors)),
+      inject: [DATA_SOURCE, CHANNEL_REGISTRY],
     },
     {
       provide: EnrollmentService,

@@ -1,17 +1,11 @@
-/** Writes what Twilio tells us after a send: delivery reports into the ledger, STOP/START into consent. */
+/** Writes what providers tell us after a send: delivery reports into the ledger, Twilio's STOP/START into consent. */
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { DeliveryReport } from '../../activities/channels/channel.js';
-import { DELIVERY_RANKS } from '../../activities/channels/twilio-sms/delivery-report.js';
-import { TWILIO_PROVIDER } from '../../activities/channels/twilio-sms/index.js';
+import type { DeliveryReportRoute } from '../../activities/channels/descriptor.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { SendLedgerRepository } from '../../store/send-ledger.repository.js';
 import { DATA_SOURCE } from '../runtime.js';
-
-const RANKS = JSON.stringify(DELIVERY_RANKS);
-
-/** Twilio error code: the recipient replied STOP to our sender. */
-const OPTED_OUT_CODE = '21610';
 
 const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
@@ -30,18 +24,18 @@ export class DeliveryService {
   private readonly customers: CustomersRepository;
   private readonly ledger: SendLedgerRepository;
 
-  constructor(@Inject(DATA_SOURCE) db: DataSource) {
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {
     this.customers = new CustomersRepository(db);
     this.ledger = new SendLedgerRepository(db);
   }
 
-  /** Applies one Twilio delivery report to the ledger row of its message. */
-  async recordDelivery(report: DeliveryReport): Promise<DeliveryOutcome> {
-    const customerId = await this.ledger.customerOfProviderMessage(TWILIO_PROVIDER, report.providerMessageId);
+  /** Applies one delivery report, read by a channel's route, to the ledger row of its message. */
+  async recordDelivery(route: DeliveryReportRoute, report: DeliveryReport): Promise<DeliveryOutcome> {
+    const customerId = await this.ledger.customerOfProviderMessage(route.provider, report.providerMessageId);
     if (customerId === null) return 'unknown_message';
-    // The customer said STOP to this sender: that stands whatever order the reports arrive in.
-    if (report.errorCode === OPTED_OUT_CODE) await this.customers.setSmsConsent({ customerId }, false);
-    const written = await this.ledger.recordDelivery(TWILIO_PROVIDER, report.providerMessageId, report.status, report.errorCode, report.rank, RANKS);
+    await route.beforeRecord?.(report, { db: this.db, customerId });
+    const ranks = JSON.stringify(route.ranks);
+    const written = await this.ledger.recordDelivery(route.provider, report.providerMessageId, report.status, report.errorCode, report.rank, ranks);
     return written ? 'updated' : 'stale';
   }
 

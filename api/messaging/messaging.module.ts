@@ -1,4 +1,4 @@
-/** The messaging context: provider webhooks (Twilio delivery reports and inbound STOP/START replies). */
+/** The messaging context: Twilio's inbound STOP/START replies (delivery reports: DeliveryReportsModule). */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DeliveryService } from './delivery.service.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';

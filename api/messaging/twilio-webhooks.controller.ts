@@ -1,7 +1,6 @@
-/** Twilio's webhooks: delivery reports for messages we sent, and SMS replies from customers. */
+/** Twilio's inbound webhook: SMS replies from customers (its delivery reports are the sms channel's route, delivery-reports.controller.ts). */
 import { Body, Controller, Header, HttpCode, Logger, Post, UseGuards } from '@nestjs/common';
 import { ApiError } from '../http/api-error.js';
-import { parseTwilioDeliveryReport } from '../../activities/channels/twilio-sms/delivery-report.js';
 import { DeliveryService } from './delivery.service.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { Endpoint } from '../http/endpoint.js';
@@ -26,27 +25,6 @@ export class TwilioWebhooksController {
   private readonly logger = new Logger('TwilioWebhooks');
 
   constructor(private readonly delivery: DeliveryService) {}
-
-  /** Status callback: updates the ledger's delivery status. Always 204 once signed, or Twilio retries. */
-  @Endpoint({
-    summary: 'Twilio status callback (signed by Twilio, no API key)',
-    access: 'public',
-    ok: { status: 204, description: 'Recorded (or ignored when unknown)' },
-    errors: [{ status: 403, codes: ['invalid_signature'] }, { status: 400, codes: ['invalid_body'] }],
-  })
-  @Post('status')
-  @HttpCode(204)
-  async status(@Body() body: unknown): Promise<void> {
-    const sid = required(body, 'MessageSid');
-    const status = required(body, 'MessageStatus');
-    const report = parseTwilioDeliveryReport({ MessageSid: sid, MessageStatus: status, ErrorCode: field(body, 'ErrorCode') ?? '' });
-    if (!report) {
-      this.logger.warn(`status callback for ${sid} with unrecognised MessageStatus "${status}"; ignored`);
-      return;
-    }
-    const outcome = await this.delivery.recordDelivery(report);
-    if (outcome === 'unknown_message') this.logger.warn(`status callback for unknown message ${sid} (${status}); ignored`);
-  }
 
   /** Inbound SMS: STOP-like keywords opt the sender's customers out of SMS, START/UNSTOP back in. */
   @Endpoint({

@@ -15,7 +15,7 @@ const EXPECTED: Record<string, Expected> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   'GET /metrics': 'public',
-  'POST /v1/providers/twilio/status': 'public',
+  'POST /v1/providers/{provider}/status': 'public',
   'POST /v1/providers/twilio/inbound': 'public',
   'POST /v1/api-keys': [],
   'GET /v1/api-keys': [],

@@ -5,7 +5,7 @@ import { createApp, type AppDependencies } from '../../api/app.factory.js';
 import type { Role } from '../../api/auth/roles.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { createRoleKeys, keyedAgent, type RoleKeys } from '../support/api-keys.js';
-import { FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
+import { FAST_DEFAULTS, startRuntime, type RuntimeHarness, type RuntimeHarnessOptions } from '../support/runtime-harness.js';
 
 export interface ApiHarness {
   rt: RuntimeHarness;
@@ -20,9 +20,9 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-/** Starts the runtime and the app; `options` adds to (or overrides) the app's dependencies. */
-export async function startApi(name: string, options: Partial<AppDependencies> = {}): Promise<ApiHarness> {
-  const rt = await startRuntime(name);
+/** Starts the runtime and the app; `options` adds to (or overrides) the app's dependencies, `runtime` configures the worker. */
+export async function startApi(name: string, options: Partial<AppDependencies> = {}, runtime: RuntimeHarnessOptions = {}): Promise<ApiHarness> {
+  const rt = await startRuntime(name, runtime);
   const app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS, ...options });
   const keys = await createRoleKeys(rt.db, name);
   const as = (role: Role) => keyedAgent(app.getHttpServer(), keys[role]);

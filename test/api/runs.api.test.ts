@@ -173,6 +173,8 @@ describe('GET /v1/customers/:customerId/history', () => {
         providerMessageId: expect.stringMatching(/^rec-\d+$/),
         errorCode: null,
         errorMessage: null,
+        deliveryStatus: null,
+        deliveryErrorCode: null,
         createdAt: expect.any(String),
       },
     ]);

@@ -4,7 +4,7 @@
  * reports pointed at JE_PUBLIC_BASE_URL; without settings, touches stay on the recording channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { defaultChannels } from '../../activities/channels/registry.js';
+import { defaultChannelDescriptors, defaultChannels } from '../../activities/channels/registry.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
 import { endedEnrollments, eventually, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('channel wiring', () => {
   it('keeps every touch on the recording channel when no provider is configured', () => {
     const channels = defaultChannels({ db: rt.db });
-    expect(channels.map((c) => c.action)).toEqual(['sms', 'push', 'crm_task', 'webhook', 'update_traits']);
+    expect(channels.map((c) => c.action)).toEqual(defaultChannelDescriptors().map((d) => d.action));
     expect(channels.filter((c) => c.kind === 'touch').every((c) => typeof c.lookup === 'function')).toBe(true);
   });
 

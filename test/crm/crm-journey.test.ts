@@ -6,9 +6,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createCrmTaskChannel } from '../../activities/channels/crm-task/index.js';
-import { createProfileChannel } from '../../activities/channels/profile/index.js';
-import { createRecordingChannel } from '../../activities/channels/recording/index.js';
+import { defaultChannels } from '../../activities/channels/registry.js';
 import { createApp } from '../../api/app.factory.js';
 import { createDataSource } from '../../store/data-source.js';
 import { canvas } from '../api/api-harness.js';
@@ -26,15 +24,8 @@ beforeAll(async () => {
   // The worker's channels get their own pool: the runtime creates its DataSource itself.
   channelDb = createDataSource(testDatabaseUrl(), { poolSize: 2, applicationName: 'test-crm-channels' });
   await channelDb.initialize();
-  rt = await startRuntime('crm', {
-    channels: [
-      createRecordingChannel(channelDb, 'sms'),
-      createRecordingChannel(channelDb, 'push'),
-      createCrmTaskChannel({ db: channelDb }),
-      createRecordingChannel(channelDb, 'webhook'),
-      createProfileChannel(channelDb),
-    ],
-  });
+  // The registry without provider settings: the real crm_task channel, the rest recording.
+  rt = await startRuntime('crm', { channels: defaultChannels({ db: channelDb }) });
   app = await createApp({ db: rt.db, temporal: rt.client, taskQueue: rt.taskQueue, defaults: FAST_DEFAULTS });
   http = await adminHttp(app.getHttpServer(), rt.db);
 });

@@ -15,10 +15,7 @@ import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import type { ActionChannel } from '../../activities/channels/channel.js';
-import { createCrmTaskChannel } from '../../activities/channels/crm-task/index.js';
-import { createProfileChannel } from '../../activities/channels/profile/index.js';
-import { createRecordingChannel } from '../../activities/channels/recording/index.js';
-import { closeChannels } from '../../activities/channels/registry.js';
+import { closeChannels, defaultChannels } from '../../activities/channels/registry.js';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.factory.js';
 import { createDataSource } from '../../store/data-source.js';
@@ -52,13 +49,8 @@ beforeAll(async () => {
   db = createDataSource(testDatabaseUrl(), { poolSize: 6 });
   const [testEnv, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows(WORKFLOWS_PATH), db.initialize()]);
   env = testEnv;
-  channels = [
-    createRecordingChannel(db, 'sms'),
-    createRecordingChannel(db, 'push'),
-    createRecordingChannel(db, 'webhook'),
-    createCrmTaskChannel({ db }),
-    createProfileChannel(db),
-  ];
+  // The registry without provider settings: the real crm_task channel, the rest recording.
+  channels = defaultChannels({ db });
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities: createActivities({ db, channels }) });
   running = worker.run();
   app = await createApp({ db, temporal: env.client, taskQueue: TASK_QUEUE, defaults: TEST_DEFAULTS });

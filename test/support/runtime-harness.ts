@@ -5,7 +5,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
+import type { SendPolicy } from '../../activities/actions.js';
 import type { ActionChannel } from '../../activities/channels/channel.js';
+import { actionSpecsOf, type ChannelDescriptor } from '../../activities/channels/descriptor.js';
+import { buildChannels, type ChannelSettings } from '../../activities/channels/registry.js';
 import type { RunDefaults } from '../../engine/runtime.js';
 import type { Logger } from '../../observability/logger.js';
 import type { WorkerMetrics } from '../../observability/metrics.js';
@@ -31,12 +34,21 @@ export interface RuntimeHarness {
   stop(): Promise<void>;
 }
 
-export async function startRuntime(
-  name: string,
-  opts: { channels?: ActionChannel[]; worker?: boolean; logger?: Logger; metrics?: WorkerMetrics } = {},
-): Promise<RuntimeHarness> {
+/** What the runtime is built from; `descriptors` (+ `settings`) builds the worker's channels and the publishing checks as the worker and API do. */
+export interface RuntimeHarnessOptions {
+  channels?: ActionChannel[];
+  descriptors?: readonly ChannelDescriptor[];
+  settings?: ChannelSettings;
+  policy?: SendPolicy;
+  worker?: boolean;
+  logger?: Logger;
+  metrics?: WorkerMetrics;
+}
+
+export async function startRuntime(name: string, opts: RuntimeHarnessOptions = {}): Promise<RuntimeHarness> {
   const db = createDataSource(testDatabaseUrl(), { poolSize: 5, applicationName: `test-${name}` });
   await db.initialize();
+  const channels = opts.channels ?? (opts.descriptors ? buildChannels(opts.descriptors, { db, settings: opts.settings }) : undefined);
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection });
   const taskQueue = `test-${name}-${process.pid}-${Date.now()}`;
@@ -47,7 +59,8 @@ export async function startRuntime(
         namespace: 'default',
         taskQueue,
         db,
-        channels: opts.channels,
+        channels,
+        policy: opts.policy,
         logger: opts.logger,
         metrics: opts.metrics,
         workflowBundle: await bundleWorkflows(WORKFLOWS_PATH),
@@ -56,7 +69,7 @@ export async function startRuntime(
   const running = worker ? worker.run() : Promise.resolve();
   const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults: FAST_DEFAULTS });
   const ingestion = new IngestionService({ db, temporal: client, enrollments });
-  const publishing = new PublishingService(db);
+  const publishing = new PublishingService(db, opts.descriptors ? actionSpecsOf(opts.descriptors) : undefined);
   return {
     db,
     client,

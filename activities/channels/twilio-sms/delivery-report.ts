@@ -1,4 +1,4 @@
-/** Twilio status callbacks read into delivery reports (the channel's parseDeliveryReport). */
+/** Twilio status callbacks read into delivery reports (the sms descriptor's delivery-report route). */
 import type { DeliveryReport } from '../channel.js';
 
 /**

@@ -10,7 +10,6 @@ import { PermanentChannelError, TransientChannelError, type ActionChannel, type 
 import { hasOptedOutOfSms } from './consent.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
 import { SendLedgerRepository } from '../../../store/send-ledger.repository.js';
-import { parseTwilioDeliveryReport } from './delivery-report.js';
 
 /** How the channel reaches Twilio. Exactly one of `from` and `messagingServiceSid` is needed. */
 export interface TwilioSmsOptions {
@@ -73,7 +72,6 @@ export function createTwilioSmsChannel(opts: TwilioSmsOptions): ActionChannel {
   return {
     action: 'sms',
     kind: 'touch',
-    parseDeliveryReport: parseTwilioDeliveryReport,
     spec: BUILTIN_ACTIONS.sms,
     async execute(ctx) {
       const to = recipientOf(ctx);

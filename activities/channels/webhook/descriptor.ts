@@ -1,0 +1,14 @@
+/** The `webhook` channel: signed HTTP calls when JE_WEBHOOK_SECRET is set, the recording stand-in otherwise. */
+import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
+import { defineChannel } from '../descriptor.js';
+import { createRecordingChannel } from '../recording/index.js';
+import { createWebhookChannel } from './index.js';
+
+export const webhookDescriptor = defineChannel({
+  action: 'webhook',
+  spec: BUILTIN_ACTIONS.webhook,
+  kind: 'touch',
+  defaultCategory: 'marketing',
+  variables: ['webhookSecret'],
+  create: ({ db, settings }) => (settings.webhookSecret ? createWebhookChannel({ secret: settings.webhookSecret }) : createRecordingChannel(db, 'webhook')),
+});
