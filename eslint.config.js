@@ -55,6 +55,31 @@ const FORBIDDEN_IN_STORE = '^(?!(\\.\\./)+(engine|migrations)(/|$))\\.\\./';
 const STORE_IMPORT_MESSAGE =
   'store/ may import only npm packages, ./ files of store/, ../engine/** and ../migrations/: repositories know no service, activity or API.';
 
+/**
+ * Layer zones: the folders of ours a layer may import besides its own files (and npm packages).
+ * A pattern per folder depth, since a relative import's `../` count says where it lands.
+ */
+const ZONES = {
+  engine: { allowed: [], message: 'engine/ is pure: it imports only its own files and npm packages (no I/O, no other layer).' },
+  activities: {
+    allowed: ['core', 'store', 'engine', 'config', 'observability'],
+    message: 'activities/ may import core/, store/, engine/, config/ and observability/ (never api/, worker/ or workflows/).',
+  },
+};
+
+function zoneBlocks(layer, { allowed, message }) {
+  return [0, 1, 2, 3].map((depth) => {
+    const up = `^(\\.\\./){${depth + 1}}`;
+    const regex = allowed.length === 0 ? up : `${up}(?!(${allowed.join('|')})(/|$))`;
+    return {
+      files: [`${layer}/${'*/'.repeat(depth)}*.ts`],
+      // Tests may reach test/support and the database; the zone is about product code.
+      ignores: ['**/*.test.ts'],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+    };
+  });
+}
+
 export default tseslint.config(
   {
     ignores: ['dist/**', '.tools/**', 'node_modules/**', 'coverage/**', '.data/**'],
@@ -124,4 +149,6 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: FORBIDDEN_IN_STORE, message: STORE_IMPORT_MESSAGE }] }],
     },
   },
+  ...zoneBlocks('engine', ZONES.engine),
+  ...zoneBlocks('activities', ZONES.activities),
 );

@@ -1,0 +1,167 @@
+/**
+ * The layer zones of eslint.config.js (engine/ imports nothing of ours; activities/ only core, store,
+ * engine, config, observability) and the import graph of the product code: no runtime import cycles.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ESLint } from 'eslint';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let eslint: ESLint;
+beforeAll(() => {
+  eslint = new ESLint({ cwd: repoRoot });
+});
+
+async function importErrors(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
+  expect(result!.messages.filter((m) => m.fatal)).toEqual([]);
+  return result!.messages.filter((m) => m.severity === 2 && m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+const use = (from: string, name = 'x') => `import { ${name} } from '${from}';\nexport const a = ${name};`;
+
+describe('layer zones', () => {
+  it.each([
+    ['engine/ -> store/', 'engine/x.ts', use('../store/events.repository.js')],
+    ['engine/ -> activities/', 'engine/x.ts', use('../activities/lookups.js')],
+    ['engine/ -> config/', 'engine/x.ts', use('../config/index.js')],
+    ['engine/nodes/ -> store/', 'engine/nodes/x.ts', use('../../store/queryable.js')],
+    ['engine/segments/ -> core/', 'engine/segments/x.ts', use('../../core/enrollment.js')],
+    ['activities/ -> workflows/', 'activities/x.ts', use('../workflows/signals.js')],
+    ['activities/ -> worker/', 'activities/x.ts', use('../worker/worker.js')],
+    ['a channel folder -> api/', 'activities/channels/sms/x.ts', use('../../../api/runtime.js')],
+  ])('refuses %s', async (_name, file, code) => {
+    expect(await importErrors(code, file)).not.toEqual([]);
+  });
+
+  it.each([
+    ['engine/ -> its own files', 'engine/x.ts', use('./duration.js')],
+    ['engine/nodes/ -> engine/', 'engine/nodes/x.ts', use('../json.js')],
+    ['engine/ -> an npm package', 'engine/x.ts', use('luxon', 'DateTime')],
+    ['activities/ -> store/', 'activities/x.ts', use('../store/queryable.js')],
+    ['activities/ -> core/', 'activities/x.ts', use('../core/enrollment.js')],
+    ['a channel folder -> engine/', 'activities/channels/sms/x.ts', use('../../../engine/template.js')],
+    ['an engine test -> the test database helpers', 'engine/x.test.ts', use('../test/support/env.js')],
+  ])('allows %s', async (_name, file, code) => {
+    expect(await importErrors(code, file)).toEqual([]);
+  });
+});
+
+/** Product folders whose runtime imports must not form a cycle. */
+const PRODUCT = ['engine', 'store', 'core', 'activities', 'workflows', 'api', 'worker', 'config', 'observability', 'migrations'];
+
+function productFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts') && !rel.endsWith('.test.ts') && !rel.endsWith('.d.ts')) out.push(rel);
+    }
+  };
+  PRODUCT.forEach(walk);
+  return out;
+}
+
+/** Relative imports that exist at run time (`import type` and `export type ... from` are erased). */
+export function runtimeImports(source: string): string[] {
+  const found: string[] = [];
+  const statement = /(?:^|\n)\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'(\.{1,2}\/[^']+)'/g;
+  for (const m of source.matchAll(statement)) {
+    if (m[2]) continue;
+    const names = m[3].replace(/^[{\s]+|[}\s]+$/g, '');
+    // `import { type A, type B }`: every specifier is a type, nothing is loaded.
+    if (m[3].includes('{') && names.split(',').every((n) => /^\s*type\s/.test(n) || n.trim() === '')) continue;
+    found.push(m[4]);
+  }
+  for (const m of source.matchAll(/(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'/g)) found.push(m[1]);
+  return found;
+}
+
+function cycles(graph: Map<string, string[]>): string[][] {
+  // Tarjan, iterative; returns the strongly connected components with more than one file (or a self-import).
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const found: string[][] = [];
+  for (const root of graph.keys()) {
+    if (index.has(root)) continue;
+    const frames: { v: string; i: number }[] = [];
+    const enter = (v: string) => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      on.add(v);
+      frames.push({ v, i: 0 });
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      const next = graph.get(f.v) ?? [];
+      if (f.i < next.length) {
+        const w = next[f.i++];
+        if (!index.has(w)) enter(w);
+        else if (on.has(w)) low.set(f.v, Math.min(low.get(f.v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      if (frames.length > 0) {
+        const p = frames[frames.length - 1].v;
+        low.set(p, Math.min(low.get(p)!, low.get(f.v)!));
+      }
+      if (low.get(f.v) === index.get(f.v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          on.delete(w);
+          component.push(w);
+        } while (w !== f.v);
+        if (component.length > 1 || next.includes(f.v)) found.push(component.sort());
+      }
+    }
+  }
+  return found;
+}
+
+describe('import cycles', () => {
+  it('reads runtime imports and skips type-only ones', () => {
+    expect(
+      runtimeImports(
+        [
+          "import { a } from './a.js';",
+          "import type { B } from './b.js';",
+          "import { type C, type D } from './c.js';",
+          "import { type E, f } from './e.js';",
+          "export { g } from './g.js';",
+          "export type { H } from './h.js';",
+          "import './side-effect.js';",
+          "import { z } from 'zod';",
+        ].join('\n'),
+      ),
+    ).toEqual(['./a.js', './e.js', './g.js', './side-effect.js']);
+  });
+
+  it('finds a cycle when there is one (the check can fail)', () => {
+    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('the product code has none', () => {
+    const files = productFiles();
+    const known = new Set(files);
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const targets = runtimeImports(fs.readFileSync(path.join(repoRoot, file), 'utf8'))
+        .map((spec) => path.normalize(path.join(path.dirname(file), spec.replace(/\.js$/, '.ts'))))
+        .filter((target) => known.has(target));
+      graph.set(file, targets);
+    }
+    expect(files.length).toBeGreaterThan(100);
+    expect(cycles(graph)).toEqual([]);
+  });
+});
