@@ -9,6 +9,7 @@ import { Segments1796600000000 } from './1796600000000-segments.js';
 import { SegmentRuns1796700000000 } from './1796700000000-segment-runs.js';
 import { Monitoring1796800000000 } from './1796800000000-monitoring.js';
 import { EndedCurrentNode1796900000000 } from './1796900000000-ended-current-node.js';
+import { EventOutbox1797000000000 } from './1797000000000-event-outbox.js';
 
 export const MIGRATIONS = [
   Runtime1764115200000,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   SegmentRuns1796700000000,
   Monitoring1796800000000,
   EndedCurrentNode1796900000000,
+  EventOutbox1797000000000,
 ];

@@ -7,7 +7,7 @@ import type { RuntimeOptions } from '../../api/runtime.js';
 import { createLogger } from '../../observability/logger.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 
-function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>) {
+function sweeper(startPending: () => Promise<number>, dispatchOutbox: () => Promise<number>) {
   const lines: string[] = [];
   const logged: Record<string, unknown>[] = [];
   const logger = createLogger({ service: 'api', write: (line) => logged.push(JSON.parse(line)) });
@@ -19,7 +19,7 @@ function sweeper(startPending: () => Promise<number>, dispatchPending: () => Pro
     onShutdown: null,
     segmentPreviewTimeoutMs: 30_000,
   };
-  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchPending } as unknown as IngestionService, logger);
+  const s = new RecoverySweeper(options, { startPending } as unknown as EnrollmentService, { dispatchOutbox } as unknown as IngestionService, logger);
   return { s, lines, logged };
 }
 
@@ -27,13 +27,13 @@ describe('RecoverySweeper', () => {
   it('logs non-zero counts only', async () => {
     const { s, lines } = sweeper(async () => 0, async () => 3);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 3 });
-    expect(lines).toEqual(['recovery: dispatched 3 pending event(s)']);
+    expect(lines).toEqual(['outbox: dispatched 3 event(s)']);
   });
 
   it('logs a failure and still runs the other sweep', async () => {
     const { s, lines, logged } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 2 });
-    expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
+    expect(lines).toEqual(['outbox: dispatched 2 event(s)']);
     expect(logged).toEqual([
       expect.objectContaining({ level: 'error', service: 'api', msg: 'recovery: starting pending enrollments failed', error: 'database is down' }),
     ]);
