@@ -13,7 +13,7 @@ export type Dependency = 'database' | 'temporal';
 /** The documented answer bounds. */
 export const API_BOUNDS = {
   /** An event batch is answered within this once stored (it dispatches in the request for EVENT_DISPATCH_BUDGET_MS at most). */
-  eventBatchMs: 3_000,
+  eventBatchMs: 4_000,
   /** A route that needs Temporal (API entry, exit request) gives up on Temporal after this. */
   temporalCallMs: 5_000,
   /** Waiting for a pooled PostgreSQL connection gives up after this (store/data-source.ts). */

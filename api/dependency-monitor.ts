@@ -2,7 +2,7 @@
  * What this API instance knows about its dependencies' outages. A failure that says "unreachable" is
  * reported here; the monitor confirms it with a probe, logs ONE warning when the outage starts and
  * one when it ends (not a stack per request), keeps `je_dependency_up` current, and probes every
- * second until the dependency answers again. Routes use `isDown` to answer 503 at once instead of
+ * half second until the dependency answers again. Routes use `isDown` to answer 503 at once instead of
  * waiting for a deadline, and the event outbox to pause while Temporal is gone.
  */
 import type { Client } from '@temporalio/client';
@@ -25,7 +25,7 @@ export interface DependencyMonitorOptions {
   probes: Record<Dependency, () => Promise<unknown>>;
   logger: Logger;
   metrics?: DependencyMetrics;
-  /** How often a dependency that is down is probed; default 1 s. */
+  /** How often a dependency that is down is probed; default 500 ms. */
   probeIntervalMs?: number;
 }
 
@@ -75,7 +75,7 @@ export class DependencyMonitor implements DependencyStatus {
         inFlight = false;
         if (up && this.outages.get(dependency)?.timer === timer) this.endOutage(dependency);
       });
-    }, this.options.probeIntervalMs ?? 1_000);
+    }, this.options.probeIntervalMs ?? 500);
     timer.unref();
     this.outages.set(dependency, { since, timer });
     this.options.metrics?.up.set({ dependency }, 0);

@@ -14,7 +14,7 @@ export class EventsController {
       'All or nothing: one malformed item rejects the batch with its index and reason, and nothing is stored. ' +
       'A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice. ' +
       'A 202 means the events are stored (committed); `dispatch` says whether their journeys have them yet ' +
-      '(`dispatched`) or the outbox dispatches them once Temporal answers (`pending`). Answered within about 2 s of storing, whatever Temporal does.',
+      '(`dispatched`) or the outbox dispatches them once Temporal answers (`pending`). Answered within 4 s of storing, whatever Temporal does.',
     access: ['engineer'],
     body: {
       type: 'object',

@@ -15,7 +15,7 @@ import type { CustomerEvent } from '../../engine/runtime.js';
 import { loadSegmentRules, segmentMembership } from '../../activities/segments.js';
 import { customerEventSignal } from '../../workflows/signals.js';
 import type { DependencyMetrics } from '../../observability/metrics.js';
-import { DependencyUnavailableError, EVENT_DISPATCH_BUDGET_MS, unavailableDependencyOf, withTemporalDeadline } from '../dependencies.js';
+import { DependencyUnavailableError, unavailableDependencyOf, withTemporalDeadline } from '../dependencies.js';
 import type { DependencyStatus } from '../dependency-monitor.js';
 import type { EnrollmentService } from '../journeys/enrollment.service.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
@@ -53,7 +53,11 @@ export interface IngestionServiceDeps {
   /** Outages this API instance knows of: no dispatch is tried in the request while Temporal is down. */
   status?: DependencyStatus;
   metrics?: DependencyMetrics;
-  /** How long the request that stores a batch dispatches it before answering; default EVENT_DISPATCH_BUDGET_MS (2 s). */
+  /**
+   * How long the call that stores a batch dispatches it before answering (the API with its outbox loop:
+   * EVENT_DISPATCH_BUDGET_MS). Default: no limit, everything in the call, for callers that run no
+   * outbox loop (benchmarks, tests, an API built without recovery).
+   */
   dispatchBudgetMs?: number;
 }
 
@@ -102,8 +106,9 @@ export class IngestionService {
     });
     const fresh = new Set(stored.map((e) => e.event_id));
     const ids = events.map((e) => e.eventId);
-    if (!this.deps.status?.isDown('temporal')) {
-      const budgetMs = this.deps.dispatchBudgetMs ?? EVENT_DISPATCH_BUDGET_MS;
+    const budgetMs = this.deps.dispatchBudgetMs ?? Number.POSITIVE_INFINITY;
+    // With an outbox loop behind it, the request does not wait for a Temporal known to be down.
+    if (!Number.isFinite(budgetMs) || !this.deps.status?.isDown('temporal')) {
       const claimed = await this.events.claimUndispatched({ limit: ids.length, claimMs: REQUEST_CLAIM_MS, eventIds: ids });
       await this.dispatchClaimed(claimed, 'request', budgetMs);
     }
@@ -145,23 +150,27 @@ export class IngestionService {
   private async dispatchClaimed(claimed: StoredEvent[], path: DispatchPath, budgetMs: number): Promise<number> {
     const until = Date.now() + budgetMs;
     let done = 0;
+    let held = 0;
     try {
       for (const row of claimed) {
         const left = until - Date.now();
         if (left <= 0) break;
-        await withTemporalDeadline(this.deps.temporal, left, () => this.dispatch(row));
+        await (Number.isFinite(left) ? withTemporalDeadline(this.deps.temporal, left, () => this.dispatch(row)) : this.dispatch(row));
         await this.events.markDispatched(row.id);
         done++;
       }
     } catch (err) {
       const reason = unavailableDependencyOf(err) ?? 'other';
       this.deps.metrics?.eventDispatchFailures.inc({ reason });
-      if (reason === 'other') this.deps.log?.(`event ${claimed[done].event_id}: dispatch failed, left in the outbox (${(err as Error).message})`);
-      else this.deps.status?.reportFailure(reason, err);
+      if (reason === 'other') {
+        this.deps.log?.(`event ${claimed[done].event_id}: dispatch failed, left in the outbox (${(err as Error).message})`);
+        // Keep its claim: it is retried when the claim lapses, and does not hold up the events behind it.
+        held = 1;
+      } else this.deps.status?.reportFailure(reason, err);
     } finally {
       if (done > 0) this.deps.metrics?.eventsDispatched.inc({ path }, done);
       // If this fails too (the database is gone), the claims lapse by themselves.
-      await this.events.releaseClaims(claimed.slice(done).map((r) => r.id)).catch(() => undefined);
+      await this.events.releaseClaims(claimed.slice(done + held).map((r) => r.id)).catch(() => undefined);
     }
     return done;
   }
