@@ -15,6 +15,8 @@ import { NestJsonLogger } from '../observability/nest-logger.js';
 import { loadObservabilitySettings } from '../observability/settings.js';
 import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../observability/stuck-runs.js';
 import { AppModule } from './app.module.js';
+import { DependenciesModule } from './dependencies.module.js';
+import { DependencyMonitor } from './dependency-monitor.js';
 import { ApiKeysService } from './auth/api-keys.service.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
@@ -62,6 +64,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   const stuck = deps.stuck ?? { ...DEFAULT_STUCK_THRESHOLDS, noProgressMs: loadObservabilitySettings().stuckAfterMs };
   if (deps.adminApiKey) await new ApiKeysService(deps.db).installBootstrapKey(deps.adminApiKey);
   const metrics = createRuntimeMetrics({ db: deps.db, stuck, logger });
+  const monitor = new DependencyMonitor({ probes: DependencyMonitor.probesOf(deps.db, deps.temporal), logger, metrics: metrics.dependencies });
   const root = AppModule.forRoot(
     deps.db,
     deps.temporal,
@@ -78,13 +81,20 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
     { descriptors: deps.channels ?? defaultChannelDescriptors(), settings: channelSettingsOf(deps) },
     deps.messaging ?? null,
   );
-  const module = { ...root, imports: [...(root.imports ?? []), JourneysOptionsModule.forRoot({ fourEyesPublishing: deps.fourEyesPublishing ?? false })] };
+  const module = {
+    ...root,
+    imports: [
+      ...(root.imports ?? []),
+      JourneysOptionsModule.forRoot({ fourEyesPublishing: deps.fourEyesPublishing ?? false }),
+      DependenciesModule.forRoot(monitor, metrics.dependencies),
+    ],
+  };
   // Nest's own lines go through the JSON logger; its startup chatter is at debug level.
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: new NestJsonLogger(logger) });
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
-  app.useGlobalFilters(new ErrorFilter(logger));
+  app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
   serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
   await app.init();
   return app;

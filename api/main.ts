@@ -1,14 +1,16 @@
 /**
  * The API's entry point: `node dist/api/main.js` (development:
  * `node --import @swc-node/register/esm-register api/main.ts`). Needs DATABASE_URL and
- * TEMPORAL_ADDRESS; listens on PORT (3000) at HOST (127.0.0.1); sweeps unfinished work every 10 s.
+ * TEMPORAL_ADDRESS; listens on PORT (3000) at HOST (127.0.0.1); runs the event outbox every second and
+ * sweeps deferred run starts every 5 s.
  */
 import 'reflect-metadata';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { createDataSource } from '../store/data-source.js';
 import { createApp } from './app.factory.js';
+import { connectApiTemporal } from './dependencies.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
 
   const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-api` });
   await db.initialize();
-  const connection = await Connection.connect(temporalConnectionOptions(config)).catch(async (err) => {
+  const connection = await connectApiTemporal(temporalConnectionOptions(config)).catch(async (err) => {
     await db.destroy();
     throw err;
   });
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
     defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
     log: (line) => logger.info(`api: ${line}`),
     logger,
-    recovery: { intervalMs: 10_000, olderThanMs: 30_000 },
+    // Deferred run starts are retried 5 s after their enrollment; stored events are dispatched every second.
+    recovery: { intervalMs: 5_000, olderThanMs: 5_000, outboxIntervalMs: 1_000 },
     ...(config.adminApiKey ? { adminApiKey: config.adminApiKey } : {}),
     fourEyesPublishing: config.fourEyesPublishing,
     segmentPreviewTimeoutMs: config.segmentPreviewTimeoutMs,

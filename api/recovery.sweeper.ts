@@ -1,14 +1,26 @@
 /**
- * Recovery sweeps: starts enrollments whose workflow start was lost, finishes event dispatches a
- * crash interrupted and starts the workflow of durable operations whose start was lost. Runs on an interval when the runtime options ask for it; never throws.
+
+ * Recovery sweeps: starts enrollments whose workflow start was lost or deferred (Temporal was down),
+ * runs the event outbox (dispatches stored events no request dispatched), and starts the workflow of
+ * durable operations whose start was lost. Runs on intervals when the runtime options ask for it;
+ * never throws. A sweep that finds a dependency unreachable reports it to the monitor (one warning
+ * per outage) instead of logging an error per tick, and sweeps wait while the monitor says the
+ * dependency they need is down.
  */
 import { Inject, Injectable, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
 import { DurableOperations } from '../core/operations.js';
 import { IngestionService } from './events/ingestion.service.js';
 import { EnrollmentService } from './journeys/enrollment.service.js';
 import { createLogger, errorFields, type Logger } from '../observability/logger.js';
+import { unavailableDependencyOf, withTemporalDeadline } from './dependencies.js';
+import { DEPENDENCY_STATUS } from './dependencies.module.js';
+import type { DependencyStatus } from './dependency-monitor.js';
 import { API_LOGGER } from './operations/operations.tokens.js';
-import { RUNTIME_OPTIONS, type RuntimeOptions } from './runtime.js';
+import { RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from './runtime.js';
+
+/** A sweep's Temporal calls together give up after this (a dead frontend would otherwise hold each start ~20 s). */
+const SWEEP_TEMPORAL_BUDGET_MS = 10_000;
 
 export interface SweepCounts {
   started: number;
@@ -19,8 +31,9 @@ export interface SweepCounts {
 
 @Injectable()
 export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private inFlight: Promise<SweepCounts> | null = null;
+  private outboxInFlight: Promise<number> | null = null;
 
   constructor(
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
@@ -28,12 +41,33 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     private readonly ingestion: IngestionService,
     private readonly operations: DurableOperations,
     @Optional() @Inject(API_LOGGER) private readonly logger: Logger = createLogger({ service: 'api' }),
+    @Optional() @Inject(DEPENDENCY_STATUS) private readonly status?: DependencyStatus,
+    @Optional() @Inject(TEMPORAL_CLIENT) private readonly temporal?: Client,
   ) {}
 
   onApplicationBootstrap(): void {
     const recovery = this.options.recovery;
     if (!recovery) return;
-    this.timer = setInterval(() => void this.sweep(), recovery.intervalMs);
+    this.timers.push(setInterval(() => void this.sweep(), recovery.intervalMs));
+    this.timers.push(setInterval(() => void this.runOutbox(), recovery.outboxIntervalMs ?? 1_000));
+  }
+
+  /** One round of the event outbox; overlapping ticks join the round in progress. */
+  runOutbox(): Promise<number> {
+    this.outboxInFlight ??= this.outboxOnce().finally(() => (this.outboxInFlight = null));
+    return this.outboxInFlight;
+  }
+
+  private async outboxOnce(): Promise<number> {
+    if (this.status?.isDown('database') || this.status?.isDown('temporal')) return 0;
+    try {
+      const n = await this.ingestion.dispatchOutbox();
+      if (n > 0) this.options.log(`outbox: dispatched ${n} event(s)`);
+      return n;
+    } catch (err) {
+      this.failed('outbox: dispatching stored events failed', err);
+      return 0;
+    }
   }
 
   /** One sweep of both kinds of unfinished work; a failure of one is logged and does not stop the other. */
@@ -46,31 +80,37 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
   private async sweepOnce(): Promise<SweepCounts> {
     const olderThanMs = this.options.recovery?.olderThanMs ?? 30_000;
     const counts: SweepCounts = { started: 0, dispatched: 0, resumed: 0 };
+    if (this.status?.isDown('database') || this.status?.isDown('temporal')) return counts;
     try {
-      counts.started = await this.enrollments.startPending(olderThanMs);
+      const start = () => this.enrollments.startPending(olderThanMs);
+      counts.started = await (this.temporal ? withTemporalDeadline(this.temporal, SWEEP_TEMPORAL_BUDGET_MS, start) : start());
       if (counts.started > 0) this.options.log(`recovery: started ${counts.started} pending enrollment(s)`);
     } catch (err) {
-      this.logger.error('recovery: starting pending enrollments failed', errorFields(err));
-    }
-    try {
-      counts.dispatched = await this.ingestion.dispatchPending(olderThanMs);
-      if (counts.dispatched > 0) this.options.log(`recovery: dispatched ${counts.dispatched} pending event(s)`);
-    } catch (err) {
-      this.logger.error('recovery: dispatching pending events failed', errorFields(err));
+      this.failed('recovery: starting pending enrollments failed', err);
     }
     try {
       counts.resumed = await this.operations.resumeStalled(olderThanMs);
       if (counts.resumed > 0) this.options.log(`recovery: started ${counts.resumed} stalled operation(s)`);
     } catch (err) {
-      this.logger.error('recovery: resuming stalled operations failed', errorFields(err));
+      this.failed('recovery: resuming stalled operations failed', err);
     }
+    // The outbox loop dispatches events as soon as it can; this catches what it was not running for.
+    counts.dispatched = await this.runOutbox();
     return counts;
   }
 
+  /** An unreachable dependency goes to the monitor (one warning per outage); anything else is logged. */
+  private failed(what: string, err: unknown): void {
+    const dependency = unavailableDependencyOf(err);
+    if (dependency && this.status) this.status.reportFailure(dependency, err);
+    else this.logger.error(what, errorFields(err));
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
     await this.inFlight;
+    await this.outboxInFlight;
   }
 
   /** Runs after the HTTP server has closed: the caller's connections can be released now. */

@@ -37,7 +37,10 @@ export interface RuntimeOptions {
 }
 
 export interface RecoveryOptions {
+  /** Pending enrollments are swept on this interval. */
   intervalMs: number;
+  /** The event outbox runs on this interval; default 1 s. */
+  outboxIntervalMs?: number;
   /** Only work older than this is swept (younger work is still in the hands of its request). */
   olderThanMs: number;
 }

@@ -25,7 +25,8 @@ export interface EnrollRequest {
 }
 
 export type EnrollResult =
-  | { enrolled: true; enrollmentId: string }
+  /** `runStart: 'deferred'`: recorded, but Temporal did not take the start; the recovery sweep starts it. */
+  | { enrolled: true; enrollmentId: string; runStart?: 'deferred' }
   | {
       enrolled: false;
       reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger';
@@ -116,7 +117,7 @@ export class EnrollmentService {
       throw err;
     }
 
-    await this.startRun({
+    const started = await this.startRun({
       id: enrollmentId,
       journey_id: version.journey_id,
       version_id: version.id,
@@ -124,11 +125,15 @@ export class EnrollmentService {
       entry: req.entry,
       enrolled_at: enrolledAt,
       plan: version.plan,
-    }).catch((err: Error) => {
-      // The enrollment is recorded; startPending() retries the start, so nothing is lost.
-      this.deps.log?.(`enrollment ${enrollmentId}: workflow start deferred (${err.message})`);
-    });
-    return { enrolled: true, enrollmentId };
+    }).then(
+      () => true,
+      (err: Error) => {
+        // The enrollment is recorded; startPending() retries the start, so nothing is lost.
+        this.deps.log?.(`enrollment ${enrollmentId}: workflow start deferred (${err.message})`);
+        return false;
+      },
+    );
+    return started ? { enrolled: true, enrollmentId } : { enrolled: true, enrollmentId, runStart: 'deferred' };
   }
 
   /**

@@ -10,6 +10,7 @@ import { SegmentRuns1796700000000 } from './1796700000000-segment-runs.js';
 import { Monitoring1796800000000 } from './1796800000000-monitoring.js';
 import { EndedCurrentNode1796900000000 } from './1796900000000-ended-current-node.js';
 import { DurableOperations1797000000000 } from './1797000000000-durable-operations.js';
+import { EventOutbox1797050000000 } from './1797050000000-event-outbox.js';
 import { ConditionLanguage1797100000000 } from './1797100000000-condition-language.js';
 
 export const MIGRATIONS = [
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   Monitoring1796800000000,
   EndedCurrentNode1796900000000,
   DurableOperations1797000000000,
+  EventOutbox1797050000000,
   ConditionLanguage1797100000000,
 ];

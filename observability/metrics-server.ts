@@ -1,6 +1,6 @@
 /**
  * The worker's tiny HTTP server: `GET /metrics` (its registry), `GET /health/live` (the process
- * serves) and `GET /health/ready` (the worker is RUNNING). The worker has no other HTTP surface.
+ * serves) and `GET /health/ready` (the worker is RUNNING and reaches Temporal). The worker has no other HTTP surface.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,14 +9,17 @@ import { errorFields, noopLogger, type Logger } from './logger.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 
 /** Whether the process can do its work, and if not, why. */
-export type Readiness = { ready: true } | { ready: false; reason: string };
+export type Readiness = ({ ready: true } | { ready: false; reason: string }) & {
+  /** Extra fields of the answer, e.g. `temporal: 'up' | 'down'`. */
+  checks?: Record<string, string>;
+};
 
 export interface MetricsServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   host?: string;
   registry: Registry;
-  ready: () => Readiness;
+  ready: () => Readiness | Promise<Readiness>;
   logger?: Logger;
 }
 
@@ -49,10 +52,16 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     }
     if (path === '/health/live') return json(res, 200, { status: 'ok' });
     if (path === '/health/ready') {
-      const readiness = opts.ready();
-      return readiness.ready
-        ? json(res, 200, { status: 'ok' })
-        : json(res, 503, { status: 'error', error: { code: 'not_ready', message: readiness.reason } });
+      Promise.resolve()
+        .then(() => opts.ready())
+        .then(
+          (readiness) =>
+            readiness.ready
+              ? json(res, 200, { status: 'ok', ...readiness.checks })
+              : json(res, 503, { status: 'error', ...readiness.checks, error: { code: 'not_ready', message: readiness.reason } }),
+          (err) => json(res, 503, { status: 'error', error: { code: 'not_ready', message: errorFields(err).error } }),
+        );
+      return;
     }
     json(res, 404, { error: { code: 'not_found', message: `no route ${path}` } });
   });

@@ -94,9 +94,24 @@ export interface RuntimeMetricsOptions {
   logger?: Logger;
 }
 
+/** The API's view of its dependencies and of the event outbox, kept as things happen (not read from PostgreSQL). */
+export interface DependencyMetrics {
+  /** 1 while this API instance reaches the dependency, 0 during an outage it has confirmed. */
+  up: Gauge<'dependency'>;
+  /** Outages this instance has seen start. */
+  outages: Counter<'dependency'>;
+  /** Requests answered 503 dependency_unavailable. */
+  unavailableResponses: Counter<'dependency'>;
+  /** Events whose dispatch completed, by where: in the request that stored them, or by the outbox loop. */
+  eventsDispatched: Counter<'path'>;
+  /** Event dispatches that failed and were left for the outbox, by the dependency that failed (or `other`). */
+  eventDispatchFailures: Counter<'reason'>;
+}
+
 /** The API's metrics: `collect()` refreshes every PostgreSQL gauge, then renders the registry. */
 export interface RuntimeMetrics {
   registry: Registry;
+  dependencies: DependencyMetrics;
   /** The exposition text of one scrape. A failed refresh leaves the gauges empty and `je_metrics_scrape_success` 0. */
   collect(): Promise<string>;
 }
@@ -139,6 +154,38 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
       read: (tx) => counts.suppressedSends(tx),
     },
   ];
+  families.push(
+    {
+      gauge: gauge('je_event_outbox_pending', 'Stored events whose dispatch to journeys has not completed yet (the outbox backlog)', []),
+      read: (tx) => counts.outboxPending(tx),
+    },
+    {
+      gauge: gauge('je_event_outbox_oldest_seconds', 'Age of the oldest stored event not dispatched yet (0 when none)', []),
+      read: (tx) => counts.outboxOldestSeconds(tx),
+    },
+  );
+  const dependencies: DependencyMetrics = {
+    up: new Gauge({ name: 'je_dependency_up', help: '1 while this API instance reaches the dependency (database, temporal), 0 during an outage', labelNames: ['dependency'], registers: [registry] }),
+    outages: new Counter({ name: 'je_dependency_outages_total', help: 'Outages of a dependency this API instance has seen start', labelNames: ['dependency'], registers: [registry] }),
+    unavailableResponses: new Counter({
+      name: 'je_dependency_unavailable_responses_total',
+      help: 'Requests answered 503 dependency_unavailable, by the dependency that was unreachable',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    eventsDispatched: new Counter({
+      name: 'je_events_dispatched_total',
+      help: 'Events dispatched to journeys by this instance: in the request that stored them (request) or by the outbox loop (outbox)',
+      labelNames: ['path'],
+      registers: [registry],
+    }),
+    eventDispatchFailures: new Counter({
+      name: 'je_event_dispatch_failures_total',
+      help: 'Event dispatches that failed and stay in the outbox, by reason (database, temporal, other)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
   const stuckRuns = gauge('je_stuck_runs', 'Live runs that are not moving, by journey and reason (see GET /v1/operations/stuck-runs)', ['journey_id', 'reason']);
   const scrapeSuccess = gauge('je_metrics_scrape_success', '1 when the last scrape read every gauge from PostgreSQL, 0 when it failed or timed out', []);
   const scrapeDuration = gauge('je_metrics_scrape_duration_seconds', 'How long the last scrape took to read PostgreSQL', []);
@@ -164,6 +211,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
 
   return {
     registry,
+    dependencies,
     async collect() {
       const started = process.hrtime.bigint();
       try {

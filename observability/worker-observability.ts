@@ -12,6 +12,30 @@ export function workerReadiness(worker: Pick<Worker, 'getState'>): Readiness {
   return state === 'RUNNING' ? { ready: true } : { ready: false, reason: `worker state is ${state}` };
 }
 
+/** A Temporal probe that has not answered by then counts as down. */
+const TEMPORAL_PROBE_TIMEOUT_MS = 2_000;
+
+/** The part of the worker's NativeConnection the readiness probe uses. */
+export interface TemporalProbeConnection {
+  withDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T>;
+  workflowService: { getSystemInfo(request: object): Promise<unknown> };
+}
+
+/**
+ * Ready means RUNNING and the Temporal frontend answering: a worker whose server is gone stays
+ * RUNNING (the SDK keeps retrying its polls), but it does no work.
+ */
+export async function workerReadinessWithTemporal(worker: Pick<Worker, 'getState'>, connection: TemporalProbeConnection): Promise<Readiness> {
+  const state = workerReadiness(worker);
+  try {
+    await connection.withDeadline(Date.now() + TEMPORAL_PROBE_TIMEOUT_MS, () => connection.workflowService.getSystemInfo({}));
+  } catch (err) {
+    const reason = `temporal: ${errorFields(err).error}`;
+    return { ready: false, reason: state.ready ? reason : `${state.reason}; ${reason}`, checks: { temporal: 'down' } };
+  }
+  return { ...state, checks: { temporal: 'up' } };
+}
+
 /**
  * Serves the worker's metrics and health on `port` (null: disabled). A port already in use is
  * logged and skipped: the worker's work matters more than its metrics.
@@ -21,6 +45,8 @@ export async function serveWorkerMetrics(opts: {
   host?: string;
   metrics: WorkerMetrics;
   worker: Pick<Worker, 'getState'>;
+  /** When given, readiness also asks Temporal (see workerReadinessWithTemporal). */
+  connection?: TemporalProbeConnection;
   logger: Logger;
 }): Promise<MetricsServer | null> {
   if (opts.port === null) return null;
@@ -29,7 +55,7 @@ export async function serveWorkerMetrics(opts: {
       port: opts.port,
       host: opts.host,
       registry: opts.metrics.registry,
-      ready: () => workerReadiness(opts.worker),
+      ready: () => (opts.connection ? workerReadinessWithTemporal(opts.worker, opts.connection) : workerReadiness(opts.worker)),
       logger: opts.logger,
     });
     opts.logger.info('worker: metrics and health served', { port: server.port, host: opts.host ?? '127.0.0.1' });
@@ -44,8 +70,8 @@ export async function serveWorkerMetrics(opts: {
 export interface WorkerObservability {
   logger: Logger;
   metrics: WorkerMetrics;
-  /** Starts the metrics and health server for `worker` (JE_WORKER_METRICS_PORT). */
-  serve(worker: Pick<Worker, 'getState'>): Promise<void>;
+  /** Starts the metrics and health server for `worker` (JE_WORKER_METRICS_PORT); readiness asks Temporal through `connection`. */
+  serve(worker: Pick<Worker, 'getState'>, connection?: TemporalProbeConnection): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,8 +88,8 @@ export function setUpWorkerObservability(env: Record<string, string | undefined>
   return {
     logger,
     metrics,
-    async serve(worker) {
-      server = await serveWorkerMetrics({ port: settings.workerMetricsPort, host: env.HOST || '127.0.0.1', metrics, worker, logger });
+    async serve(worker, connection) {
+      server = await serveWorkerMetrics({ port: settings.workerMetricsPort, host: env.HOST || '127.0.0.1', metrics, worker, connection, logger });
     },
     async close() {
       await server?.close();

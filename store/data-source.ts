@@ -7,7 +7,12 @@ export interface DataSourceOptions {
   /** Pool size; the worker and the API each hold one pool. */
   poolSize?: number;
   applicationName?: string;
+  /** Waiting for a pooled connection (a new one, or a busy pool's) gives up after this; default 5 s. */
+  connectTimeoutMs?: number;
 }
+
+/** How long a caller waits for a pooled connection by default: an unreachable server fails within it. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 export function createDataSource(databaseUrl: string, options: DataSourceOptions = {}): DataSource {
   const db = new DataSource({
@@ -20,7 +25,7 @@ export function createDataSource(databaseUrl: string, options: DataSourceOptions
     entities: [],
     logging: false,
     applicationName: options.applicationName ?? 'journey-engine',
-    extra: { max: options.poolSize ?? 10 },
+    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
   });
   const initialize = db.initialize.bind(db);
   db.initialize = async () => {
@@ -39,6 +44,28 @@ export function pgErrorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
   const code = e?.code ?? e?.driverError?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** Socket-level failures reaching the server (node's error codes). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away or not taking connections: admin/crash shutdown, cannot connect now, too many connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** What node-postgres and its pool say when a connection dies or cannot be had in time. */
+const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /^connection terminated/i, /connection error and is not queryable/i, /the database system is (shutting down|starting up)/i];
+
+/**
+ * Whether `err` says PostgreSQL cannot be reached or is going away (refused, reset, shutting down,
+ * no pooled connection in time), as opposed to a query that failed on a working server. Looks through
+ * TypeORM's `driverError`, `cause` and the attempts of an AggregateError (Node tries each address).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  const nested = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return nested.some((n) => isDatabaseUnavailable(n, depth + 1));
 }
 
 /** PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or a cancel request). */

@@ -47,18 +47,47 @@ export class EventsRepository {
     );
   }
 
-  /** Events received more than `olderThanMs` ago and not dispatched yet, oldest first, at most `limit`. */
-  async undispatchedOlderThan(olderThanMs: number, limit: number): Promise<StoredEvent[]> {
+  /**
+   * Claims up to `limit` undispatched events nobody else holds (no claim, or a lapsed one) for
+   * `claimMs`, oldest first: only `eventIds` when given, only events received more than `olderThanMs`
+   * ago when given. Concurrent claimers skip each other's rows (FOR UPDATE SKIP LOCKED).
+   */
+  async claimUndispatched(opts: { limit: number; claimMs: number; eventIds?: string[]; olderThanMs?: number }): Promise<StoredEvent[]> {
+    // A plain UPDATE ... RETURNING comes back from TypeORM as [rows, count] and unordered: select from a CTE.
     return this.db.query(
-      `SELECT id, event_id, customer_id, name, event_time, properties FROM events
-        WHERE dispatched_at IS NULL AND received_at < now() - make_interval(secs => $1 / 1000.0)
-        ORDER BY id LIMIT $2`,
-      [olderThanMs, limit],
+      `WITH claimed AS (
+         UPDATE events SET dispatch_claimed_until = now() + make_interval(secs => $2 / 1000.0)
+          WHERE id IN (
+            SELECT id FROM events
+             WHERE dispatched_at IS NULL
+               AND (dispatch_claimed_until IS NULL OR dispatch_claimed_until < now())
+               AND ($3::text[] IS NULL OR event_id = ANY($3::text[]))
+               AND ($4::double precision IS NULL OR received_at < now() - make_interval(secs => $4 / 1000.0))
+             ORDER BY received_at, id LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+          RETURNING id, event_id, customer_id, name, event_time, properties, received_at
+       ) SELECT id, event_id, customer_id, name, event_time, properties FROM claimed ORDER BY received_at, id`,
+      [opts.limit, opts.claimMs, opts.eventIds ?? null, opts.olderThanMs ?? null],
     );
   }
 
+  /** Gives claimed events back (their dispatch failed): the next claimer takes them at once. */
+  async releaseClaims(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE events SET dispatch_claimed_until = NULL WHERE id = ANY($1::bigint[]) AND dispatched_at IS NULL`, [ids]);
+  }
+
   async markDispatched(id: string): Promise<void> {
-    await this.db.query(`UPDATE events SET dispatched_at = now() WHERE id = $1`, [id]);
+    await this.db.query(`UPDATE events SET dispatched_at = now(), dispatch_claimed_until = NULL WHERE id = $1`, [id]);
+  }
+
+  /** Of these event ids, the ones whose dispatch has completed. */
+  async dispatchedAmong(eventIds: string[]): Promise<Set<string>> {
+    const rows: { event_id: string }[] = await this.db.query(
+      `SELECT event_id FROM events WHERE event_id = ANY($1::text[]) AND dispatched_at IS NOT NULL`,
+      [eventIds],
+    );
+    return new Set(rows.map((r) => r.event_id));
   }
 
   /** How many events named `name` the customer has with event time in (fromMs, toMs] (no lower bound when null). */

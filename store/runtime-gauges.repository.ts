@@ -45,4 +45,14 @@ export class RuntimeGaugesRepository {
          FROM messages WHERE status IN ('failed', 'unknown') GROUP BY 1, 2`,
     );
   }
+
+  /** Stored events whose dispatch to journeys has not completed (the outbox backlog). */
+  async outboxPending(tx: Queryable = this.db): Promise<GaugeRow<never>[]> {
+    return tx.query(`SELECT count(*)::int AS n FROM events WHERE dispatched_at IS NULL`);
+  }
+
+  /** Age in seconds of the oldest stored event not dispatched yet (0 when none). */
+  async outboxOldestSeconds(tx: Queryable = this.db): Promise<GaugeRow<never>[]> {
+    return tx.query(`SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0)::float AS n FROM events WHERE dispatched_at IS NULL`);
+  }
 }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     logger: observability.logger,
     metrics: observability.metrics,
   });
-  await observability.serve(worker);
+  await observability.serve(worker, connection);
   observability.logger.info(`worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
   // Copies of CRM tasks the external CRM has not acknowledged are posted again every minute. Every
   // worker runs the loop; each task is claimed (FOR UPDATE SKIP LOCKED and a lease), so only one posts it.

@@ -12,7 +12,9 @@ export class EventsController {
     summary: 'Ingest a batch of events (1-500), idempotent by eventId',
     description:
       'All or nothing: one malformed item rejects the batch with its index and reason, and nothing is stored. ' +
-      'A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice.',
+      'A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice. ' +
+      'A 202 means the events are stored (committed); `dispatch` says whether their journeys have them yet ' +
+      '(`dispatched`) or the outbox dispatches them once Temporal answers (`pending`). Answered within 4 s of storing, whatever Temporal does.',
     access: ['engineer'],
     body: {
       type: 'object',
@@ -36,8 +38,9 @@ export class EventsController {
         },
       },
     },
-    ok: { status: 202, description: '{ results: [{ eventId, status: accepted | duplicate }] } in request order' },
+    ok: { status: 202, description: '{ results: [{ eventId, status: accepted | duplicate, dispatch: dispatched | pending }] } in request order' },
     errors: [
+      { status: 503, codes: ['dependency_unavailable'], description: 'PostgreSQL unreachable (error.dependency: database); nothing stored; Retry-After' },
       { status: 400, codes: ['invalid_batch'], description: 'error.items lists each bad item with its index, path and reason' },
       { status: 413, codes: ['batch_too_large'] },
     ],
@@ -50,9 +53,12 @@ export class EventsController {
     const first = new Map<string, number>();
     events.forEach((e, i) => first.has(e.eventId) || first.set(e.eventId, i));
     const unique = events.filter((e, i) => first.get(e.eventId) === i);
-    const status = new Map((await this.ingestion.ingest(unique)).map((o) => [o.eventId, o.status]));
+    const outcome = new Map((await this.ingestion.ingest(unique)).map((o) => [o.eventId, o]));
     return {
-      results: events.map((e, i) => ({ eventId: e.eventId, status: first.get(e.eventId) === i ? status.get(e.eventId)! : 'duplicate' })),
+      results: events.map((e, i) => {
+        const { status, dispatch } = outcome.get(e.eventId)!;
+        return { eventId: e.eventId, status: first.get(e.eventId) === i ? status : 'duplicate', dispatch };
+      }),
     };
   }
 }

@@ -1,7 +1,10 @@
 /**
- * Event ingestion: stores events idempotently by event id, then dispatches each new one: signals the
- * customer's live runs that watch it, and enrolls the customer into journeys it triggers. Dispatch is
- * recorded (`dispatched_at`), and `dispatchPending` finishes any dispatch a crash interrupted.
+ * Event ingestion: stores events idempotently by event id, then dispatches each one: signals the
+ * customer's live runs that watch it, and enrolls the customer into journeys it triggers. The events
+ * table is the outbox: dispatch is recorded (`dispatched_at`), a dispatcher claims an event before
+ * dispatching it (`dispatch_claimed_until`, FOR UPDATE SKIP LOCKED), and what the request that stored
+ * a batch could not dispatch within its budget (Temporal slow or gone) is dispatched by the outbox
+ * loop (`dispatchOutbox`, run by the recovery sweeper) once Temporal answers.
  */
 import type { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -11,6 +14,9 @@ import { matchesFilters } from '../../engine/evaluate.js';
 import type { CustomerEvent } from '../../engine/runtime.js';
 import { loadSegmentRules, segmentMembership } from '../../activities/segments.js';
 import { customerEventSignal } from '../../workflows/signals.js';
+import type { DependencyMetrics } from '../../observability/metrics.js';
+import { DependencyUnavailableError, unavailableDependencyOf, withTemporalDeadline } from '../dependencies.js';
+import type { DependencyStatus } from '../dependency-monitor.js';
 import type { EnrollmentService } from '../journeys/enrollment.service.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
@@ -32,6 +38,11 @@ export interface IngestOutcome {
   eventId: string;
   /** `duplicate`: an event with this id was accepted before; nothing happens twice. */
   status: 'accepted' | 'duplicate';
+  /**
+   * `dispatched`: its journeys have it (runs signalled, enrollments recorded); `pending`: stored, and
+   * the outbox dispatches it once Temporal answers.
+   */
+  dispatch: 'dispatched' | 'pending';
 }
 
 export interface IngestionServiceDeps {
@@ -39,7 +50,25 @@ export interface IngestionServiceDeps {
   temporal: Client;
   enrollments: EnrollmentService;
   log?: (line: string) => void;
+  /** Outages this API instance knows of: no dispatch is tried in the request while Temporal is down. */
+  status?: DependencyStatus;
+  metrics?: DependencyMetrics;
+  /**
+   * How long the call that stores a batch dispatches it before answering (the API with its outbox loop:
+   * EVENT_DISPATCH_BUDGET_MS). Default: no limit, everything in the call, for callers that run no
+   * outbox loop (benchmarks, tests, an API built without recovery).
+   */
+  dispatchBudgetMs?: number;
 }
+
+/** Where a dispatch runs: in the storing request, or in the outbox loop. */
+type DispatchPath = 'request' | 'outbox';
+
+/** A claim outlives the dispatch that made it by far; a claimer that crashed is taken over after it. */
+const REQUEST_CLAIM_MS = 30_000;
+const OUTBOX_CLAIM_MS = 120_000;
+/** The outbox loop's budget per round: it stops taking new events after this. */
+const OUTBOX_ROUND_MS = 30_000;
 
 export class IngestionService {
   private readonly customers: CustomersRepository;
@@ -56,7 +85,10 @@ export class IngestionService {
     this.memberships = new SegmentMembershipsRepository(deps.db);
   }
 
-  /** Stores a batch (all or nothing) and dispatches the events that are new. */
+  /**
+   * Stores a batch (all or nothing), then dispatches its undispatched events for at most the dispatch
+   * budget (none while Temporal is known to be down); the rest is left to the outbox.
+   */
   async ingest(events: IncomingEvent[]): Promise<IngestOutcome[]> {
     const { db } = this.deps;
     const stored: StoredEvent[] = await db.transaction(async (tx) => {
@@ -73,8 +105,29 @@ export class IngestionService {
       );
     });
     const fresh = new Set(stored.map((e) => e.event_id));
-    for (const event of stored) await this.dispatch(event);
-    return events.map((e) => ({ eventId: e.eventId, status: fresh.has(e.eventId) ? 'accepted' : 'duplicate' }));
+    const ids = events.map((e) => e.eventId);
+    const budgetMs = this.deps.dispatchBudgetMs ?? Number.POSITIVE_INFINITY;
+    // With an outbox loop behind it, the request does not wait for a Temporal known to be down.
+    if (!Number.isFinite(budgetMs) || !this.deps.status?.isDown('temporal')) {
+      const claimed = await this.events.claimUndispatched({ limit: ids.length, claimMs: REQUEST_CLAIM_MS, eventIds: ids });
+      await this.dispatchClaimed(claimed, 'request', budgetMs);
+    }
+    const dispatched = await this.events.dispatchedAmong(ids);
+    return events.map((e) => ({
+      eventId: e.eventId,
+      status: fresh.has(e.eventId) ? 'accepted' : 'duplicate',
+      dispatch: dispatched.has(e.eventId) ? 'dispatched' : 'pending',
+    }));
+  }
+
+  /**
+   * One round of the outbox: claims up to `limit` undispatched events nobody holds and dispatches
+   * them in arrival order, stopping at the first failure. Nothing while Temporal is known to be down.
+   */
+  async dispatchOutbox(limit = 200): Promise<number> {
+    if (this.deps.status?.isDown('temporal')) return 0;
+    const claimed = await this.events.claimUndispatched({ limit, claimMs: OUTBOX_CLAIM_MS });
+    return this.dispatchClaimed(claimed, 'outbox', OUTBOX_ROUND_MS);
   }
 
   /** Creates or updates a customer's traits (merged), then re-checks segment triggers. */
@@ -83,11 +136,43 @@ export class IngestionService {
     await this.checkSegmentTriggers(customerId);
   }
 
-  /** Finishes dispatching events accepted more than `olderThanMs` ago whose dispatch never completed. */
+  /** Dispatches events accepted more than `olderThanMs` ago whose dispatch never completed (and nobody holds). */
   async dispatchPending(olderThanMs: number, limit = 1000): Promise<number> {
-    const rows = await this.events.undispatchedOlderThan(olderThanMs, limit);
-    for (const row of rows) await this.dispatch(row);
-    return rows.length;
+    const claimed = await this.events.claimUndispatched({ limit, claimMs: OUTBOX_CLAIM_MS, olderThanMs });
+    return this.dispatchClaimed(claimed, 'outbox', OUTBOX_ROUND_MS);
+  }
+
+  /**
+   * Dispatches claimed events in order until the budget is spent or one fails (a later event of the
+   * same customer must not overtake it); every Temporal call is bounded by the budget. The claims of
+   * what was not dispatched are given back. Returns how many were dispatched.
+   */
+  private async dispatchClaimed(claimed: StoredEvent[], path: DispatchPath, budgetMs: number): Promise<number> {
+    const until = Date.now() + budgetMs;
+    let done = 0;
+    let held = 0;
+    try {
+      for (const row of claimed) {
+        const left = until - Date.now();
+        if (left <= 0) break;
+        await (Number.isFinite(left) ? withTemporalDeadline(this.deps.temporal, left, () => this.dispatch(row)) : this.dispatch(row));
+        await this.events.markDispatched(row.id);
+        done++;
+      }
+    } catch (err) {
+      const reason = unavailableDependencyOf(err) ?? 'other';
+      this.deps.metrics?.eventDispatchFailures.inc({ reason });
+      if (reason === 'other') {
+        this.deps.log?.(`event ${claimed[done].event_id}: dispatch failed, left in the outbox (${(err as Error).message})`);
+        // Keep its claim: it is retried when the claim lapses, and does not hold up the events behind it.
+        held = 1;
+      } else this.deps.status?.reportFailure(reason, err);
+    } finally {
+      if (done > 0) this.deps.metrics?.eventsDispatched.inc({ path }, done);
+      // If this fails too (the database is gone), the claims lapse by themselves.
+      await this.events.releaseClaims(claimed.slice(done + held).map((r) => r.id)).catch(() => undefined);
+    }
+    return done;
   }
 
   private async dispatch(row: StoredEvent): Promise<void> {
@@ -128,6 +213,11 @@ export class IngestionService {
         triggerKey: `event:${event.eventId}`,
         entry: { kind: 'event', event, payload: event.properties },
       });
+      // Recorded, but its run did not start: the event stays in the outbox until Temporal answers (its
+      // retry finds the enrollment by trigger key; the recovery sweep starts the run).
+      if (result.enrolled && result.runStart === 'deferred') {
+        throw new DependencyUnavailableError('temporal', `the run of ${result.enrollmentId} did not start`);
+      }
       if (result.enrolled) this.deps.log?.(`enrolled ${customerId} into ${version.id} on ${event.name}`);
     }
   }

@@ -4,6 +4,9 @@
  */
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { createLogger, errorFields, type Logger } from '../../observability/logger.js';
+import type { DependencyMetrics } from '../../observability/metrics.js';
+import { DependencyUnavailableError, RETRY_AFTER_SECONDS, unavailableDependencyOf } from '../dependencies.js';
+import type { DependencyStatus } from '../dependency-monitor.js';
 import { ApiError, type ErrorBody } from './api-error.js';
 
 /** What body-parser (through express.json) attaches to the errors it raises. */
@@ -24,18 +27,42 @@ const STATUS_CODES: Record<number, string> = {
 /** The part of Express's response the filter uses (the express types are not a dependency). */
 interface JsonResponse {
   headersSent: boolean;
+  setHeader(name: string, value: string): void;
   status(code: number): { json(body: unknown): void };
+}
+
+/** Where outages are reported (both optional: unit tests build the filter bare). */
+export interface ErrorFilterOutages {
+  monitor?: DependencyStatus;
+  metrics?: DependencyMetrics;
 }
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger = createLogger({ service: 'api' })) {}
+  constructor(
+    private readonly logger: Logger = createLogger({ service: 'api' }),
+    private readonly outages: ErrorFilterOutages = {},
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<JsonResponse>();
-    const [status, body] = this.toResponse(exception);
+    const unavailable = this.unavailable(exception);
+    const [status, body] = this.toResponse(unavailable ?? exception);
     if (res.headersSent) return;
+    if (unavailable) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(status).json(body);
+  }
+
+  /**
+   * A dependency that cannot be reached is the server's condition, not a bug: 503 naming it, reported
+   * to the monitor (which logs the outage once), never a stack per request.
+   */
+  private unavailable(exception: unknown): DependencyUnavailableError | null {
+    const dependency = unavailableDependencyOf(exception);
+    if (!dependency) return null;
+    this.outages.monitor?.reportFailure(dependency, exception);
+    this.outages.metrics?.unavailableResponses.inc({ dependency });
+    return exception instanceof DependencyUnavailableError ? exception : new DependencyUnavailableError(dependency, 'try again after the seconds in Retry-After');
   }
 
   private toResponse(exception: unknown): [number, ErrorBody] {

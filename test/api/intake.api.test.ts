@@ -157,9 +157,9 @@ describe('POST /v1/events', () => {
   it('accepts a batch, then answers the same batch with duplicates and stores nothing twice', async () => {
     const batch = { events: [ev('a', 'ann', { properties: { page: 'open' } }), ev('b', 'ann', { eventTime: 1_740_792_600_000 }), ev('c', 'bob')] };
     const first = await api.http().post('/v1/events').send(batch).expect(202);
-    expect(first.body).toEqual({ results: batch.events.map((e) => ({ eventId: e.eventId, status: 'accepted' })) });
+    expect(first.body).toEqual({ results: batch.events.map((e) => ({ eventId: e.eventId, status: 'accepted', dispatch: 'dispatched' })) });
     const again = await api.http().post('/v1/events').send(batch).expect(202);
-    expect(again.body).toEqual({ results: batch.events.map((e) => ({ eventId: e.eventId, status: 'duplicate' })) });
+    expect(again.body).toEqual({ results: batch.events.map((e) => ({ eventId: e.eventId, status: 'duplicate', dispatch: 'dispatched' })) });
 
     const stored: { event_id: string; event_time: Date; properties: unknown }[] = await api.rt.db.query(
       `SELECT event_id, event_time, properties FROM events WHERE event_id = ANY($1) ORDER BY event_id`,

@@ -8,7 +8,7 @@ import type { RuntimeOptions } from '../../api/runtime.js';
 import { createLogger } from '../../observability/logger.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 
-function sweeper(startPending: () => Promise<number>, dispatchPending: () => Promise<number>, resumeStalled: () => Promise<number> = async () => 0) {
+function sweeper(startPending: () => Promise<number>, dispatchOutbox: () => Promise<number>, resumeStalled: () => Promise<number> = async () => 0) {
   const lines: string[] = [];
   const logged: Record<string, unknown>[] = [];
   const logger = createLogger({ service: 'api', write: (line) => logged.push(JSON.parse(line)) });
@@ -23,7 +23,7 @@ function sweeper(startPending: () => Promise<number>, dispatchPending: () => Pro
   const s = new RecoverySweeper(
     options,
     { startPending } as unknown as EnrollmentService,
-    { dispatchPending } as unknown as IngestionService,
+    { dispatchOutbox } as unknown as IngestionService,
     { resumeStalled } as unknown as DurableOperations,
     logger,
   );
@@ -34,13 +34,13 @@ describe('RecoverySweeper', () => {
   it('logs non-zero counts only', async () => {
     const { s, lines } = sweeper(async () => 0, async () => 3);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 3, resumed: 0 });
-    expect(lines).toEqual(['recovery: dispatched 3 pending event(s)']);
+    expect(lines).toEqual(['outbox: dispatched 3 event(s)']);
   });
 
   it('logs a failure and still runs the other sweep', async () => {
     const { s, lines, logged } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 2, resumed: 0 });
-    expect(lines).toEqual(['recovery: dispatched 2 pending event(s)']);
+    expect(lines).toEqual(['outbox: dispatched 2 event(s)']);
     expect(logged).toEqual([
       expect.objectContaining({ level: 'error', service: 'api', msg: 'recovery: starting pending enrollments failed', error: 'database is down' }),
     ]);

@@ -36,9 +36,9 @@ export interface DrillServices {
 
 export async function startServices(
   name: string,
-  opts: { temporalAddress?: string; applicationName?: string; taskQueue?: string } = {},
+  opts: { temporalAddress?: string; databaseUrl?: string; applicationName?: string; taskQueue?: string } = {},
 ): Promise<DrillServices> {
-  const db = createDataSource(testDatabaseUrl(), { poolSize: 5, applicationName: opts.applicationName ?? `test-drill-${name}` });
+  const db = createDataSource(opts.databaseUrl ?? testDatabaseUrl(), { poolSize: 5, applicationName: opts.applicationName ?? `test-drill-${name}` });
   await db.initialize();
   const connection = await Connection.connect({ address: opts.temporalAddress ?? testTemporalAddress() });
   const client = new Client({ connection });

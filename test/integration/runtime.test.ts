@@ -123,7 +123,7 @@ describe('events in, runs executed, records out', () => {
     const again = await rt.ingestion.ingest([
       { eventId: `e1-${unique}`, customerId: vip, name: 'signed_up', eventTime: Date.now(), properties: { channel: 'app' } },
     ]);
-    expect(again).toEqual([{ eventId: `e1-${unique}`, status: 'duplicate' }]);
+    expect(again).toEqual([{ eventId: `e1-${unique}`, status: 'duplicate', dispatch: 'dispatched' }]);
     const events: unknown[] = await rt.db.query(`SELECT 1 FROM events WHERE event_id = $1`, [`e1-${unique}`]);
     expect(events).toHaveLength(1);
     const runs: unknown[] = await rt.db.query(`SELECT 1 FROM enrollments WHERE customer_id = $1`, [vip]);

