@@ -18,7 +18,7 @@ const SKIPPED_DIRS = new Set(['store', 'migrations', 'bench', 'scripts', 'test',
 const ALLOWED: Record<string, string[] | null> = {
   'api/health/health.controller.ts': ['SELECT 1'],
   // The outage monitor's connection probe, like the health check's (api/dependency-monitor.ts).
-  'api/dependency-monitor.ts': ['SELECT 1'], 
+  'api/dependency-monitor.ts': ['SELECT 1'],
 };
 /** engine/segments compiles segment rules to SQL predicates; store/ runs them. */
 const ALLOWED_DIRS = ['engine/segments/'];
