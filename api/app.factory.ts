@@ -21,6 +21,7 @@ import { ApiKeysService } from './auth/api-keys.service.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
+import { StringSafetyInterceptor } from './http/string-safety.js';
 import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
@@ -94,6 +95,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
+  app.useGlobalInterceptors(new StringSafetyInterceptor());
   app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
   serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
   await app.init();

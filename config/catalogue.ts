@@ -188,6 +188,13 @@ export const CATALOGUE = {
     readBy: API,
     description: 'statement timeout of a segment preview (count and sample): it is cancelled after this long (503 `segment_preview_timeout`); see [segments](segments.md)',
   }),
+  maxEventFutureSkewMs: variable({
+    name: 'JE_MAX_EVENT_FUTURE_SKEW',
+    kind: duration,
+    default: 'PT5M',
+    readBy: API,
+    description: 'how far ahead of the API clock an ingested event time may be; a later one is refused per item (`event_time_in_future`); see [api](api.md#limits)',
+  }),
   defaultTimeZone: variable({
     name: 'JE_DEFAULT_TIME_ZONE',
     kind: timeZone,

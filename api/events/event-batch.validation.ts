@@ -1,5 +1,6 @@
 /** Validation of `POST /v1/events` bodies: all items valid, or the whole batch is rejected. */
 import { ApiError } from '../http/api-error.js';
+import { unstorableStrings } from '../http/string-safety.js';
 import { Checker, isPlainObject, parseInstant } from '../http/validation.js';
 import type { IncomingEvent } from './ingestion.service.js';
 
@@ -8,6 +9,23 @@ export const MAX_EVENT_ID_LENGTH = 200;
 export const MAX_CUSTOMER_ID_LENGTH = 200;
 export const MAX_PROPERTIES_BYTES = 16 * 1024;
 export const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+/** Earliest event time accepted: the Unix epoch (epoch-ms numbers are never negative either). */
+export const MIN_EVENT_TIME_MS = Date.UTC(1970, 0, 1);
+/**
+ * Event times must be before this instant (9999-01-01T00:00:00Z): far inside what both PostgreSQL
+ * (294276 AD) and JavaScript (275760 AD) hold, so waits computed from an event time cannot overflow.
+ */
+export const END_OF_EVENT_TIME_MS = Date.UTC(9999, 0, 1);
+/** JE_MAX_EVENT_FUTURE_SKEW's default (PT5M), used when the caller gives no bound. */
+export const DEFAULT_MAX_EVENT_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** The clock event times are checked against. */
+export interface EventTimeLimits {
+  /** The server clock, epoch ms. */
+  now: number;
+  /** How far past `now` an event time may be (JE_MAX_EVENT_FUTURE_SKEW). */
+  maxFutureSkewMs: number;
+}
 
 /** One invalid field of one event in a rejected batch. */
 export interface BatchItemIssue {
@@ -18,7 +36,8 @@ export interface BatchItemIssue {
 }
 
 /** Returns the batch's events, or throws the 400/413 ApiError describing every problem. */
-export function parseEventBatch(body: unknown): IncomingEvent[] {
+export function parseEventBatch(body: unknown, limits: Partial<EventTimeLimits> = {}): IncomingEvent[] {
+  const clock: EventTimeLimits = { now: limits.now ?? Date.now(), maxFutureSkewMs: limits.maxFutureSkewMs ?? DEFAULT_MAX_EVENT_FUTURE_SKEW_MS };
   if (!isPlainObject(body) || !Array.isArray(body.events)) {
     throw new ApiError(400, 'invalid_batch', 'The body must be a JSON object with an "events" array', {
       items: [],
@@ -39,7 +58,7 @@ export function parseEventBatch(body: unknown): IncomingEvent[] {
   }
   const items: BatchItemIssue[] = [];
   events.forEach((event, index) => {
-    for (const issue of eventIssues(event, `$.events[${index}]`)) items.push({ index, ...issue });
+    for (const issue of eventIssues(event, `$.events[${index}]`, clock)) items.push({ index, ...issue });
   });
   if (items.length > 0) {
     const bad = new Set(items.map((i) => i.index)).size;
@@ -59,12 +78,14 @@ export function parseEventBatch(body: unknown): IncomingEvent[] {
   });
 }
 
-function eventIssues(event: unknown, path: string) {
+function eventIssues(event: unknown, path: string, clock: EventTimeLimits) {
   const check = new Checker();
   if (!isPlainObject(event)) {
     check.fail(path, 'invalid_type', `${path} must be a JSON object`);
     return check.issues;
   }
+  // Strings PostgreSQL cannot store (keys included), here rather than in the global walk so the item is reported with its index.
+  check.issues.push(...unstorableStrings(event, path));
   check.string(event.eventId, `${path}.eventId`, { max: MAX_EVENT_ID_LENGTH });
   check.string(event.customerId, `${path}.customerId`, { max: MAX_CUSTOMER_ID_LENGTH });
   check.string(event.name, `${path}.name`, {
@@ -74,12 +95,20 @@ function eventIssues(event: unknown, path: string) {
   });
   if (event.eventTime === undefined || event.eventTime === null) {
     check.fail(`${path}.eventTime`, 'required', `${path}.eventTime is required`);
-  } else if (parseInstant(event.eventTime) === null) {
-    check.fail(
-      `${path}.eventTime`,
-      'invalid_time',
-      `${path}.eventTime must be an ISO 8601 date-time with an offset (2025-03-01T09:30:00+08:00) or epoch milliseconds`,
-    );
+  } else {
+    const at = parseInstant(event.eventTime);
+    const where = `${path}.eventTime`;
+    if (at === null) {
+      check.fail(where, 'invalid_time', `${where} must be an ISO 8601 date-time with an offset (2025-03-01T09:30:00+08:00) or epoch milliseconds`);
+    } else if (at < MIN_EVENT_TIME_MS || at >= END_OF_EVENT_TIME_MS) {
+      check.fail(where, 'invalid_event_time', `${where} must be from 1970-01-01T00:00:00Z up to (not including) 9999-01-01T00:00:00Z`);
+    } else if (at > clock.now + clock.maxFutureSkewMs) {
+      check.fail(
+        where,
+        'event_time_in_future',
+        `${where} is more than ${Math.round(clock.maxFutureSkewMs / 1000)} s ahead of the server clock (${new Date(clock.now).toISOString()})`,
+      );
+    }
   }
   check.object(event.properties, `${path}.properties`, { maxBytes: MAX_PROPERTIES_BYTES, optional: true });
   return check.issues;

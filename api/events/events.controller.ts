@@ -3,9 +3,14 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { parseEventBatch } from './event-batch.validation.js';
 import { IngestionService, type IngestOutcome } from './ingestion.service.js';
 import { Endpoint } from '../http/endpoint.js';
+import { ItemCheckedArray } from '../http/string-safety.js';
+import { loadConfig } from '../../config/index.js';
 
 @Controller('v1/events')
 export class EventsController {
+  /** JE_MAX_EVENT_FUTURE_SKEW, read once. */
+  private readonly maxFutureSkewMs = loadConfig().maxEventFutureSkewMs;
+
   constructor(private readonly ingestion: IngestionService) {}
 
   @Endpoint({
@@ -41,14 +46,20 @@ export class EventsController {
     ok: { status: 202, description: '{ results: [{ eventId, status: accepted | duplicate, dispatch: dispatched | pending }] } in request order' },
     errors: [
       { status: 503, codes: ['dependency_unavailable'], description: 'PostgreSQL unreachable (error.dependency: database); nothing stored; Retry-After' },
-      { status: 400, codes: ['invalid_batch'], description: 'error.items lists each bad item with its index, path and reason' },
+      {
+        status: 400,
+        codes: ['invalid_batch'],
+        description:
+          'error.items lists each bad item with its index, path and reason (e.g. invalid_string, invalid_event_time, event_time_in_future)',
+      },
       { status: 413, codes: ['batch_too_large'] },
     ],
   })
   @Post()
   @HttpCode(202)
+  @ItemCheckedArray('events')
   async ingest(@Body() body: unknown): Promise<{ results: IngestOutcome[] }> {
-    const events = parseEventBatch(body);
+    const events = parseEventBatch(body, { now: Date.now(), maxFutureSkewMs: this.maxFutureSkewMs });
     // An id repeated inside one batch is one event: the first occurrence counts, later ones are duplicates.
     const first = new Map<string, number>();
     events.forEach((e, i) => first.has(e.eventId) || first.set(e.eventId, i));

@@ -152,6 +152,7 @@ describe('loadConfig: defaults and valid values', () => {
       sendRateLimits: {},
       fourEyesPublishing: false,
       segmentPreviewTimeoutMs: 30_000,
+      maxEventFutureSkewMs: 300_000,
     };
     expect(loadConfig({})).toEqual(expected);
   });
