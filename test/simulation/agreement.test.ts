@@ -57,19 +57,64 @@ interface GeneratedCustomer {
 /** A moment `minutes` after t0, 30 s off the minute (waits and windows end on whole minutes). */
 const onGrid = (minutes: number) => minutes * MIN + 30_000;
 
-function generateCustomer(seed: number): GeneratedCustomer {
+/** What customers of one journey do: events after the start (probability, how many, when, how late), events before it, traits. */
+interface Population {
+  script: { name: string; p: number; max?: number; minutes: [number, number]; lateP?: number; properties?: (g: ReturnType<typeof generator>) => Record<string, unknown> }[];
+  history: { name: string; p: number; max?: number; hoursBack: [number, number] }[];
+  traits: (g: ReturnType<typeof generator>) => Record<string, unknown>;
+}
+
+const ONBOARDING: Population = {
+  script: [
+    { name: 'opening_page_viewed', p: 0.6, minutes: [0, 180], lateP: 0.3 },
+    { name: 'opening_started', p: 0.5, minutes: [10, 3 * 24 * 60] },
+    { name: 'account_opened', p: 0.7, minutes: [30, 6 * 24 * 60], lateP: 0.2 },
+    { name: 'app_launch', p: 0.8, max: 7, minutes: [0, 5 * 24 * 60] },
+    { name: 'first_deposit', p: 0.25, minutes: [60, 9 * 24 * 60], properties: (g) => ({ amount: g.int(100, 10_000) }) },
+    { name: 'account_closed', p: 0.1, minutes: [5, 8 * 24 * 60] },
+  ],
+  history: [
+    { name: 'opening_started', p: 0.3, hoursBack: [24, 480] },
+    { name: 'app_launch', p: 0.5, max: 2, hoursBack: [1, 90] },
+  ],
+  traits: () => ({}),
+};
+
+const FUND_LAUNCH: Population = {
+  script: [
+    { name: 'fund_purchased', p: 0.3, minutes: [1, 120] },
+    { name: 'sms_unsubscribed', p: 0.2, minutes: [1, 120] },
+  ],
+  history: [{ name: 'fund_detail_viewed', p: 0.9, max: 6, hoursBack: [1, 16 * 24] }],
+  traits: (g) => ({ risk_level: g.pick(['C1', 'C2', 'C3', 'C4', 'C5']) }),
+};
+
+const WINBACK: Population = {
+  script: [
+    { name: 'app_launch', p: 0.5, minutes: [1, 5 * 24 * 60], lateP: 0.3 },
+    { name: 'trade_executed', p: 0.2, minutes: [1, 5 * 24 * 60] },
+    { name: 'account_closed', p: 0.1, minutes: [1, 5 * 24 * 60] },
+  ],
+  history: [{ name: 'app_launch', p: 0.3, hoursBack: [24 * 31, 24 * 90] }],
+  traits: (g) => (g.chance(0.15) ? { marketing_opt_out: true } : {}),
+};
+
+function generateCustomer(population: Population, seed: number): GeneratedCustomer {
   const g = generator(seed);
   const script: GeneratedCustomer['script'] = [];
-  const add = (name: string, eventTime: number, lateMs = 0, properties: Record<string, unknown> = {}) => script.push({ name, at: eventTime + lateMs, eventTime, properties });
-  if (g.chance(0.6)) add('opening_page_viewed', onGrid(g.int(0, 180)), g.chance(0.3) ? g.int(1, 8) * MIN : 0);
-  if (g.chance(0.5)) add('opening_started', onGrid(g.int(10, 3 * 24 * 60)));
-  if (g.chance(0.7)) add('account_opened', onGrid(g.int(30, 6 * 24 * 60)), g.chance(0.2) ? g.int(1, 30) * MIN : 0);
-  for (let i = g.int(0, 7); i > 0; i--) add('app_launch', onGrid(g.int(0, 5 * 24 * 60)));
-  if (g.chance(0.25)) add('first_deposit', onGrid(g.int(60, 9 * 24 * 60)), 0, { amount: g.int(100, 10_000) });
-  if (g.chance(0.1)) add('account_closed', onGrid(g.int(5, 8 * 24 * 60)));
+  for (const spec of population.script) {
+    if (!g.chance(spec.p)) continue;
+    for (let i = spec.max ? g.int(1, spec.max) : 1; i > 0; i--) {
+      const eventTime = onGrid(g.int(spec.minutes[0], spec.minutes[1]));
+      const late = spec.lateP && g.chance(spec.lateP) ? g.int(1, 8) * MIN : 0;
+      script.push({ name: spec.name, at: eventTime + late, eventTime, properties: spec.properties?.(g) ?? {} });
+    }
+  }
   const history: GeneratedCustomer['history'] = [];
-  if (g.chance(0.3)) history.push({ name: 'opening_started', offset: -g.int(1, 20) * DAY });
-  for (let i = g.int(0, 2); i > 0; i--) history.push({ name: 'app_launch', offset: -g.int(1, 90) * HOUR });
+  for (const spec of population.history) {
+    if (!g.chance(spec.p)) continue;
+    for (let i = spec.max ? g.int(1, spec.max) : 1; i > 0; i--) history.push({ name: spec.name, offset: -g.int(spec.hoursBack[0], spec.hoursBack[1]) * HOUR });
+  }
   return {
     id: `agree-${seed}`,
     traits: {
@@ -78,7 +123,7 @@ function generateCustomer(seed: number): GeneratedCustomer {
       push_tokens: [`tok-${seed}`],
       account_manager: `am-${g.int(1, 9)}`,
       timeZone: g.pick(ZONES),
-      risk_level: g.int(1, 5),
+      ...population.traits(g),
     },
     history,
     script: script.sort((a, b) => a.at - b.at),
@@ -124,6 +169,9 @@ afterAll(async () => {
 });
 
 async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: GeneratedCustomer[]) {
+  // Start on a whole minute: generated times then sit 30 s off every wall-clock boundary (09:30 in any zone).
+  const now = await env.currentTimeMs();
+  await env.sleep(MIN - (now % MIN));
   const t0 = await env.currentTimeMs();
   const inputs = customers.map((c) => {
     const script: ScriptedEvent[] = c.script.map((e) => ({ ...e, at: t0 + e.at, eventTime: t0 + e.eventTime }));
@@ -189,12 +237,26 @@ async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: Genera
 
 describe('simulation agrees with the journeyRun workflow', () => {
   it(`onboarding (examples/onboarding.json): ${CUSTOMERS} generated customers take the same path at the same times`, async () => {
-    const customers = Array.from({ length: CUSTOMERS }, (_, i) => generateCustomer(1000 + i));
+    const customers = Array.from({ length: CUSTOMERS }, (_, i) => generateCustomer(ONBOARDING, 1000 + i));
     // The generator must exercise what it claims: late events, goals and exits while waiting, every day-3 branch.
     expect(customers.some((c) => c.script.some((e) => e.at > e.eventTime))).toBe(true);
     const { disagreements, outcomes } = await agreeOn(examplePlan('onboarding'), 'onboarding', customers);
     expect(disagreements).toEqual([]);
     // Every ending and every day-3 branch was taken by some customer.
     for (const seen of ['goal_reached', 'account_closed', 'onboarding_finished', 'crm_call_dropout', 'sms_open_again', 'push_reward', 'push_wealth_offer']) expect(outcomes).toContain(seen);
+  }, 300_000);
+
+  it('fund launch (examples/fund-launch.json): suitability, a 09:30 weekday wait in each customer\'s zone, goal and exit', async () => {
+    const customers = Array.from({ length: 30 }, (_, i) => generateCustomer(FUND_LAUNCH, 2000 + i));
+    const { disagreements, outcomes } = await agreeOn(examplePlan('fund-launch'), 'fund-launch', customers);
+    expect(disagreements).toEqual([]);
+    for (const seen of ['not_suitable', 'lead_sent', 'goal_reached']) expect(outcomes).toContain(seen);
+  }, 300_000);
+
+  it('win-back (examples/winback.json): holdout split, condition exit criterion, wait for a launch', async () => {
+    const customers = Array.from({ length: 30 }, (_, i) => generateCustomer(WINBACK, 3000 + i));
+    const { disagreements, outcomes } = await agreeOn(examplePlan('winback'), 'winback', customers);
+    expect(disagreements).toEqual([]);
+    for (const seen of ['reactivated', 'escalated_to_account_manager', 'control_group', 'opted_out']) expect(outcomes).toContain(seen);
   }, 300_000);
 });
