@@ -14,7 +14,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { FrequencyCap } from '../engine/policy.js';
-import { renderTemplate } from '../engine/template.js';
+import { renderActionParams } from '../engine/action-render.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
 import { activityFields } from '../observability/activity-context.js';
 import { errorFields, noopLogger, type Logger } from '../observability/logger.js';
@@ -99,17 +99,8 @@ export function createActionActivities(
   }
 
   function renderParams(channel: ActionChannel, req: ActionRequest, customer: ChannelCustomer): Record<string, unknown> {
-    const context = {
-      traits: customer.traits,
-      entry: req.entry,
-      customer: { id: customer.id },
-      journey: { id: req.journeyId, name: req.journeyName, versionId: req.versionId },
-    };
-    const params = { ...req.params };
-    for (const name of channel.spec.templateParams) {
-      if (typeof params[name] === 'string') params[name] = renderTemplate(params[name] as string, context);
-    }
-    return params;
+    const journey = { id: req.journeyId, name: req.journeyName, versionId: req.versionId };
+    return renderActionParams(req.params, channel.spec.templateParams, { customerId: customer.id, traits: customer.traits, entry: req.entry, journey });
   }
 
   async function setLedger(key: string, status: LedgerRow['status'], result?: ChannelResult, error?: { code: string; message: string }) {

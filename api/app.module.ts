@@ -17,6 +17,7 @@ import type { OperationsOptions } from './operations/operations.tokens.js';
 import { RecoverySweeper } from './recovery.sweeper.js';
 import { RuntimeModule } from './runtime.module.js';
 import { SegmentsModule } from './segments/segments.module.js';
+import { SimulationModule } from './simulation/simulation.module.js';
 import type { ChannelRegistry, RuntimeOptions } from './runtime.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -42,6 +43,7 @@ export class AppModule {
         CustomersModule,
         CrmModule,
         SegmentsModule,
+        SimulationModule,
         MonitoringModule,
         DeliveryReportsModule,
         ...(messaging ? [MessagingModule.register(messaging)] : []),

@@ -1,7 +1,7 @@
 /**
  * Drives the interpreter (engine/interpreter.ts) on a virtual clock, with no Temporal and no I/O:
  * the world answers lookups and actions synchronously, scripted events arrive at their times, and
- * waits jump the clock. Used by the interpreter's unit tests, and the seed of a journey simulation.
+ * waits jump the clock. Used by the interpreter's unit tests and by journey simulations (engine/simulation/).
  */
 import {
   initialRunState,
@@ -25,12 +25,15 @@ import type {
   ResumeState,
 } from './runtime.js';
 
-/** What a virtual run asks of the outside world. A thrown error is an activity that failed for good. */
+/**
+ * What a virtual run asks of the outside world. A thrown error is an activity that failed for good.
+ * `now` is the virtual clock when the command is carried out (what a database read would see).
+ */
 export interface VirtualWorld {
-  evaluate(request: EvaluateConditionsInput): EvaluateConditionsResult;
-  findEvent(request: FindEventInput): CustomerEvent | null;
-  customerTimeZone(customerId: string): string | null;
-  perform(request: ActionRequest): ActionOutcome;
+  evaluate(request: EvaluateConditionsInput, now: number): EvaluateConditionsResult;
+  findEvent(request: FindEventInput, now: number): CustomerEvent | null;
+  customerTimeZone(customerId: string, now: number): string | null;
+  perform(request: ActionRequest, now: number): ActionOutcome;
   /** Answer to a patch check; new runs take the patched branch. */
   patched?(patchId: string): boolean;
 }
@@ -98,16 +101,16 @@ export function runOnVirtualClock(input: JourneyRunInput, world: VirtualWorld, s
         message = { type: 'recorded' };
         break;
       case 'load_customer':
-        message = { type: 'customer_loaded', customer: { timeZone: world.customerTimeZone(command.customerId) } };
+        message = { type: 'customer_loaded', customer: { timeZone: world.customerTimeZone(command.customerId, now) } };
         break;
       case 'evaluate':
-        message = attempt(() => ({ type: 'evaluated', result: world.evaluate(command.request) }));
+        message = attempt(() => ({ type: 'evaluated', result: world.evaluate(command.request, now) }));
         break;
       case 'find_event':
-        message = attempt(() => ({ type: 'found', event: world.findEvent(command.request) }));
+        message = attempt(() => ({ type: 'found', event: world.findEvent(command.request, now) }));
         break;
       case 'perform_action':
-        message = attempt(() => ({ type: 'performed', outcome: world.perform(command.request) }));
+        message = attempt(() => ({ type: 'performed', outcome: world.perform(command.request, now) }));
         break;
       case 'wait': {
         const until = options.horizon !== undefined ? Math.min(command.until, options.horizon) : command.until;

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, Expected> = {
   'PUT /v1/journeys/{journeyId}/publish': ['marketer'],
   'POST /v1/journeys/validate': ['marketer', 'engineer', 'viewer'],
   'POST /v1/journeys/{journeyId}/enrollments': ['engineer'],
+  'POST /v1/journeys/{journeyId}/simulate': ['marketer', 'support'],
   'POST /v1/journeys': ['marketer'],
   'GET /v1/journeys': ['marketer', 'support', 'viewer'],
   'GET /v1/journeys/{journeyId}': ['marketer', 'support', 'viewer'],

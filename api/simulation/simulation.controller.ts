@@ -1,0 +1,69 @@
+/** `POST /v1/journeys/:journeyId/simulate`: one customer through a draft or version on a virtual clock. Sends, enrolls and writes nothing but the audit entry. */
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { SimulateJourney } from '../../core/simulation/simulate-journey.js';
+import { AuditLog } from '../audit/audit-log.service.js';
+import { Actor } from '../auth/actor.decorator.js';
+import type { Principal } from '../auth/roles.js';
+import { ApiError } from '../http/api-error.js';
+import { Endpoint } from '../http/endpoint.js';
+import { parseSimulateBody } from './simulation.validation.js';
+
+const NOT_FOUND: Record<string, (journeyId: string) => string> = {
+  journey_not_found: (id) => `No journey with id "${id}"`,
+  version_not_found: (id) => `Journey "${id}" has no such version`,
+  no_draft: (id) => `Journey "${id}" has no draft`,
+  customer_not_found: () => 'No customer with that id',
+};
+
+@Controller('v1/journeys')
+export class SimulationController {
+  constructor(
+    @Inject(SimulateJourney) private readonly simulation: SimulateJourney,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
+
+  @Endpoint({
+    summary: 'Simulate one customer through the journey (nothing is sent, enrolled or stored)',
+    description:
+      'Body: `{ source: "draft" | { version }, customer: { traits, consent?, segments? } | { customerId }, events: [{ name, at, eventTime?, properties? }], entry?, start?, horizon? }`. ' +
+      '`at` and `eventTime` are ISO instants or ISO durations after `start` (default now); `horizon` defaults to P30D, at most P365D. ' +
+      'The answer is the path in virtual time: nodes entered, waits with their deadlines, decisions with the values they read, each message with its rendered text and recipient or the reason it was held back, and the end (or `horizon`).',
+    access: ['marketer', 'support'],
+    body: {
+      type: 'object',
+      required: ['source', 'customer'],
+      properties: {
+        source: { oneOf: [{ type: 'string', enum: ['draft'] }, { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } }] },
+        customer: { type: 'object', description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)' },
+        events: { type: 'array', items: { type: 'object', required: ['name', 'at'] } },
+        entry: { type: 'object' },
+        start: { type: 'string', format: 'date-time' },
+        horizon: { type: 'string', example: 'P30D' },
+      },
+    },
+    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }' },
+    errors: [
+      { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },
+      { status: 404, codes: ['journey_not_found', 'version_not_found', 'no_draft', 'customer_not_found'] },
+      { status: 422, codes: ['invalid_canvas'], description: 'error.issues: every problem of the canvas with its JSON path' },
+    ],
+  })
+  @Post(':journeyId/simulate')
+  @HttpCode(200)
+  async simulate(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    const command = parseSimulateBody(journeyId, body, Date.now());
+    const outcome = await this.simulation.execute(command);
+    if (!outcome.ok && outcome.reason === 'invalid_canvas') {
+      throw new ApiError(422, 'invalid_canvas', `The canvas has ${outcome.issues.length} problem(s); it cannot be simulated`, { issues: outcome.issues });
+    }
+    if (!outcome.ok) throw new ApiError(404, outcome.reason, NOT_FOUND[outcome.reason](journeyId));
+    const { result } = outcome;
+    await this.audit.record(actor, {
+      action: 'journey.simulated',
+      entityType: 'journey',
+      entityId: journeyId,
+      detail: { source: result.source, customer: 'customerId' in command.customer ? command.customer.customerId : 'inline', events: command.script.events.length, status: result.status },
+    });
+    return result;
+  }
+}

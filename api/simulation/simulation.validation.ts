@@ -1,0 +1,34 @@
+/** The body of `POST /v1/journeys/:journeyId/simulate`, checked: every problem with its JSON path in one 400 answer. */
+import type { SimulateCommand } from '../../core/simulation/simulate-journey.js';
+import type { DocumentIssue } from '../../engine/errors.js';
+import { checkInlineCustomer, checkScript } from '../../engine/simulation/script.js';
+import { invalidRequest, isPlainObject } from '../http/validation.js';
+
+const MAX_CUSTOMER_ID_LENGTH = 200;
+
+/** The use case's command, or throws the 400 `invalid_body` answer. */
+export function parseSimulateBody(journeyId: string, body: unknown, now: number): SimulateCommand {
+  const issues: DocumentIssue[] = [];
+  if (!isPlainObject(body)) throw invalidRequest('invalid_body', [{ path: '$', code: 'invalid_type', message: 'the body must be a JSON object' }]);
+  let source: SimulateCommand['source'] = 'draft';
+  if (isPlainObject(body.source) && Number.isInteger(body.source.version) && (body.source.version as number) >= 1) {
+    source = { version: body.source.version as number };
+  } else if (body.source !== 'draft') {
+    issues.push({ path: '$.source', code: 'invalid_value', message: '$.source must be "draft" or { "version": N } with N a published version number' });
+  }
+  let customer: SimulateCommand['customer'] | null = null;
+  const raw = body.customer;
+  if (isPlainObject(raw) && raw.customerId !== undefined) {
+    if (typeof raw.customerId === 'string' && raw.customerId !== '' && raw.customerId.length <= MAX_CUSTOMER_ID_LENGTH) customer = { customerId: raw.customerId };
+    else issues.push({ path: '$.customer.customerId', code: 'invalid_type', message: `$.customer.customerId must be a customer id of at most ${MAX_CUSTOMER_ID_LENGTH} characters` });
+  } else {
+    const inline = checkInlineCustomer(raw);
+    if (inline.ok) customer = inline.value;
+    else issues.push(...inline.issues);
+  }
+  if (body.entry !== undefined && !isPlainObject(body.entry)) issues.push({ path: '$.entry', code: 'invalid_type', message: '$.entry must be an object (the trigger event properties or API payload)' });
+  const script = checkScript(body, now);
+  if (!script.ok) issues.push(...script.issues);
+  if (issues.length > 0 || !script.ok || !customer) throw invalidRequest('invalid_body', issues);
+  return { journeyId, source, customer, script: script.value, entry: body.entry as Record<string, unknown> | undefined };
+}
