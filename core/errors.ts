@@ -1,0 +1,28 @@
+/**
+ * What a use case refuses with: a stable code, a message a marketer can act on, extra fields for the
+ * answer (e.g. `issues`), and the kind of refusal. The API maps the kind to an HTTP status in one place
+ * (api/use-case-errors.ts); core knows nothing of HTTP.
+ */
+
+/** Why a use case refused: the thing is unknown, the state forbids it, or the input is wrong. */
+export type UseCaseErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable';
+
+export class UseCaseError extends Error {
+  constructor(
+    readonly kind: UseCaseErrorKind,
+    readonly code: string,
+    message: string,
+    /** Extra fields of the answer (e.g. `issues`, `currentRevision`). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'UseCaseError';
+  }
+}
+
+/** The thing named does not exist. */
+export const notFound = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('not_found', code, message, details);
+/** The current state forbids the request (a stale revision, a wrong status). */
+export const conflict = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('conflict', code, message, details);
+/** The input is well-formed but cannot be acted on (an invalid canvas). */
+export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('unprocessable', code, message, details);
