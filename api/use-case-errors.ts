@@ -9,6 +9,7 @@ import { ApiError } from './http/api-error.js';
 
 const STATUS_OF: Record<UseCaseErrorKind, number> = {
   invalid: 400,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   unprocessable: 422,

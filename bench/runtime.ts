@@ -14,7 +14,7 @@ import { createApp } from '../api/app.factory.js';
 import { ApiKeysService } from '../api/auth/api-keys.service.js';
 import { IngestionService } from '../api/events/ingestion.service.js';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
-import { PublishingService } from '../api/journeys/publishing.service.js';
+import { PublishingService } from '../core/journeys/publishing.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { freePort } from '../scripts/lib/temporal-dev-server.js';
 import { createDataSource } from '../store/data-source.js';

@@ -4,8 +4,8 @@
  * (api/use-case-errors.ts); core knows nothing of HTTP.
  */
 
-/** Why a use case refused: the thing is unknown, the state forbids it, or the input is wrong. */
-export type UseCaseErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable';
+/** Why a use case refused: the thing is unknown, the state forbids it, the input is wrong, or the caller may not. */
+export type UseCaseErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable' | 'forbidden';
 
 export class UseCaseError extends Error {
   constructor(
@@ -26,3 +26,5 @@ export const notFound = (code: string, message: string, details?: Record<string,
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('conflict', code, message, details);
 /** The input is well-formed but cannot be acted on (an invalid canvas). */
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('unprocessable', code, message, details);
+/** The caller may not do this, whatever their role (e.g. approve their own publish request). */
+export const forbidden = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('forbidden', code, message, details);

@@ -2,13 +2,11 @@
  * Requests about enrollments that arrive through the API: an API-triggered entry into a journey's
  * active version, and a request to end a live run now.
  */
-import { Inject, Injectable } from '@nestjs/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { exitEnrollmentSignal } from '../../workflows/signals.js';
-import { ApiError } from '../http/api-error.js';
-import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
-import { EnrollmentService, type EnrollResult } from './enrollment.service.js';
+import { conflict, notFound, type UseCaseError } from '../errors.js';
+import { EnrollmentService, type EnrollResult } from '../enrollment.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
@@ -23,15 +21,14 @@ export interface ApiEnrollmentRequest {
 
 const LIVE = new Set(['pending', 'active']);
 
-@Injectable()
 export class ApiEntryService {
   private readonly customers: CustomersRepository;
   private readonly runs: EnrollmentsRepository;
   private readonly versions: VersionsRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) db: DataSource,
-    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    db: DataSource,
+    private readonly temporal: Client,
     private readonly enrollments: EnrollmentService,
   ) {
     this.customers = new CustomersRepository(db);
@@ -44,11 +41,10 @@ export class ApiEntryService {
     const version = await this.versions.activeOfJourney(journeyId);
     if (!version?.id) {
       const why = version ? `is ${version.status}` : 'does not exist';
-      throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
+      throw notFound('journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
     }
     if (version.trigger_kind !== 'api') {
-      throw new ApiError(
-        409,
+      throw conflict(
         'trigger_mismatch',
         `Journey "${journeyId}" starts on a ${version.trigger_kind} trigger, not an API call; publish it with trigger kind "api" to enroll through the API`,
       );
@@ -70,7 +66,7 @@ export class ApiEntryService {
    */
   async requestExit(enrollmentId: string, reason: string, requestedBy = 'api'): Promise<void> {
     const status = await this.runs.statusOf(enrollmentId);
-    if (status === null) throw new ApiError(404, 'enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
+    if (status === null) throw notFound('enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
     if (!LIVE.has(status)) throw ended(enrollmentId, status);
     try {
       await this.temporal.workflow.getHandle(enrollmentId).signal(exitEnrollmentSignal, { reason, requestedBy });
@@ -82,6 +78,6 @@ export class ApiEntryService {
   }
 }
 
-function ended(enrollmentId: string, status: string): ApiError {
-  return new ApiError(409, 'enrollment_ended', `Enrollment "${enrollmentId}" has already ended (${status})`, { status });
+function ended(enrollmentId: string, status: string): UseCaseError {
+  return conflict('enrollment_ended', `Enrollment "${enrollmentId}" has already ended (${status})`, { status });
 }
