@@ -15,7 +15,7 @@ import { NestJsonLogger } from '../observability/nest-logger.js';
 import { loadObservabilitySettings } from '../observability/settings.js';
 import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../observability/stuck-runs.js';
 import { AppModule } from './app.module.js';
-import { ApiKeysService } from './auth/api-keys.service.js';
+import { ApiKeysService } from '../core/access/api-keys.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';

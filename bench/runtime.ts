@@ -11,7 +11,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { closeChannels, defaultChannels, type ChannelSettings } from '../activities/channels/registry.js';
 import { createApp } from '../api/app.factory.js';
-import { ApiKeysService } from '../api/auth/api-keys.service.js';
+import { ApiKeysService } from '../core/access/api-keys.js';
 import { IngestionService } from '../api/events/ingestion.service.js';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
 import { PublishingService } from '../core/journeys/publishing.js';
