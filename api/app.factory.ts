@@ -22,7 +22,7 @@ import { serveOpenApi } from './http/openapi.js';
 import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
-import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from './segments/segments.service.js';
+import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from '../core/segments/segments.js';
 
 /** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
 export const JSON_BODY_LIMIT = '1mb';

@@ -10,6 +10,7 @@ describe('a use case refusal as an HTTP answer', () => {
     ['not_found', 404],
     ['conflict', 409],
     ['unprocessable', 422],
+    ['unavailable', 503],
   ])('%s answers %d with the code, message and details', (kind, status) => {
     const mapped = httpErrorOf(new UseCaseError(kind, 'some_code', 'Some message', { issues: [1] }));
     expect(mapped).toBeInstanceOf(ApiError);

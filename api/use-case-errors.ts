@@ -13,6 +13,7 @@ const STATUS_OF: Record<UseCaseErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
+  unavailable: 503,
 };
 
 /** The API error answering `err`, when it is a use case's refusal; anything else unchanged. */

@@ -4,8 +4,8 @@
  * (api/use-case-errors.ts); core knows nothing of HTTP.
  */
 
-/** Why a use case refused: the thing is unknown, the state forbids it, the input is wrong, or the caller may not. */
-export type UseCaseErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable' | 'forbidden';
+/** Why a use case refused: the thing is unknown, the state forbids it, the input is wrong, the caller may not, or it cannot be done now. */
+export type UseCaseErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable' | 'forbidden' | 'unavailable';
 
 export class UseCaseError extends Error {
   constructor(
@@ -28,3 +28,5 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('unprocessable', code, message, details);
 /** The caller may not do this, whatever their role (e.g. approve their own publish request). */
 export const forbidden = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('forbidden', code, message, details);
+/** The work could not be done in time now (a preview cancelled after its timeout); trying again later may succeed. */
+export const unavailable = (code: string, message: string, details?: Record<string, unknown>) => new UseCaseError('unavailable', code, message, details);
