@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's recommended rules everywhere, plus the Temporal
 // workflow-sandbox import rule for workflows/** and the layering rules (nothing below api/ imports it;
-// store/ imports only engine/ and migrations/).
+// core/ imports no NestJS; the api/ contexts moved to core/ import no store/; store/ imports only
+// engine/ and migrations/).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -46,6 +47,20 @@ const ACTIVITIES = '^(\\.\\./)+activities(/|$)';
 const API = '^(\\.\\./)+api(/|$)';
 const NO_API_MESSAGE =
   'activities/, core/, store/ and engine/ must not import ../api/: move what both need into core/ or store/.';
+
+/** core/ holds framework-free use cases: no NestJS, no decorators; the API provides them to Nest. */
+const NESTJS = '^@nestjs(/|$)';
+const NO_NESTJS_MESSAGE =
+  'core/ is framework-free: no @nestjs/* imports; api/ provides the use case to Nest (useFactory) and maps its UseCaseError to HTTP.';
+
+/**
+ * The API contexts whose use cases live in core/: their controllers and modules parse, call core/ and
+ * answer; they reach the database only through core/. (Add a context here once it has moved.)
+ */
+const MOVED_API_CONTEXTS = ['api/audit/**/*.ts', 'api/auth/**/*.ts', 'api/crm/**/*.ts', 'api/customers/**/*.ts', 'api/journeys/**/*.ts', 'api/monitoring/**/*.ts', 'api/segments/**/*.ts'];
+const STORE = '^(\\.\\./)+store(/|$)';
+const NO_STORE_IN_API_MESSAGE =
+  'this api/ context has its use cases in core/: call them instead of importing ../store/ (the repositories are core\'s to use).';
 
 /**
  * store/ is the bottom layer: besides npm packages and its own files it may import only the pure
@@ -139,6 +154,27 @@ export default tseslint.config(
     files: ['activities/**/*.ts', 'core/**/*.ts', 'engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: API, message: NO_API_MESSAGE }] }],
+    },
+  },
+  {
+    // Listed after the block above, so core/ gets both rules (the last matching block sets the rule).
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: API, message: NO_API_MESSAGE },
+            { regex: NESTJS, message: NO_NESTJS_MESSAGE },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: MOVED_API_CONTEXTS,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: STORE, message: NO_STORE_IN_API_MESSAGE }] }],
     },
   },
   {

@@ -17,7 +17,7 @@ import { DEFAULT_STUCK_THRESHOLDS, type StuckThresholds } from '../observability
 import { AppModule } from './app.module.js';
 import { DependenciesModule } from './dependencies.module.js';
 import { DependencyMonitor } from './dependency-monitor.js';
-import { ApiKeysService } from './auth/api-keys.service.js';
+import { ApiKeysService } from '../core/access/api-keys.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
@@ -25,7 +25,7 @@ import { StringSafetyInterceptor } from './http/string-safety.js';
 import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
-import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from './segments/segments.service.js';
+import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from '../core/segments/segments.js';
 
 /** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
 export const JSON_BODY_LIMIT = '1mb';

@@ -1,5 +1,6 @@
 /** The API's root module: the caller's dependencies, one module per bounded context (operations: metrics and stuck runs), and health. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AccessModule } from './auth/access.module.js';
@@ -20,6 +21,7 @@ import { SegmentsModule } from './segments/segments.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import type { ChannelRegistry, RuntimeOptions } from './runtime.js';
 import type { Logger } from '../observability/logger.js';
+import { UseCaseErrorInterceptor } from './use-case-errors.js';
 
 @Module({})
 export class AppModule {
@@ -49,7 +51,8 @@ export class AppModule {
         ...(messaging ? [MessagingModule.register(messaging)] : []),
       ],
       controllers: [HealthController],
-      providers: [RecoverySweeper],
+      // A use case's refusal answers with its HTTP status (api/use-case-errors.ts).
+      providers: [RecoverySweeper, { provide: APP_INTERCEPTOR, useClass: UseCaseErrorInterceptor }],
     };
   }
 }

@@ -5,6 +5,8 @@
  */
 import { Connection, isGrpcServiceError, type Client, type ConnectionOptions } from '@temporalio/client';
 import { isDatabaseUnavailable } from '../store/data-source.js';
+import type { TemporalCallPolicy } from '../core/journeys/api-entry.js';
+import type { DependencyStatus } from './dependency-monitor.js';
 import { ApiError } from './http/api-error.js';
 
 /** A dependency the API cannot answer without. */
@@ -81,4 +83,23 @@ export class DependencyUnavailableError extends ApiError {
     super(503, 'dependency_unavailable', `${WHAT[dependency]}: ${detail}`, { dependency, ...extra });
     this.name = 'DependencyUnavailableError';
   }
+}
+
+/** The API's policy for work that needs Temporal (core/journeys/api-entry.ts): bounded calls, 503 while it is down. */
+export function apiTemporalPolicy(temporal: Client, status?: DependencyStatus): TemporalCallPolicy {
+  return {
+    refuseIfDown(detail) {
+      if (status?.isDown('temporal')) throw new DependencyUnavailableError('temporal', detail);
+    },
+    bounded: (fn) => withTemporalDeadline(temporal, API_BOUNDS.temporalCallMs, fn),
+    deferredStart(enrollmentId) {
+      const error = new DependencyUnavailableError(
+        'temporal',
+        `enrollment "${enrollmentId}" is recorded and its run starts once Temporal is back; a retry answers already_enrolled (or duplicate_trigger with the same idempotencyKey)`,
+        { enrollmentId, runStart: 'pending' },
+      );
+      status?.reportFailure('temporal', error);
+      return error;
+    },
+  };
 }

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { loadConfig, temporalConnectionOptions } from '../config/index.js';
-import { generateKey } from '../api/auth/api-keys.service.js';
+import { generateKey } from '../core/access/api-keys.js';
 import { ensureBuilt } from './lib/build.js';
 import { type ChildService, startChildService } from './lib/child-service.js';
 import { startPersistentPostgres, type PersistentPostgres } from './lib/persistent-postgres.js';

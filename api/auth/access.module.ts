@@ -1,4 +1,4 @@
-/** Access: API keys, the guard every route passes, and the audit log (global, so every context records to it). */
+/** Access: API keys and the audit log (framework-free, core/access/), the guard every route passes; global, so every context records to the audit log. */
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
@@ -6,7 +6,7 @@ import { AuditLog } from '../audit/audit-log.service.js';
 import { DATA_SOURCE } from '../runtime.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController, AuditLogController } from './api-keys.controller.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 
 @Global()
 @Module({})

@@ -7,7 +7,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '../http/api-error.js';
 import { ACCESS_METADATA } from '../http/endpoint.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 import { admits, type Access, type Principal } from './roles.js';
 
 interface KeyedRequest {

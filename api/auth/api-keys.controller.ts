@@ -6,7 +6,7 @@ import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/end
 import { isNumber, isString, parsePageQuery } from '../http/pagination.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { Actor } from './actor.decorator.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 import { isRole, ROLES, ROLE_DESCRIPTIONS, type Principal } from './roles.js';
 
 const KEY_SCHEMA: SchemaObject = {

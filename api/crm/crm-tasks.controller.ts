@@ -2,7 +2,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
-import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from './crm-tasks.service.js';
+import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from '../../core/crm/crm-tasks.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 
 export const DEFAULT_TASK_LIMIT = 50;

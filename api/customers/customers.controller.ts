@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Param, Put, Query } from '@nestjs/comm
 import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
-import { HistoryService } from './history.service.js';
+import { HistoryService } from '../../core/customers/history.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 

@@ -1,12 +1,14 @@
 /** The customers context: profiles and their support history. */
 import { Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { HistoryService } from '../../core/customers/history.js';
 import { EventsModule } from '../events/events.module.js';
 import { CustomersController } from './customers.controller.js';
-import { HistoryService } from './history.service.js';
+import { DATA_SOURCE } from '../runtime.js';
 
 @Module({
   imports: [EventsModule],
   controllers: [CustomersController],
-  providers: [HistoryService],
+  providers: [{ provide: HistoryService, useFactory: (db: DataSource) => new HistoryService(db), inject: [DATA_SOURCE] }],
 })
 export class CustomersModule {}

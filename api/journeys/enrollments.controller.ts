@@ -3,7 +3,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { AuditLog } from '../audit/audit-log.service.js';
-import { ApiEntryService } from './api-entry.service.js';
+import { ApiEntryService } from '../../core/journeys/api-entry.js';
 import { parseExitRequest } from './journeys.validation.js';
 import { Endpoint } from '../http/endpoint.js';
 

@@ -5,12 +5,12 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
-import { ApiEntryService } from './api-entry.service.js';
-import { DraftsService, type JourneyView } from './drafts.service.js';
-import { isJourneyStatus, JOURNEY_STATUSES } from './journey-states.js';
+import { ApiEntryService } from '../../core/journeys/api-entry.js';
+import { DraftsService, type JourneyView } from '../../core/journeys/drafts.js';
+import { isJourneyStatus, JOURNEY_STATUSES } from '../../core/journeys/journey-states.js';
 import { assertJourneyId, parseCreateJourney, parseDraftUpdate, parseEnrollmentRequest, parsePublishRequest } from './journeys.validation.js';
 import { parseStatusQuery } from './query.js';
-import { ReleaseService, type ReleaseOutcome } from './release.service.js';
+import { ReleaseService, type ReleaseOutcome } from '../../core/journeys/release.js';
 
 /** The part of the response a handler needs to pick its status and set headers. */
 interface HttpResponse {

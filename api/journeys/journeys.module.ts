@@ -1,4 +1,8 @@
-/** The journeys context: authoring drafts, publishing versions (four-eyes optional), lifecycle, enrolling customers, steering enrollments. */
+/**
+ * The journeys context: authoring drafts, publishing versions (four-eyes optional), lifecycle, enrolling
+ * customers, steering enrollments. The use cases are framework-free (core/journeys/); this module builds
+ * them with the API's database, Temporal client and options, and the controllers inject them by class.
+ */
 import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -6,20 +10,23 @@ import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { actionSpecsOf } from '../../activities/channels/descriptor.js';
 import { CHANNEL_REGISTRY, DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type ChannelRegistry, type RuntimeOptions } from '../runtime.js';
-import { ApiEntryService } from './api-entry.service.js';
-import { DraftsService } from './drafts.service.js';
+import { ApiEntryService } from '../../core/journeys/api-entry.js';
+import { apiTemporalPolicy } from '../dependencies.js';
+import { DEPENDENCY_STATUS } from '../dependencies.module.js';
+import type { DependencyStatus } from '../dependency-monitor.js';
+import { DraftsService } from '../../core/journeys/drafts.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { EnrollmentsController } from './enrollments.controller.js';
 import { JourneysController } from './journeys.controller.js';
 import { DEFAULT_JOURNEYS_OPTIONS, JOURNEYS_OPTIONS, type JourneysOptions } from './journeys.options.js';
 import { LifecycleController } from './lifecycle.controller.js';
-import { LifecycleService } from './lifecycle.service.js';
+import { LifecycleService } from '../../core/journeys/lifecycle.js';
 import { PublishRequestsController } from './publish-requests.controller.js';
-import { PublishRequestsService } from './publish-requests.service.js';
-import { PublishingService } from './publishing.service.js';
-import { ReleaseService } from './release.service.js';
+import { PublishRequestsService } from '../../core/journeys/publish-requests.js';
+import { PublishingService } from '../../core/journeys/publishing.js';
+import { ReleaseService } from '../../core/journeys/release.js';
 import { VersionsController } from './versions.controller.js';
-import { VersionsService } from './versions.service.js';
+import { VersionsService } from '../../core/journeys/versions.js';
 
 @Module({
   controllers: [JourneysController, LifecycleController, VersionsController, PublishRequestsController, EnrollmentsController],
@@ -63,7 +70,12 @@ import { VersionsService } from './versions.service.js';
       useFactory: (db: DataSource) => new VersionsService(db),
       inject: [DATA_SOURCE],
     },
-    ApiEntryService,
+    {
+      provide: ApiEntryService,
+      useFactory: (db: DataSource, temporal: Client, enrollments: EnrollmentService, status?: DependencyStatus) =>
+        new ApiEntryService(db, temporal, enrollments, apiTemporalPolicy(temporal, status)),
+      inject: [DATA_SOURCE, TEMPORAL_CLIENT, EnrollmentService, { token: DEPENDENCY_STATUS, optional: true }],
+    },
   ],
   exports: [EnrollmentService],
 })

@@ -2,7 +2,7 @@
 import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
-import type { ApiEnrollmentRequest } from './api-entry.service.js';
+import type { ApiEnrollmentRequest } from '../../core/journeys/api-entry.js';
 
 /** Journey ids end up in version and workflow ids (`<id>@3`, `journey:<id>:customer:...`): keep them plain. */
 export const JOURNEY_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;

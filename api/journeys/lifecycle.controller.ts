@@ -4,7 +4,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
 import { assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
-import { LifecycleService, type LifecycleAction } from './lifecycle.service.js';
+import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';
 
 const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', maxLength: 500, description: 'recorded in the audit log' } } } as const;
 const ERRORS: ErrorAnswer[] = [

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { assertJourneyId, parseReason } from './journeys.validation.js';
-import { PUBLISH_REQUEST_STATUSES, PublishRequestsService, type PublishRequestStatus } from './publish-requests.service.js';
+import { PUBLISH_REQUEST_STATUSES, PublishRequestsService, type PublishRequestStatus } from '../../core/journeys/publish-requests.js';
 import { parseStatusQuery } from './query.js';
 
 const REQUEST = '{ requestId, journeyId, status, draftRevision, baseVersion, diff, requestedBy, requestedAt, decidedBy, decidedAt, reason, version }';

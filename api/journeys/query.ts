@@ -1,6 +1,6 @@
 /** Query and path parameters of the journeys routes beyond paging: status filters and version references. */
 import { ApiError } from '../http/api-error.js';
-import type { CanvasRef } from './versions.service.js';
+import type { CanvasRef } from '../../core/journeys/versions.js';
 
 /** The optional `status` filter of a list: one of `values`, or 400 `invalid_query`. */
 export function parseStatusQuery<S extends string>(query: Record<string, unknown>, isStatus: (v: unknown) => v is S, values: readonly S[]): S | undefined {

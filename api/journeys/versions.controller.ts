@@ -4,7 +4,7 @@ import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { assertJourneyId } from './journeys.validation.js';
 import { parseCanvasRef, parseVersion } from './query.js';
-import { VersionsService, type CanvasRef } from './versions.service.js';
+import { VersionsService, type CanvasRef } from '../../core/journeys/versions.js';
 
 const READERS = ['marketer', 'support', 'viewer'] as const;
 const NOT_FOUND = { status: 404, codes: ['journey_not_found', 'version_not_found'] };

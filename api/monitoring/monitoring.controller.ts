@@ -4,7 +4,7 @@ import { Endpoint, PAGE_QUERY, pageSchema } from '../http/endpoint.js';
 import { assertJourneyId } from '../journeys/journeys.validation.js';
 import { MAX_RANGE_DAYS, parseEnrollmentQuery, parseStatsQuery } from './monitoring.query.js';
 import { ENROLLMENT_ITEM_SCHEMA, STATS_SCHEMA } from './monitoring.schemas.js';
-import { ENROLLMENT_STATUSES, MonitoringService } from './monitoring.service.js';
+import { ENROLLMENT_STATUSES, MonitoringService } from '../../core/monitoring/monitoring.js';
 
 const ACCESS = ['marketer', 'support', 'viewer'] as const;
 const ERRORS = [

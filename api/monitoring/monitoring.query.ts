@@ -3,7 +3,7 @@ import { isValidTimeZone } from '../../engine/time.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePageQuery, type PageRequest } from '../http/pagination.js';
 import { Checker } from '../http/validation.js';
-import { ENROLLMENT_STATUSES, type EnrollmentCursor, type EnrollmentFilter, type EnrollmentStatus, type StatsQuery } from './monitoring.service.js';
+import { ENROLLMENT_STATUSES, type EnrollmentCursor, type EnrollmentFilter, type EnrollmentStatus, type StatsQuery } from '../../core/monitoring/monitoring.js';
 
 /** The longest `from`..`to` range, in days (the series has one entry per day). */
 export const MAX_RANGE_DAYS = 1096;

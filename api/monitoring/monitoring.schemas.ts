@@ -1,4 +1,4 @@
-/** OpenAPI schemas of the monitoring answers (the shapes of monitoring.service.ts and stats-report.ts). */
+/** OpenAPI schemas of the monitoring answers (the shapes of core/monitoring/monitoring.ts and core/monitoring/stats-report.ts). */
 import type { SchemaObject } from '../http/endpoint.js';
 
 const COUNT: SchemaObject = { type: 'integer', minimum: 0 };

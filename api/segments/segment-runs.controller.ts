@@ -8,7 +8,7 @@ import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { assertJourneyId } from '../journeys/journeys.validation.js';
-import { SegmentRunsService } from './segment-runs.service.js';
+import { SegmentRunsService } from '../../core/segments/segment-runs.js';
 import { READERS } from './segments.controller.js';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_RATE_PER_SECOND, parseRunBody, parseScheduleBody } from './segments.validation.js';
 

@@ -4,7 +4,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
-import { SegmentsService } from './segments.service.js';
+import { SegmentsService } from '../../core/segments/segments.js';
 import { assertSegmentKey, MAX_SAMPLE, parsePreviewBody, parseSampleQuery, parseSegmentBody } from './segments.validation.js';
 
 /** Who may read segments and segment runs besides admins; writes are for marketers. */

@@ -1,4 +1,4 @@
-/** The segments context: stored segments (authoring, preview, "why not") and segment-triggered bulk entry. */
+/** The segments context: stored segments (authoring, preview, "why not") and segment-triggered bulk entry; the use cases are in core/segments/. */
 import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -6,9 +6,9 @@ import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { SegmentRunsController } from './segment-runs.controller.js';
-import { SegmentRunsService } from './segment-runs.service.js';
+import { SegmentRunsService } from '../../core/segments/segment-runs.js';
 import { SegmentsController } from './segments.controller.js';
-import { SegmentsService } from './segments.service.js';
+import { SegmentsService } from '../../core/segments/segments.js';
 
 @Module({
   controllers: [SegmentsController, SegmentRunsController],

@@ -3,8 +3,8 @@ import { parseDuration } from '../../engine/duration.js';
 import { MAX_NAME_LENGTH, SEGMENT_KEY_PATTERN } from '../../engine/segments/schema.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject, jsonBytes } from '../http/validation.js';
-import type { ScheduleTiming, SegmentRunRequest } from './segment-runs.service.js';
-import type { SegmentInput } from './segments.service.js';
+import type { ScheduleTiming, SegmentRunRequest } from '../../core/segments/segment-runs.js';
+import type { SegmentInput } from '../../core/segments/segments.js';
 
 export const SEGMENT_KEY = new RegExp(SEGMENT_KEY_PATTERN);
 const KEY_HINT = 'must be letters, digits, _ . : or - (not starting with . : or -)';

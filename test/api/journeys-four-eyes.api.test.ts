@@ -4,7 +4,7 @@
  * publish nothing; everything is in the audit log. Real app with the option on.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiKeysService } from '../../api/auth/api-keys.service.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { keyedAgent } from '../support/api-keys.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';

@@ -1,6 +1,7 @@
 /**
  * Proves the layering rules in eslint.config.js: activities/, core/, store/ and engine/ never import
- * the NestJS API (../api/), and store/ imports nothing of ours but ../engine/ and ../migrations/.
+ * the NestJS API (../api/), core/ imports no @nestjs/*, the api/ contexts whose use cases moved to
+ * core/ (journeys, customers, monitoring, segments, crm, audit, auth) import no ../store/, and store/ imports nothing of ours but ../engine/ and ../migrations/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,36 @@ describe('layering import rules', () => {
     ['a type-only import in store/', 'store/x.ts', "import type { Principal } from '../api/auth/roles.js';\nexport type A = Principal;"],
   ])('rejects an import of ../api/ from %s', async (_name, filePath, code) => {
     expect(await importErrors(code, filePath)).not.toEqual([]);
+  });
+
+  it.each([
+    ['@nestjs/common', 'core/x.ts', "import { Injectable } from '@nestjs/common';\nexport const a = Injectable;"],
+    ['@nestjs/core', 'core/journeys/x.ts', "import { NestFactory } from '@nestjs/core';\nexport const a = NestFactory;"],
+    ['a type from @nestjs/common', 'core/journeys/x.ts', "import type { INestApplication } from '@nestjs/common';\nexport type A = INestApplication;"],
+  ])('rejects an import of %s from core/', async (_name, filePath, code) => {
+    expect(await importErrors(code, filePath)).not.toEqual([]);
+  });
+
+  it('still rejects ../api/ from core/ next to the NestJS rule', async () => {
+    expect(await importErrors(FROM_API, 'core/journeys/x.ts')).not.toEqual([]);
+  });
+
+  it.each([
+    ['api/journeys/', 'api/journeys/x.controller.ts'],
+    ['api/customers/', 'api/customers/x.controller.ts'],
+    ['api/monitoring/', 'api/monitoring/x.controller.ts'],
+    ['api/audit/', 'api/audit/x.ts'],
+    ['api/auth/', 'api/auth/x.guard.ts'],
+    ['api/segments/', 'api/segments/x.controller.ts'],
+    ['api/crm/', 'api/crm/x.controller.ts'],
+  ])('rejects an import of ../store/ from %s, whose use cases are in core/', async (_name, filePath) => {
+    const code = "import { JourneysRepository } from '../../store/journeys.repository.js';\nexport const a = JourneysRepository;";
+    expect(await importErrors(code, filePath)).not.toEqual([]);
+  });
+
+  it('allows a moved api/ context to import core/', async () => {
+    const code = "import { DraftsService } from '../../core/journeys/drafts.js';\nexport const a = DraftsService;";
+    expect(await importErrors(code, 'api/journeys/x.controller.ts')).toEqual([]);
   });
 
   it.each([

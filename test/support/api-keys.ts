@@ -1,7 +1,7 @@
 /** API keys for tests: one per role, created through the real key store (hashes in PostgreSQL). */
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { ApiKeysService } from '../../api/auth/api-keys.service.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 import { ROLES, type Role } from '../../api/auth/roles.js';
 
 export type RoleKeys = Record<Role, string>;

@@ -1,5 +1,5 @@
 /** Small journeys several tests publish. */
-import type { PublishingService } from '../../api/journeys/publishing.service.js';
+import type { PublishingService } from '../../core/journeys/publishing.js';
 import type { Canvas, Trigger } from '../../engine/canvas.js';
 
 /** The bodies of the two SMS of {@link publishTwoSmsJourney}. */

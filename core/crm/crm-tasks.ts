@@ -4,12 +4,9 @@
  * `crm_task_completed` (event id `crm_task_completed:<taskId>`, so it happens once), which a
  * `wait_for_event` node can wait for.
  */
-import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { IngestionService } from '../events/ingestion.service.js';
-import { ApiError } from '../http/api-error.js';
-import { DATA_SOURCE } from '../runtime.js';
-import type { Page } from '../http/pagination.js';
+import { conflict, notFound } from '../errors.js';
+import type { Page } from '../page.js';
 import { CrmTasksRepository, type CrmTaskViewRow } from '../../store/crm-tasks.repository.js';
 
 export const CRM_TASK_STATUSES = ['open', 'claimed', 'completed', 'cancelled'] as const;
@@ -30,19 +27,32 @@ export interface CrmTaskFilter {
   before?: string;
 }
 
+/** One customer event a completed task emits, as the intake takes it. */
+export interface CompletedTaskEvent {
+  eventId: string;
+  customerId: string;
+  name: string;
+  eventTime: Date;
+  properties: Record<string, unknown>;
+}
+
+/** Where a completed task's event goes: the API's event ingestion (deduplicated by event id). */
+export interface CustomerEventIntake {
+  ingest(events: CompletedTaskEvent[]): Promise<unknown>;
+}
+
 /** A task id as the routes accept it: `42` or the provider message id `task-42`; null when it cannot be one. */
 export function parseTaskId(raw: string): string | null {
   const m = /^(?:task-)?([1-9]\d{0,17})$/.exec(raw);
   return m ? m[1] : null;
 }
 
-@Injectable()
 export class CrmTasksService {
   private readonly tasks: CrmTasksRepository<CrmTaskStatus>;
 
   constructor(
-    @Inject(DATA_SOURCE) db: DataSource,
-    private readonly ingestion: IngestionService,
+    db: DataSource,
+    private readonly ingestion: CustomerEventIntake,
   ) {
     this.tasks = new CrmTasksRepository<CrmTaskStatus>(db);
   }
@@ -67,7 +77,7 @@ export class CrmTasksService {
     const task = await this.found(id);
     if (task.status === 'claimed' && task.claimedBy === by) return task;
     const why = task.status === 'claimed' ? `already claimed by ${task.claimedBy}` : task.status;
-    throw new ApiError(409, 'task_not_open', `Task ${id} is ${why}; only an open task can be claimed`, { status: task.status });
+    throw conflict('task_not_open', `Task ${id} is ${why}; only an open task can be claimed`, { status: task.status });
   }
 
   /**
@@ -84,16 +94,16 @@ export class CrmTasksService {
     const task = await this.found(id);
     if (task.status === 'completed') {
       await this.emitCompleted(task);
-      throw new ApiError(409, 'task_already_completed', `Task ${id} was completed by ${task.completedBy} at ${task.completedAt?.toISOString()}`, {
+      throw conflict('task_already_completed', `Task ${id} was completed by ${task.completedBy} at ${task.completedAt?.toISOString()}`, {
         status: task.status,
       });
     }
-    throw new ApiError(409, 'task_cancelled', `Task ${id} was cancelled; it cannot be completed`, { status: task.status });
+    throw conflict('task_cancelled', `Task ${id} was cancelled; it cannot be completed`, { status: task.status });
   }
 
   private async found(id: string): Promise<CrmTaskView> {
     const task = await this.get(id);
-    if (!task) throw new ApiError(404, 'task_not_found', `No CRM task with id "${id}"`);
+    if (!task) throw notFound('task_not_found', `No CRM task with id "${id}"`);
     return task;
   }
 

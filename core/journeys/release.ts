@@ -4,15 +4,19 @@
  */
 import type { DataSource } from 'typeorm';
 import type { CanvasDiff } from '../../engine/diff.js';
-import type { AuditLog } from '../audit/audit-log.service.js';
+import type { AuditLog } from '../access/audit-log.js';
 import type { Queryable } from '../../store/queryable.js';
-import type { Principal } from '../auth/roles.js';
-import { assertRevision } from './drafts.service.js';
+import type { Principal } from '../access/roles.js';
+import { assertRevision } from './drafts.js';
 import { transition } from './journey-states.js';
 import { insertJourney, lockJourney, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
-import type { JourneysOptions } from './journeys.options.js';
-import type { PublishRequest, PublishRequestsService } from './publish-requests.service.js';
-import { invalidCanvas, type PublishingService } from './publishing.service.js';
+import type { PublishRequest, PublishRequestsService } from './publish-requests.js';
+import { invalidCanvas, type PublishingService } from './publishing.js';
+
+/** How publishing goes: under four-eyes publishing a publish takes effect only once another key approves it. */
+export interface ReleaseOptions {
+  fourEyesPublishing: boolean;
+}
 
 export type ReleaseOutcome =
   | { published: true; journeyId: string; versionId: string; version: number; draftRevision: number; diff: CanvasDiff }
@@ -24,7 +28,7 @@ export class ReleaseService {
     private readonly publishing: PublishingService,
     private readonly requests: PublishRequestsService,
     private readonly audit: AuditLog,
-    private readonly options: JourneysOptions,
+    private readonly options: ReleaseOptions,
   ) {}
 
   /** Publishes (or requests a publish of) the current draft, if it is still at `expectedRevision`. */

@@ -3,7 +3,7 @@
  * accepts new customers only while `active`; the other states keep runs in flight going unless a stop
  * asks them to exit.
  */
-import { ApiError } from '../http/api-error.js';
+import { conflict } from '../errors.js';
 
 export const JOURNEY_STATUSES = ['draft', 'active', 'paused', 'stopped', 'archived'] as const;
 export type JourneyStatus = (typeof JOURNEY_STATUSES)[number];
@@ -39,8 +39,7 @@ export function allowedActions(status: JourneyStatus): JourneyAction[] {
 export function transition(journeyId: string, status: JourneyStatus, action: JourneyAction): JourneyStatus {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(status)) {
-    throw new ApiError(
-      409,
+    throw conflict(
       'invalid_transition',
       `Journey "${journeyId}" is ${status}: "${action}" is allowed only when it is ${rule.from.join(' or ')}`,
       { status, action, allowedFrom: rule.from, allowedActions: allowedActions(status) },

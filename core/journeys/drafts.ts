@@ -5,14 +5,14 @@
  */
 import type { DataSource } from 'typeorm';
 import type { DocumentIssue } from '../../engine/errors.js';
-import { AuditLog } from '../audit/audit-log.service.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
+import { AuditLog } from '../access/audit-log.js';
+import type { Principal } from '../access/roles.js';
+import { conflict, type UseCaseError } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import { allowedActions, transition, type JourneyAction, type JourneyStatus } from './journey-states.js';
 import { insertJourney, journeyNotFound, journeysIn, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
-import type { PublishingService } from './publishing.service.js';
+import type { PublishingService } from './publishing.js';
 
 /** What the compiler says about a canvas. */
 export interface CanvasValidation {
@@ -57,9 +57,8 @@ const summaryOf = (row: JourneyRow): JourneySummary => ({
 });
 
 /** 409 `draft_conflict`: someone saved the draft since the caller read it. */
-function draftConflict(journey: JourneyRow, expected: number): ApiError {
-  return new ApiError(
-    409,
+function draftConflict(journey: JourneyRow, expected: number): UseCaseError {
+  return conflict(
     'draft_conflict',
     `The draft of "${journey.id}" is at revision ${journey.draft_revision}, not ${expected}: someone saved it since you read it; reload and reapply your change`,
     { currentRevision: journey.draft_revision },
@@ -88,7 +87,7 @@ export class DraftsService {
     const validation = this.validate(canvas);
     const row = await this.db.transaction(async (tx) => {
       const created = await insertJourney(tx, journeyId, canvas);
-      if (!created) throw new ApiError(409, 'journey_exists', `A journey with id "${journeyId}" exists already; update its draft instead`);
+      if (!created) throw conflict('journey_exists', `A journey with id "${journeyId}" exists already; update its draft instead`);
       await recordJourneyChange(this.audit, tx, actor, 'journey.create', journeyId, { revision: 1, valid: validation.valid });
       return created;
     });

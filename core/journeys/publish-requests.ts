@@ -5,14 +5,14 @@
  */
 import type { DataSource } from 'typeorm';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../access/audit-log.js';
 import { PublishRequestsRepository, type PublishRequestRow } from '../../store/publish-requests.repository.js';
 import type { Queryable } from '../../store/queryable.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
+import type { Principal } from '../access/roles.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import { activeCanvas, recordJourneyChange, requireJourney, type JourneyRow } from './journey-store.js';
-import { invalidCanvas, PublishingService } from './publishing.service.js';
+import { invalidCanvas, PublishingService } from './publishing.js';
 
 export const PUBLISH_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'stale'] as const;
 export type PublishRequestStatus = (typeof PUBLISH_REQUEST_STATUSES)[number];
@@ -101,7 +101,7 @@ export class PublishRequestsService {
     const outcome = await this.db.transaction(async (tx) => {
       const { journey, request } = await this.pending(tx, journeyId, requestId);
       if (request.requested_by.keyId === actor.keyId) {
-        throw new ApiError(403, 'self_approval', 'A publish request must be approved by a different API key than the one that made it');
+        throw forbidden('self_approval', 'A publish request must be approved by a different API key than the one that made it');
       }
       if (journey.draft_revision !== request.draft_revision) {
         // Commit the stale mark, then answer 409: the request can never be approved.
@@ -129,8 +129,7 @@ export class PublishRequestsService {
       return { stale: false as const, request: decided };
     });
     if (outcome.stale) {
-      throw new ApiError(
-        409,
+      throw conflict(
         'stale_request',
         `The draft of "${journeyId}" has changed since this request (now revision ${outcome.currentRevision}); request a publish of the current draft`,
         { currentRevision: outcome.currentRevision },
@@ -158,9 +157,9 @@ export class PublishRequestsService {
   private async pending(tx: Queryable, journeyId: string, requestId: string): Promise<{ journey: JourneyRow; request: RequestRow }> {
     const journey = await requireJourney(tx, journeyId);
     const request = REQUEST_ID.test(requestId) ? await requestsIn(tx).lock(journeyId, requestId, tx) : null;
-    if (!request) throw new ApiError(404, 'publish_request_not_found', `Journey "${journeyId}" has no publish request "${requestId}"`);
+    if (!request) throw notFound('publish_request_not_found', `Journey "${journeyId}" has no publish request "${requestId}"`);
     if (request.status !== 'pending') {
-      throw new ApiError(409, 'request_not_pending', `Publish request ${requestId} is ${request.status} already`, { status: request.status });
+      throw conflict('request_not_pending', `Publish request ${requestId} is ${request.status} already`, { status: request.status });
     }
     return { journey, request };
   }

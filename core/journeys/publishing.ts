@@ -9,8 +9,8 @@ import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
 import type { DocumentIssue } from '../../engine/errors.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
 import type { Queryable } from '../../store/queryable.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
+import type { Principal } from '../access/roles.js';
+import { unprocessable, type UseCaseError } from '../errors.js';
 import { transition } from './journey-states.js';
 import { activeCanvas, insertJourney, journeysIn, lockJourney, updateDraft, type JourneyRow } from './journey-store.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
@@ -36,8 +36,8 @@ export interface PublishedVersion {
 }
 
 /** 422 `invalid_canvas` with every issue: publishing an invalid canvas changes nothing. */
-export function invalidCanvas(errors: DocumentIssue[]): ApiError {
-  return new ApiError(422, 'invalid_canvas', `The canvas has ${errors.length} problem(s); nothing was published`, { issues: errors });
+export function invalidCanvas(errors: DocumentIssue[]): UseCaseError {
+  return unprocessable('invalid_canvas', `The canvas has ${errors.length} problem(s); nothing was published`, { issues: errors });
 }
 
 export class PublishingService {

@@ -2,16 +2,11 @@
  * Requests about enrollments that arrive through the API: an API-triggered entry into a journey's
  * active version, and a request to end a live run now.
  */
-import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { exitEnrollmentSignal } from '../../workflows/signals.js';
-import { API_BOUNDS, DependencyUnavailableError, withTemporalDeadline } from '../dependencies.js';
-import { DEPENDENCY_STATUS } from '../dependencies.module.js';
-import type { DependencyStatus } from '../dependency-monitor.js';
-import { ApiError } from '../http/api-error.js';
-import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
-import { EnrollmentService, type EnrollResult } from './enrollment.service.js';
+import { conflict, notFound, type UseCaseError } from '../errors.js';
+import { EnrollmentService, type EnrollResult } from '../enrollment.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
@@ -26,17 +21,31 @@ export interface ApiEnrollmentRequest {
 
 const LIVE = new Set(['pending', 'active']);
 
-@Injectable()
+/**
+ * How the caller bounds work that needs Temporal and answers while it is down (the API's policy:
+ * api/dependencies.ts). Without one, calls are made as they come.
+ */
+export interface TemporalCallPolicy {
+  /** Throws the caller's "Temporal unavailable" error at once while an outage is known. */
+  refuseIfDown(detail: string): void;
+  /** Runs `fn` with every Temporal call in it bounded in time. */
+  bounded<T>(fn: () => Promise<T>): Promise<T>;
+  /** The error for an enrollment recorded whose run start was deferred because Temporal stopped answering. */
+  deferredStart(enrollmentId: string): Error;
+}
+
+const UNBOUNDED: TemporalCallPolicy = { refuseIfDown: () => undefined, bounded: (fn) => fn(), deferredStart: (id) => new Error(`the run of enrollment ${id} was not started`) };
+
 export class ApiEntryService {
   private readonly customers: CustomersRepository;
   private readonly runs: EnrollmentsRepository;
   private readonly versions: VersionsRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) db: DataSource,
-    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    db: DataSource,
+    private readonly temporal: Client,
     private readonly enrollments: EnrollmentService,
-    @Optional() @Inject(DEPENDENCY_STATUS) private readonly status?: DependencyStatus,
+    private readonly temporalPolicy: TemporalCallPolicy = UNBOUNDED,
   ) {
     this.customers = new CustomersRepository(db);
     this.runs = new EnrollmentsRepository(db);
@@ -48,21 +57,20 @@ export class ApiEntryService {
     const version = await this.versions.activeOfJourney(journeyId);
     if (!version?.id) {
       const why = version ? `is ${version.status}` : 'does not exist';
-      throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
+      throw notFound('journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
     }
     if (version.trigger_kind !== 'api') {
-      throw new ApiError(
-        409,
+      throw conflict(
         'trigger_mismatch',
         `Journey "${journeyId}" starts on a ${version.trigger_kind} trigger, not an API call; publish it with trigger kind "api" to enroll through the API`,
       );
     }
     // Known outage: answer at once, before anything is recorded.
-    this.refuseWhileTemporalDown('nothing was recorded; retry after the seconds in Retry-After');
+    this.temporalPolicy.refuseIfDown('nothing was recorded; retry after the seconds in Retry-After');
     // Like an ingested event, an API entry makes the customer known (their history becomes readable).
     await this.customers.ensureKnown(req.customerId);
     const versionId = version.id;
-    const result = await withTemporalDeadline(this.temporal, API_BOUNDS.temporalCallMs, () =>
+    const result = await this.temporalPolicy.bounded(() =>
       this.enrollments.enroll({
         versionId,
         customerId: req.customerId,
@@ -71,16 +79,8 @@ export class ApiEntryService {
         ...(req.idempotencyKey !== undefined ? { triggerKey: `api:${req.idempotencyKey}` } : {}),
       }),
     );
-    if (result.enrolled && result.runStart === 'deferred') {
-      // Temporal stopped answering mid-request: the enrollment is recorded and the recovery sweep starts it.
-      const error = new DependencyUnavailableError(
-        'temporal',
-        `enrollment "${result.enrollmentId}" is recorded and its run starts once Temporal is back; a retry answers already_enrolled (or duplicate_trigger with the same idempotencyKey)`,
-        { enrollmentId: result.enrollmentId, runStart: 'pending' },
-      );
-      this.status?.reportFailure('temporal', error);
-      throw error;
-    }
+    // Temporal stopped answering mid-request: the enrollment is recorded and the recovery sweep starts it.
+    if (result.enrolled && result.runStart === 'deferred') throw this.temporalPolicy.deferredStart(result.enrollmentId);
     return result;
   }
 
@@ -90,11 +90,11 @@ export class ApiEntryService {
    */
   async requestExit(enrollmentId: string, reason: string, requestedBy = 'api'): Promise<void> {
     const status = await this.runs.statusOf(enrollmentId);
-    if (status === null) throw new ApiError(404, 'enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
+    if (status === null) throw notFound('enrollment_not_found', `No enrollment with id "${enrollmentId}"`);
     if (!LIVE.has(status)) throw ended(enrollmentId, status);
-    this.refuseWhileTemporalDown('the exit was not requested; retry after the seconds in Retry-After');
-    // A Temporal that does not answer in time fails the request with 503 (the error filter maps it).
-    await withTemporalDeadline(this.temporal, API_BOUNDS.temporalCallMs, async () => {
+    this.temporalPolicy.refuseIfDown('the exit was not requested; retry after the seconds in Retry-After');
+    // A Temporal that does not answer in time fails the request (the API answers 503).
+    await this.temporalPolicy.bounded(async () => {
       try {
         await this.temporal.workflow.getHandle(enrollmentId).signal(exitEnrollmentSignal, { reason, requestedBy });
       } catch (err) {
@@ -104,12 +104,8 @@ export class ApiEntryService {
       }
     });
   }
-
-  private refuseWhileTemporalDown(detail: string): void {
-    if (this.status?.isDown('temporal')) throw new DependencyUnavailableError('temporal', detail);
-  }
 }
 
-function ended(enrollmentId: string, status: string): ApiError {
-  return new ApiError(409, 'enrollment_ended', `Enrollment "${enrollmentId}" has already ended (${status})`, { status });
+function ended(enrollmentId: string, status: string): UseCaseError {
+  return conflict('enrollment_ended', `Enrollment "${enrollmentId}" has already ended (${status})`, { status });
 }

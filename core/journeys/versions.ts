@@ -2,9 +2,9 @@
 import type { DataSource } from 'typeorm';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
+import type { Principal } from '../access/roles.js';
+import { notFound } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import { journeyNotFound, journeysIn, type JourneyRow } from './journey-store.js';
 import { VersionsRepository, type PublishedVersionRow } from '../../store/versions.repository.js';
 
@@ -102,7 +102,7 @@ export class VersionsService {
 
   private async version(journeyId: string, version: number): Promise<VersionRow> {
     const row = await this.versions.byNumber<Principal>(journeyId, version);
-    if (!row) throw new ApiError(404, 'version_not_found', `Journey "${journeyId}" has no version ${version}`);
+    if (!row) throw notFound('version_not_found', `Journey "${journeyId}" has no version ${version}`);
     return row;
   }
 }

@@ -1,12 +1,9 @@
 /** The support view of one customer: traits and every enrollment with its steps and messages. */
-import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EnrollmentsRepository, type CustomerEnrollmentRow, type EnrollmentStepRow } from '../../store/enrollments.repository.js';
 import { SendLedgerRepository, type EnrollmentMessageRow } from '../../store/send-ledger.repository.js';
-import { pageOf, type PageRequest, type TimeIdCursor } from '../http/pagination.js';
-import { DATA_SOURCE } from '../runtime.js';
-
+import { pageOf, type PageRequest, type TimeIdCursor } from '../page.js';
 
 /** One step of an enrollment, as support reads it. */
 export type StepView = Omit<EnrollmentStepRow, 'enrollmentId'>;
@@ -29,9 +26,8 @@ export interface CustomerHistory {
   nextCursor: string | null;
 }
 
-@Injectable()
 export class HistoryService {
-  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource) {}
 
   /** The customer's traits, or null when the customer is unknown. */
   async traits(customerId: string): Promise<Record<string, unknown> | null> {

@@ -2,13 +2,12 @@
  * The `journeys` row as the authoring services share it: reading it under a lock, saving a draft,
  * and recording a change in the audit log inside the same transaction.
  */
-import type { AuditLog } from '../audit/audit-log.service.js';
+import type { AuditLog } from '../access/audit-log.js';
 import { JourneysRepository, type JourneyRow as StoredJourney } from '../../store/journeys.repository.js';
 import type { Queryable } from '../../store/queryable.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { isPlainObject } from '../http/validation.js';
+import type { Principal } from '../access/roles.js';
+import { notFound, type UseCaseError } from '../errors.js';
 import type { JourneyStatus } from './journey-states.js';
 
 /** One journey as stored. */
@@ -17,8 +16,8 @@ export type JourneyRow = StoredJourney<JourneyStatus>;
 /** The journeys table, with the API's journey states. */
 export const journeysIn = (db: Queryable) => new JourneysRepository<JourneyStatus>(db);
 
-export function journeyNotFound(journeyId: string): ApiError {
-  return new ApiError(404, 'journey_not_found', `No journey with id "${journeyId}"`);
+export function journeyNotFound(journeyId: string): UseCaseError {
+  return notFound('journey_not_found', `No journey with id "${journeyId}"`);
 }
 
 /** The journey row, locked until the transaction ends (serializes drafts, publishes and transitions). */
@@ -40,7 +39,8 @@ export async function activeCanvas(tx: Queryable, journey: JourneyRow): Promise<
 
 /** The journey's display name: the canvas's `name` when it has one (drafts may not). */
 export function nameOf(canvas: unknown, fallback: string): string {
-  return isPlainObject(canvas) && typeof canvas.name === 'string' && canvas.name.trim() !== '' ? canvas.name.slice(0, 200) : fallback;
+  const name = typeof canvas === 'object' && canvas !== null && !Array.isArray(canvas) ? (canvas as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name.trim() !== '' ? name.slice(0, 200) : fallback;
 }
 
 /** Creates a journey in status `draft` holding `canvas` as revision 1; null when the id is taken. */

@@ -9,16 +9,22 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { SegmentEntryInput } from '../../activities/segment-entry.js';
-import type { AuditLog } from '../audit/audit-log.service.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
-import type { RuntimeOptions } from '../runtime.js';
-import type { DurableOperations } from '../../core/operations.js';
+import type { AuditLog } from '../access/audit-log.js';
+import type { Principal } from '../access/roles.js';
+import { notFound, unprocessable } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
+import type { RunDefaults } from '../../engine/runtime.js';
+import type { DurableOperations } from '../operations.js';
 import { SegmentRunsRepository, type SegmentRunRow } from '../../store/segment-runs.repository.js';
 import { SegmentSchedulesRepository, type SegmentScheduleRow } from '../../store/segment-schedules.repository.js';
 import { SegmentsRepository } from '../../store/segments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
+
+/** Where segment runs execute and what their enrollments default to (the API's runtime options). */
+export interface SegmentRunsOptions {
+  taskQueue: string;
+  defaults: RunDefaults;
+}
 
 /** What to enroll and how fast (validated). */
 export interface SegmentRunRequest {
@@ -94,7 +100,7 @@ export class SegmentRunsService {
   constructor(
     private readonly db: DataSource,
     private readonly temporal: Client,
-    private readonly options: RuntimeOptions,
+    private readonly options: SegmentRunsOptions,
     private readonly audit: AuditLog,
     private readonly operations: DurableOperations,
   ) {
@@ -124,7 +130,7 @@ export class SegmentRunsService {
 
   async get(journeyId: string, runId: string): Promise<SegmentRunView> {
     const row = await this.runs.ofJourney(journeyId, runId);
-    if (!row) throw new ApiError(404, 'segment_run_not_found', `Journey "${journeyId}" has no segment run "${runId}"`);
+    if (!row) throw notFound('segment_run_not_found', `Journey "${journeyId}" has no segment run "${runId}"`);
     return toRun(row);
   }
 
@@ -149,7 +155,7 @@ export class SegmentRunsService {
       });
     } catch (err) {
       // The server checks cron expressions and zones; the client reports an invalid spec as a TypeError.
-      if (err instanceof TypeError) throw new ApiError(422, 'invalid_schedule', `The schedule is not valid: ${err.message}`);
+      if (err instanceof TypeError) throw unprocessable('invalid_schedule', `The schedule is not valid: ${err.message}`);
       throw err;
     }
     await this.db.transaction(async (tx) => {
@@ -164,7 +170,7 @@ export class SegmentRunsService {
 
   async getSchedule(journeyId: string, scheduleId: string): Promise<SegmentScheduleView> {
     const row = await this.schedules.ofJourney(journeyId, scheduleId);
-    if (!row) throw new ApiError(404, 'segment_schedule_not_found', `Journey "${journeyId}" has no segment schedule "${scheduleId}"`);
+    if (!row) throw notFound('segment_schedule_not_found', `Journey "${journeyId}" has no segment schedule "${scheduleId}"`);
     return this.toSchedule(row);
   }
 
@@ -213,12 +219,12 @@ export class SegmentRunsService {
   /** The workflow input: the journey must have an active version; the segment defaults to its segment trigger. */
   private async inputFor(journeyId: string, req: SegmentRunRequest, scheduleId: string | null): Promise<SegmentEntryInput> {
     const versions = await this.versions.activeTriggerSegments(journeyId);
-    if (versions.length === 0) throw new ApiError(404, 'journey_not_active', `Journey "${journeyId}" has no published, active version`);
+    if (versions.length === 0) throw notFound('journey_not_active', `Journey "${journeyId}" has no published, active version`);
     const segment = req.segment ?? versions[0].trigger_segment;
     if (!segment) {
-      throw new ApiError(422, 'segment_required', `Journey "${journeyId}" has no segment trigger: name the segment to enroll in "segment"`);
+      throw unprocessable('segment_required', `Journey "${journeyId}" has no segment trigger: name the segment to enroll in "segment"`);
     }
-    if (!(await this.segments.exists(segment))) throw new ApiError(422, 'segment_not_found', `No segment with key "${segment}"`);
+    if (!(await this.segments.exists(segment))) throw unprocessable('segment_not_found', `No segment with key "${segment}"`);
     return { journeyId, segment, batchSize: req.batchSize, ratePerSecond: req.ratePerSecond, scheduleId, defaults: this.options.defaults };
   }
 }

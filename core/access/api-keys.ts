@@ -4,8 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Page, PageRequest } from '../http/pagination.js';
-import { pageOf } from '../http/pagination.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import type { Principal, Role } from './roles.js';
 import { ApiKeysRepository, type ApiKeyRow } from '../../store/api-keys.repository.js';
 

@@ -11,10 +11,10 @@ import { SegmentsRepository, type SegmentRow as StoredSegment } from '../../stor
 import { compileWithStoredSegments } from '../../activities/segment-entry.js';
 import { EngineError } from '../../engine/errors.js';
 import { referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
-import type { AuditLog } from '../audit/audit-log.service.js';
-import type { Principal } from '../auth/roles.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
+import type { AuditLog } from '../access/audit-log.js';
+import type { Principal } from '../access/roles.js';
+import { conflict, notFound, unavailable, unprocessable } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import { withStatementTimeout } from '../../store/data-source.js';
 
 /** A stored segment as the API shows it. */
@@ -88,7 +88,7 @@ export class SegmentsService {
     return this.write(async (tx) => {
       const rule = await checkRule(tx, input.rule, key);
       const created = await this.segments.insertIfNew(key, input.name, rule, tx);
-      if (!created) throw new ApiError(409, 'segment_exists', `A segment with key "${key}" already exists; update it with PUT`);
+      if (!created) throw conflict('segment_exists', `A segment with key "${key}" already exists; update it with PUT`);
       await this.audit.record(actor, { action: 'segment.create', entityType: 'segment', entityId: key, detail: { name: input.name, rule } }, tx);
       return toView(created);
     });
@@ -119,7 +119,7 @@ export class SegmentsService {
         ...usage.schedules.map((s) => `segment schedule "${s}"`),
       ];
       if (users.length > 0) {
-        throw new ApiError(409, 'segment_in_use', `Segment "${key}" is used by ${users.join(', ')}; remove it from them first`, usage);
+        throw conflict('segment_in_use', `Segment "${key}" is used by ${users.join(', ')}; remove it from them first`, usage);
       }
       await this.segments.delete(key, tx);
       await this.audit.record(actor, { action: 'segment.delete', entityType: 'segment', entityId: key, detail: { name: before.name, rule: before.definition } }, tx);
@@ -143,8 +143,7 @@ export class SegmentsService {
         return { count, sample: sample.map((r) => ({ customerId: r.id, traits: r.traits })) };
       },
       (ms) =>
-        new ApiError(
-          503,
+        unavailable(
           'segment_preview_timeout',
           `Counting this segment took longer than ${ms} ms and was cancelled; narrow the rule (a time window on its event conditions helps) or raise JE_SEGMENT_PREVIEW_TIMEOUT`,
         ),
@@ -161,7 +160,7 @@ export class SegmentsService {
     } catch (err) {
       throw engineRejection(err);
     }
-    if (!explained.exists) throw new ApiError(404, 'customer_not_found', `No customer with id "${customerId}"`);
+    if (!explained.exists) throw notFound('customer_not_found', `No customer with id "${customerId}"`);
     const failed = explained.failed.map(({ path, kind, rule, result, expected }) => ({
       path,
       kind,
@@ -175,7 +174,7 @@ export class SegmentsService {
 
   private async row(db: Queryable, key: string): Promise<SegmentRow> {
     const row = await this.segments.byKey(key, db);
-    if (!row) throw new ApiError(404, 'segment_not_found', `No segment with key "${key}"`);
+    if (!row) throw notFound('segment_not_found', `No segment with key "${key}"`);
     return row;
   }
 
@@ -195,7 +194,7 @@ async function checkRule(db: Queryable, rule: unknown, key?: string): Promise<Se
     checked = validateSegmentRule(rule, { key, resolve: (k) => rules.get(k) });
   }
   if (!checked.ok) {
-    throw new ApiError(422, 'invalid_segment', `The segment rule has ${checked.errors.length} problem(s); nothing was saved`, {
+    throw unprocessable('invalid_segment', `The segment rule has ${checked.errors.length} problem(s); nothing was saved`, {
       issues: checked.errors.map((e) => ({ ...e, path: e.path.replace(/^\$/, '$.rule') })),
     });
   }
@@ -213,7 +212,7 @@ async function compileOrReject(db: Queryable, rule: unknown) {
 /** A rule that cannot be compiled (a referenced segment changed underneath) is the caller's 422. */
 function engineRejection(err: unknown): unknown {
   if (!(err instanceof EngineError)) return err;
-  return new ApiError(422, 'invalid_segment', err.message, { issues: [{ code: err.code, message: err.message, path: err.path ?? '$.rule' }] });
+  return unprocessable('invalid_segment', err.message, { issues: [{ code: err.code, message: err.message, path: err.path ?? '$.rule' }] });
 }
 
 function describe(kind: FailedNode['kind']): string {

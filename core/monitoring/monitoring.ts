@@ -3,14 +3,12 @@
  * node and branch, endings by reason, conversions, per random-split arm, per local day) and the list
  * of its enrollments. PostgreSQL counts (GROUP BY in one read-only snapshot); stats-report.ts arranges.
  */
-import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { ExecutionPlan } from '../../engine/plan.js';
 import { JourneyStatsRepository } from '../../store/journey-stats.repository.js';
 import { withReadOnlySnapshot } from '../../store/data-source.js';
-import { ApiError } from '../http/api-error.js';
-import { pageOf, type Page, type PageRequest } from '../http/pagination.js';
-import { DATA_SOURCE, RUNTIME_OPTIONS, type RuntimeOptions } from '../runtime.js';
+import { notFound } from '../errors.js';
+import { pageOf, type Page, type PageRequest } from '../page.js';
 import { buildStats, planNodes, type StatsReport } from './stats-report.js';
 
 /** A statement over one journey's rows may take this long before the request fails. */
@@ -69,13 +67,13 @@ export interface EnrollmentItem {
   exitReason: string | null;
 }
 
-@Injectable()
 export class MonitoringService {
   private readonly statsStore: JourneyStatsRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
-    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+    private readonly db: DataSource,
+    /** The zone of the day boundaries when neither the query nor the version's settings name one (JE_DEFAULT_TIME_ZONE). */
+    private readonly defaultTimeZone: string,
   ) {
     this.statsStore = new JourneyStatsRepository(db);
   }
@@ -85,7 +83,7 @@ export class MonitoringService {
     const versions = await this.versionsOf(journeyId);
     const chosen = query.version === null ? versions : [pick(versions, journeyId, query.version)];
     const newest = chosen.reduce<(typeof versions)[number] | null>((a, b) => (a && a.version > b.version ? a : b), null);
-    const timeZone = query.timeZone ?? newest?.plan.timeZone ?? this.options.defaults.timeZone;
+    const timeZone = query.timeZone ?? newest?.plan.timeZone ?? this.defaultTimeZone;
     const versionId = query.version === null ? null : chosen[0].versionId;
     const splits = chosen.flatMap((v) =>
       Object.values(v.plan.nodes).flatMap((s) => (s.kind === 'random_split' ? [[v.versionId, s.id]] : [])),
@@ -120,13 +118,13 @@ export class MonitoringService {
   /** The journey's versions with their plans, oldest first; 404 `journey_not_found` when there is no such journey. */
   private async versionsOf(journeyId: string): Promise<(VersionInfo & { plan: ExecutionPlan })[]> {
     const rows = await this.statsStore.versionsOf(journeyId);
-    if (rows.length === 0) throw new ApiError(404, 'journey_not_found', `No journey with id "${journeyId}"`);
+    if (rows.length === 0) throw notFound('journey_not_found', `No journey with id "${journeyId}"`);
     return rows.flatMap((r) => (r.plan === null ? [] : [{ ...r, plan: r.plan }]));
   }
 }
 
 function pick<V extends { version: number }>(versions: V[], journeyId: string, version: number): V {
   const found = versions.find((v) => v.version === version);
-  if (!found) throw new ApiError(404, 'version_not_found', `Journey "${journeyId}" has no version ${version}`);
+  if (!found) throw notFound('version_not_found', `Journey "${journeyId}" has no version ${version}`);
   return found;
 }

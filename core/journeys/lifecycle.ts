@@ -7,9 +7,9 @@
  * outside the request.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DurableOperations } from '../../core/operations.js';
-import type { AuditLog } from '../audit/audit-log.service.js';
-import type { Principal } from '../auth/roles.js';
+import type { DurableOperations } from '../operations.js';
+import type { AuditLog } from '../access/audit-log.js';
+import type { Principal } from '../access/roles.js';
 import { transition, type JourneyStatus } from './journey-states.js';
 import { journeysIn, recordJourneyChange, requireJourney } from './journey-store.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
