@@ -57,6 +57,8 @@ export interface AppDependencies {
   fourEyesPublishing?: boolean;
   /** Statement timeout of segment previews (JE_SEGMENT_PREVIEW_TIMEOUT); default: 30 s. */
   segmentPreviewTimeoutMs?: number;
+  /** JE_MAX_EVENT_FUTURE_SKEW as ms (tests on a time-skipping clock raise it); default: the configuration's. */
+  maxEventFutureSkewMs?: number;
 }
 
 /** Creates (and initializes) the app; call `listen` to serve, or hand `getHttpServer()` to supertest. */
@@ -76,6 +78,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
       recovery: deps.recovery ?? null,
       onShutdown: deps.onShutdown ?? null,
       segmentPreviewTimeoutMs: deps.segmentPreviewTimeoutMs ?? DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS,
+      ...(deps.maxEventFutureSkewMs !== undefined ? { maxEventFutureSkewMs: deps.maxEventFutureSkewMs } : {}),
     },
     logger,
     { metrics, stuck },

@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   onShutdown: (() => Promise<void>) | null;
   /** A segment preview's count and sample queries are cancelled after this long (JE_SEGMENT_PREVIEW_TIMEOUT). */
   segmentPreviewTimeoutMs: number;
+  /** How far ahead of the server clock an event time may be (JE_MAX_EVENT_FUTURE_SKEW); absent: the configured value. */
+  maxEventFutureSkewMs?: number;
 }
 
 export interface RecoveryOptions {

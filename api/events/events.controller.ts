@@ -1,17 +1,23 @@
 /** Event intake: a validated batch is stored all-or-nothing and dispatched to journeys. */
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { parseEventBatch } from './event-batch.validation.js';
 import { IngestionService, type IngestOutcome } from './ingestion.service.js';
 import { Endpoint } from '../http/endpoint.js';
 import { ItemCheckedArray } from '../http/string-safety.js';
 import { loadConfig } from '../../config/index.js';
+import { RUNTIME_OPTIONS, type RuntimeOptions } from '../runtime.js';
 
 @Controller('v1/events')
 export class EventsController {
-  /** JE_MAX_EVENT_FUTURE_SKEW, read once. */
-  private readonly maxFutureSkewMs = loadConfig().maxEventFutureSkewMs;
+  /** JE_MAX_EVENT_FUTURE_SKEW, read once (the app's runtime options may set it, e.g. tests on a time-skipping clock). */
+  private readonly maxFutureSkewMs: number;
 
-  constructor(private readonly ingestion: IngestionService) {}
+  constructor(
+    private readonly ingestion: IngestionService,
+    @Inject(RUNTIME_OPTIONS) options: RuntimeOptions,
+  ) {
+    this.maxFutureSkewMs = options.maxEventFutureSkewMs ?? loadConfig().maxEventFutureSkewMs;
+  }
 
   @Endpoint({
     summary: 'Ingest a batch of events (1-500), idempotent by eventId',

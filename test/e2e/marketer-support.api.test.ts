@@ -53,7 +53,8 @@ beforeAll(async () => {
   channels = defaultChannels({ db });
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities: createActivities({ db, channels }) });
   running = worker.run();
-  app = await createApp({ db, temporal: env.client, taskQueue: TASK_QUEUE, defaults: TEST_DEFAULTS });
+  // Events are stamped on the time-skipping server's clock, days ahead of the wall clock.
+  app = await createApp({ db, temporal: env.client, taskQueue: TASK_QUEUE, defaults: TEST_DEFAULTS, maxEventFutureSkewMs: 30 * 24 * 3_600_000 });
   keys = await createRoleKeys(db, prefix);
   clock = skippingClock(env, runs, PEOPLE.length, graceOf);
 });
