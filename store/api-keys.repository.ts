@@ -50,9 +50,18 @@ export class ApiKeysRepository {
     );
   }
 
+  /**
+   * Locks every live admin key (in `tx`) and answers their ids: a revocation that checks "not the last
+   * admin" under this lock cannot race another one into leaving none.
+   */
+  async lockLiveAdmins(tx: Queryable): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(`SELECT id FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id FOR UPDATE`);
+    return rows.map((r) => r.id);
+  }
+
   /** Stamps the key revoked (the first time stays); null when there is no such key. */
-  async revoke(id: string): Promise<ApiKeyRow | null> {
-    const rows: ApiKeyRow[] = await this.db.query(
+  async revoke(id: string, tx: Queryable = this.db): Promise<ApiKeyRow | null> {
+    const rows: ApiKeyRow[] = await tx.query(
       `WITH revoked AS (
          UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1
          RETURNING id, name, role, created_by, created_at, revoked_at)

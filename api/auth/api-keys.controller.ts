@@ -68,10 +68,11 @@ export class ApiKeysController {
   @Delete('api-keys/:keyId')
   @Endpoint({
     summary: 'Revoke an API key',
-    description: 'Takes effect on the next request made with it. Revoking a revoked key changes nothing.',
+    description:
+      'Takes effect on the next request made with it. Revoking a revoked key changes nothing. The last live admin key cannot be revoked (409 last_admin_key): create another admin key first.',
     access: [],
     ok: { description: 'The revoked key', schema: KEY_SCHEMA },
-    errors: [{ status: 404, codes: ['api_key_not_found'] }],
+    errors: [{ status: 404, codes: ['api_key_not_found'] }, { status: 409, codes: ['last_admin_key'] }],
   })
   async revoke(@Param('keyId') keyId: string, @Actor() actor: Principal) {
     const revoked = await this.keys.revoke(keyId);

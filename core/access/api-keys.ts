@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { pageOf, type Page, type PageRequest } from '../page.js';
+import { conflict } from '../errors.js';
 import type { Principal, Role } from './roles.js';
 import { ApiKeysRepository, type ApiKeyRow } from '../../store/api-keys.repository.js';
 
@@ -40,7 +41,7 @@ export const generateKey = (): string => KEY_PREFIX + randomBytes(32).toString('
 export class ApiKeysService {
   private readonly keys: ApiKeysRepository;
 
-  constructor(db: DataSource) {
+  constructor(private readonly db: DataSource) {
     this.keys = new ApiKeysRepository(db);
   }
 
@@ -68,9 +69,21 @@ export class ApiKeysService {
     return pageOf(rows.map(toInfo), page.limit, (k) => k.id);
   }
 
-  /** Revokes a key; answers null when there is no such key. Revoking twice keeps the first time. */
+  /**
+   * Revokes a key; answers null when there is no such key. Revoking twice keeps the first time. The
+   * last live admin key cannot be revoked (409 `last_admin_key`): nobody could manage keys any more.
+   */
   async revoke(id: string): Promise<ApiKeyInfo | null> {
-    const row = await this.keys.revoke(id);
+    const row = await this.db.transaction(async (tx) => {
+      const admins = await this.keys.lockLiveAdmins(tx);
+      if (admins.length === 1 && admins[0] === id) {
+        throw conflict(
+          'last_admin_key',
+          `"${id}" is the last live admin key; create another admin key first (POST /v1/api-keys with role admin), then revoke this one`,
+        );
+      }
+      return this.keys.revoke(id, tx);
+    });
     return row ? toInfo(row) : null;
   }
 }
