@@ -43,7 +43,17 @@ export interface EnrollmentServiceDeps {
 
 /** The workflow id of one enrollment: business key plus the customer's run number in that journey. */
 export function enrollmentIdOf(journeyId: string, customerId: string, entryKey: string, seq: number): string {
-  return `journey:${journeyId}:customer:${customerId}${entryKey ? `:key:${entryKey}` : ''}:run:${seq}`;
+  return `journey:${journeyId}:customer:${idPart(customerId)}${entryKey ? `:key:${idPart(entryKey)}` : ''}:run:${seq}`;
+}
+
+/**
+ * A part of a run id, made unambiguous: `:` (the separator) and `%` (the escape) are percent-encoded,
+ * so customer `x` with entry key `k` and customer `x:key:k` get different ids. Parts without either
+ * character are unchanged, so ids of runs started before this rule (and every id of a plain customer
+ * id) stay what they were.
+ */
+function idPart(part: string): string {
+  return /[:%]/.test(part) ? part.replaceAll('%', '%25').replaceAll(':', '%3A') : part;
 }
 
 const UNIQUE_VIOLATION = '23505';

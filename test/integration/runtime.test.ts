@@ -236,6 +236,21 @@ describe('re-entry policies and duplicate triggers', () => {
     expect((await enrollAndFinish(versionId, journeyId, 'cust', 2)).enrolled).toBe(true);
   });
 
+  it('customer x with entry key k and customer x:key:k are two enrollments (their run ids no longer collide)', async () => {
+    const journeyId = `ids-${unique}`;
+    const versionId = await publish(journeyId, quick('ids', { reentry: { policy: 'once' } }));
+    const first = await rt.enrollments.enroll({ versionId, customerId: 'x', entryKey: 'k', entry, triggerKey: 'api:ids:1' });
+    const second = await rt.enrollments.enroll({ versionId, customerId: 'x:key:k', entry, triggerKey: 'api:ids:2' });
+    expect(first).toMatchObject({ enrolled: true });
+    expect(second).toMatchObject({ enrolled: true });
+    expect(second.enrollmentId).not.toBe(first.enrollmentId);
+    const ended = await endedEnrollments(rt.db, journeyId, 2);
+    expect(ended.map((e) => [e.customer_id, e.status])).toEqual([
+      ['x', 'completed'],
+      ['x:key:k', 'completed'],
+    ]);
+  });
+
   it('concurrent triggers for one customer enroll exactly once, and a repeated trigger never enrolls twice', async () => {
     const journeyId = `race-${unique}`;
     // The run waits, so every racer sees it live (a run that had already ended would rightly allow re-entry).
