@@ -5,6 +5,7 @@
  */
 import { Connection, isGrpcServiceError, type Client, type ConnectionOptions } from '@temporalio/client';
 import { isDatabaseUnavailable } from '../store/data-source.js';
+import type { DispatchPolicy } from '../core/events/ingestion.js';
 import type { TemporalCallPolicy } from '../core/journeys/api-entry.js';
 import type { DependencyStatus } from './dependency-monitor.js';
 import { ApiError } from './http/api-error.js';
@@ -103,3 +104,10 @@ export function apiTemporalPolicy(temporal: Client, status?: DependencyStatus): 
     },
   };
 }
+
+/** The API's policy for event dispatch (core/events/ingestion.ts): deadline-bounded Temporal calls, outages told apart, a deferred run start is a Temporal outage. */
+export const apiDispatchPolicy: DispatchPolicy = {
+  bounded: withTemporalDeadline,
+  unavailableDependencyOf,
+  deferredStart: (detail) => new DependencyUnavailableError('temporal', detail),
+};

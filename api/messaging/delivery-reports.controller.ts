@@ -8,7 +8,7 @@ import { settingsFor } from '../../activities/channels/descriptor.js';
 import { ApiError } from '../http/api-error.js';
 import { Endpoint } from '../http/endpoint.js';
 import { CHANNEL_REGISTRY, type ChannelRegistry } from '../runtime.js';
-import { DeliveryService } from './delivery.service.js';
+import { DeliveryService } from '../../core/messaging/delivery.js';
 
 /** The part of Express's request the route reads. */
 interface CallbackHttpRequest {

@@ -1,6 +1,6 @@
 /** The messaging context: Twilio's inbound STOP/START replies (delivery reports: DeliveryReportsModule). */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DeliveryService } from './delivery.service.js';
+import { deliveryProvider } from './delivery.provider.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { TwilioWebhooksController } from './twilio-webhooks.controller.js';
@@ -11,7 +11,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       controllers: [TwilioWebhooksController],
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, DeliveryService, TwilioSignatureGuard],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, deliveryProvider, TwilioSignatureGuard],
     };
   }
 }

@@ -1,7 +1,7 @@
 /** Twilio's inbound webhook: SMS replies from customers (its delivery reports are the sms channel's route, delivery-reports.controller.ts). */
 import { Body, Controller, Header, HttpCode, Logger, Post, UseGuards } from '@nestjs/common';
 import { ApiError } from '../http/api-error.js';
-import { DeliveryService } from './delivery.service.js';
+import { DeliveryService } from '../../core/messaging/delivery.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { Endpoint } from '../http/endpoint.js';
 

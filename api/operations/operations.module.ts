@@ -4,7 +4,10 @@
  * the API's logger, which it provides to every module.
  */
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { OperationsViewService } from '../../core/operations-view.js';
 import type { Logger } from '../../observability/logger.js';
+import { DATA_SOURCE } from '../runtime.js';
 import { MetricsController } from './metrics.controller.js';
 import { API_LOGGER, OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
 import { OperationsController } from './operations.controller.js';
@@ -17,6 +20,7 @@ export class OperationsModule {
     const providers = [
       { provide: API_LOGGER, useValue: logger },
       { provide: OPERATIONS_OPTIONS, useValue: options },
+      { provide: OperationsViewService, useFactory: (db: DataSource) => new OperationsViewService(db), inject: [DATA_SOURCE] },
     ];
     return { module: OperationsModule, controllers: [MetricsController, StuckRunsController, OperationsController] /* stuck-runs before :operationId */, providers, exports: [API_LOGGER] };
   }

@@ -1,10 +1,8 @@
 /** `GET /v1/operations/stuck-runs`: live runs that are not moving, longest stuck first. */
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { parseDuration } from '../../engine/duration.js';
-import { listStuckRuns } from '../../observability/stuck-runs.js';
+import { OperationsViewService } from '../../core/operations-view.js';
 import { invalidRequest, type FieldIssue } from '../http/validation.js';
-import { DATA_SOURCE } from '../runtime.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
 import { Endpoint } from '../http/endpoint.js';
 import { cursorParam, isTimeIdCursor, pageOf } from '../http/pagination.js';
@@ -26,7 +24,7 @@ function integerParam(issues: FieldIssue[], name: string, raw: unknown, fallback
 @Controller('v1/operations')
 export class StuckRunsController {
   constructor(
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    private readonly operations: OperationsViewService,
     @Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions,
   ) {}
 
@@ -65,7 +63,7 @@ export class StuckRunsController {
     if (issues.length > 0) throw invalidRequest('invalid_query', issues);
 
     const thresholds = { ...defaults, graceMs: graceSeconds * 1000, noProgressMs };
-    const runs = await listStuckRuns(this.db, thresholds, limit + 1, after);
+    const runs = await this.operations.stuckRuns(thresholds, limit + 1, after);
     return {
       ...pageOf(runs, limit, (r) => [r.stuckSince, r.enrollmentId]),
       thresholds: { graceSeconds, pendingSeconds: thresholds.pendingMs / 1000, olderThanSeconds: noProgressMs / 1000 },

@@ -1,7 +1,7 @@
 /**
  * Proves the layering rules in eslint.config.js: activities/, core/, store/ and engine/ never import
  * the NestJS API (../api/), core/ imports no @nestjs/*, the api/ contexts whose use cases moved to
- * core/ (journeys, customers, monitoring, segments, crm, audit, auth) import no ../store/, and store/ imports nothing of ours but ../engine/ and ../migrations/.
+ * core/ (journeys, customers, monitoring, segments, crm, audit, auth, messaging, operations, events) import no ../store/, and store/ imports nothing of ours but ../engine/ and ../migrations/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,9 @@ describe('layering import rules', () => {
     ['api/auth/', 'api/auth/x.guard.ts'],
     ['api/segments/', 'api/segments/x.controller.ts'],
     ['api/crm/', 'api/crm/x.controller.ts'],
+    ['api/messaging/', 'api/messaging/x.controller.ts'],
+    ['api/operations/', 'api/operations/x.controller.ts'],
+    ['api/events/', 'api/events/x.service.ts'],
   ])('rejects an import of ../store/ from %s, whose use cases are in core/', async (_name, filePath) => {
     const code = "import { JourneysRepository } from '../../store/journeys.repository.js';\nexport const a = JourneysRepository;";
     expect(await importErrors(code, filePath)).not.toEqual([]);

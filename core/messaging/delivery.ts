@@ -1,11 +1,12 @@
-/** Writes what providers tell us after a send: delivery reports into the ledger, Twilio's STOP/START into consent. */
-import { Inject, Injectable } from '@nestjs/common';
+/**
+ * What providers tell us after a send: delivery reports recorded on the send ledger, Twilio's
+ * STOP/START replies into SMS consent. Framework-free: the API constructs it with its database.
+ */
 import type { DataSource } from 'typeorm';
 import type { DeliveryReport } from '../../activities/channels/channel.js';
 import type { DeliveryReportRoute } from '../../activities/channels/descriptor.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { SendLedgerRepository } from '../../store/send-ledger.repository.js';
-import { DATA_SOURCE } from '../runtime.js';
 
 const OPT_OUT_KEYWORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const OPT_IN_KEYWORDS = new Set(['START', 'UNSTOP']);
@@ -19,12 +20,11 @@ export interface ConsentChange {
   customerIds: string[];
 }
 
-@Injectable()
 export class DeliveryService {
   private readonly customers: CustomersRepository;
   private readonly ledger: SendLedgerRepository;
 
-  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {
+  constructor(private readonly db: DataSource) {
     this.customers = new CustomersRepository(db);
     this.ledger = new SendLedgerRepository(db);
   }
