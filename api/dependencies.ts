@@ -4,7 +4,7 @@
  * mean "PostgreSQL / Temporal unreachable", and the 503 it answers for them.
  */
 import { Connection, isGrpcServiceError, type Client, type ConnectionOptions } from '@temporalio/client';
-import { isDatabaseUnavailable } from '../store/data-source.js';
+import { isDatabaseUnavailable } from '../core/dependency-errors.js';
 import type { DispatchPolicy } from '../core/events/ingestion.js';
 import type { TemporalCallPolicy } from '../core/journeys/api-entry.js';
 import type { DependencyStatus } from './dependency-monitor.js';

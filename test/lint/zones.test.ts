@@ -33,6 +33,8 @@ describe('layer zones', () => {
     ['activities/ -> workflows/', 'activities/x.ts', use('../workflows/signals.js')],
     ['activities/ -> worker/', 'activities/x.ts', use('../worker/worker.js')],
     ['a channel folder -> api/', 'activities/channels/sms/x.ts', use('../../../api/runtime.js')],
+    ['api/health/ -> store/ (api calls core/)', 'api/health/x.ts', use('../../store/queryable.js')],
+    ['a top-level api/ file -> store/', 'api/x.ts', use('../store/data-source.js')],
   ])('refuses %s', async (_name, file, code) => {
     expect(await importErrors(code, file)).not.toEqual([]);
   });
@@ -45,6 +47,8 @@ describe('layer zones', () => {
     ['activities/ -> core/', 'activities/x.ts', use('../core/enrollment.js')],
     ['a channel folder -> engine/', 'activities/channels/sms/x.ts', use('../../../engine/template.js')],
     ['an engine test -> the test database helpers', 'engine/x.test.ts', use('../test/support/env.js')],
+    ['the API entry point -> store/ (it opens the DataSource)', 'api/main.ts', use('../store/data-source.js')],
+    ['api/ -> core/', 'api/x.ts', use('../core/enrollment.js')],
   ])('allows %s', async (_name, file, code) => {
     expect(await importErrors(code, file)).toEqual([]);
   });
