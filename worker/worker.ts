@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities/index.js';
 import type { SendPolicy } from '../activities/actions.js';
 import type { ActionChannel } from '../activities/channels/channel.js';
-import type { Logger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
 
 /** Absolute path of the workflows entry: the .ts source under Jest, the compiled .js under dist/. */
@@ -64,7 +64,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
   let workflowBundle = opts.workflowBundle;
   if (!workflowBundle) {
     const prebuilt = prebuiltWorkflowBundle();
-    if (prebuilt && 'stale' in prebuilt) console.warn(`worker: not using the prebuilt workflow bundle (${prebuilt.stale}); bundling at start`);
+    if (prebuilt && 'stale' in prebuilt) (opts.logger ?? createLogger({ service: 'worker' })).warn(`worker: not using the prebuilt workflow bundle (${prebuilt.stale}); bundling at start`);
     else if (prebuilt) workflowBundle = prebuilt;
   }
   return Worker.create({
