@@ -3,24 +3,14 @@
  * previous page's `nextCursor`. Pages are keyset pages: the cursor holds the sort key of the last
  * item, so a page is stable while rows are added and costs the same at any depth.
  */
+import type { PageRequest, TimeIdCursor } from '../../core/page.js';
 import { invalidRequest, type FieldIssue } from './validation.js';
+
+// The page shape is the use cases' (core/page.ts); this file parses the request side of it.
+export { pageOf, type Page, type PageRequest, type TimeIdCursor } from '../../core/page.js';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
-
-export interface PageRequest<K> {
-  limit: number;
-  /** The sort key of the last item of the previous page, or null for the first page. */
-  after: K | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-const encode = (key: unknown): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 
 /**
  * The sort key a `cursor` query parameter holds (null when absent); an issue is added when it is not
@@ -53,17 +43,8 @@ export function parsePageQuery<K>(query: Record<string, unknown>, isKey: (value:
   return { limit, after };
 }
 
-/** A cursor made of an instant (ISO, millisecond precision) and an id, for lists sorted by both. */
-export type TimeIdCursor = [at: string, id: string];
-
 export const isTimeIdCursor = (value: unknown): value is TimeIdCursor =>
   Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && !Number.isNaN(Date.parse(value[0])) && typeof value[1] === 'string';
-
-/** Builds a page from up to `limit + 1` rows (fetch one more than asked, to know whether more exist). */
-export function pageOf<T>(rows: T[], limit: number, keyOf: (last: T) => unknown): Page<T> {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? encode(keyOf(items[items.length - 1])) : null };
-}
 
 export const isString = (value: unknown): value is string => typeof value === 'string' && value.length <= 400;
 export const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
