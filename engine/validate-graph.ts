@@ -199,7 +199,7 @@ function shortestLoop(start: string, members: Set<string>, successors: Map<strin
  * Tarjan's algorithm; components come out in reverse topological order. Iterative (an explicit stack
  * of frames), so a valid journey that is a long chain (thousands of nodes) cannot overflow the call stack.
  */
-function stronglyConnected(ids: string[], successors: Map<string, string[]>): string[][] {
+export function stronglyConnected(ids: string[], successors: Map<string, string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();

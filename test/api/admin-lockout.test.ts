@@ -4,34 +4,21 @@
  * keys do not count.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { ApiKeysService, BOOTSTRAP_KEY_ID } from '../../core/access/api-keys.js';
 import { UseCaseError } from '../../core/errors.js';
 import { httpErrorOf } from '../../api/use-case-errors.js';
 import { ApiError } from '../../api/http/api-error.js';
 import { createDataSource } from '../../store/data-source.js';
-import { testDatabaseUrl } from '../support/env.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
-const scratch = `je_admin_lockout_${process.pid}_${Date.now()}`;
+let scratch: ScratchDatabase;
 let db: DataSource;
 let keys: ApiKeysService;
 
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await onServer(`CREATE DATABASE ${scratch}`);
-  const url = new URL(testDatabaseUrl());
-  url.pathname = `/${scratch}`;
-  db = createDataSource(url.toString(), { poolSize: 4 });
+  scratch = await createScratchDatabase('je_admin_lockout');
+  db = createDataSource(scratch.url, { poolSize: 4 });
   await db.initialize();
   await db.runMigrations();
   keys = new ApiKeysService(db);
@@ -39,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.destroy();
-  await onServer(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+  await scratch?.drop();
 });
 
 const refusal = (p: Promise<unknown>) =>

@@ -6,38 +6,23 @@
  * Its own scratch database: other test files' owed copies (and their retry rounds) stay out of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { retryOutbound, startOutboundRetryLoop } from '../../activities/channels/crm-task/index.js';
 import { CrmTasksRepository } from '../../store/crm-tasks.repository.js';
 import { createDataSource } from '../../store/data-source.js';
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from '../fakes/webhook-receiver.js';
-import { testDatabaseUrl } from '../support/env.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 const TASKS = 40;
-const scratch = `je_crm_claims_${process.pid}_${Date.now()}`;
-let scratchUrl: string;
+let scratch: ScratchDatabase;
 let processA: DataSource;
 let processB: DataSource;
 let receiver: FakeWebhookReceiver;
 
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await onServer(`CREATE DATABASE ${scratch}`);
-  const url = new URL(testDatabaseUrl());
-  url.pathname = `/${scratch}`;
-  scratchUrl = url.toString();
-  processA = createDataSource(scratchUrl, { poolSize: 3, applicationName: 'crm-claims-a' });
-  processB = createDataSource(scratchUrl, { poolSize: 3, applicationName: 'crm-claims-b' });
+  scratch = await createScratchDatabase('je_crm_claims');
+  processA = createDataSource(scratch.url, { poolSize: 3, applicationName: 'crm-claims-a' });
+  processB = createDataSource(scratch.url, { poolSize: 3, applicationName: 'crm-claims-b' });
   await processA.initialize();
   await processA.runMigrations();
   await processB.initialize();
@@ -48,7 +33,7 @@ afterAll(async () => {
   await receiver?.close();
   await processA?.destroy();
   await processB?.destroy();
-  await onServer(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+  await scratch?.drop();
 });
 
 /** Tasks whose first POST failed: each owes the CRM one copy. Returns their idempotency keys. */

@@ -3,25 +3,8 @@
  * the NestJS API (../api/), core/ imports no @nestjs/*, the api/ contexts whose use cases moved to
  * core/ (journeys, customers, monitoring, segments, crm, audit, auth, messaging, operations, events) import no ../store/, and store/ imports nothing of ours but ../engine/ and ../migrations/.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { ESLint } from 'eslint';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-let eslint: ESLint;
-beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
-});
-
-/** The no-restricted-imports errors ESLint reports for `code` placed at `filePath`. */
-async function importErrors(code: string, filePath: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
-  expect(result).toBeDefined();
-  expect(result!.messages.filter((m) => m.fatal)).toEqual([]);
-  return result!.messages.filter((m) => m.severity === 2 && m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+import { describe, expect, it } from '@jest/globals';
+import { importErrors } from './lint-text.js';
 
 const FROM_API = "import { EnrollmentService } from '../api/journeys/enrollment.service.js';\nexport const a = EnrollmentService;";
 const FROM_NESTED_API = "import { AuditLog } from '../../api/audit/audit-log.service.js';\nexport const a = AuditLog;";

@@ -3,26 +3,14 @@
  * deterministic sandbox, so it may import only @temporalio/workflow, ../engine/**, its own files,
  * and types from ../activities/.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { ESLint } from 'eslint';
+import { describe, expect, it } from '@jest/globals';
+import { ruleErrors } from './lint-text.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMPORT_RULES = new Set(['no-restricted-imports', '@typescript-eslint/no-restricted-imports', 'no-restricted-syntax']);
-
-let eslint: ESLint;
-beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
-});
 
 /** The import-rule errors ESLint reports for `code` placed in workflows/x.ts. */
 async function importErrors(code: string, filePath = 'workflows/x.ts'): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
-  expect(result).toBeDefined();
-  const fatal = result!.messages.filter((m) => m.fatal);
-  expect(fatal).toEqual([]);
-  return result!.messages.filter((m) => m.severity === 2 && m.ruleId && IMPORT_RULES.has(m.ruleId)).map((m) => `${m.ruleId}: ${m.message}`);
+  return (await ruleErrors(code, filePath, IMPORT_RULES)).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
 describe('workflows/** import rule', () => {

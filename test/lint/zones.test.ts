@@ -5,21 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { ESLint } from 'eslint';
+import { describe, expect, it } from '@jest/globals';
+import { stronglyConnected } from '../../engine/validate-graph.js';
+import { importErrors } from './lint-text.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-let eslint: ESLint;
-beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
-});
-
-async function importErrors(code: string, filePath: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
-  expect(result!.messages.filter((m) => m.fatal)).toEqual([]);
-  return result!.messages.filter((m) => m.severity === 2 && m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
 
 const use = (from: string, name = 'x') => `import { ${name} } from '${from}';\nexport const a = ${name};`;
 
@@ -85,52 +75,11 @@ export function runtimeImports(source: string): string[] {
   return found;
 }
 
+/** The import cycles: strongly connected components of more than one file, or a file importing itself. */
 function cycles(graph: Map<string, string[]>): string[][] {
-  // Tarjan, iterative; returns the strongly connected components with more than one file (or a self-import).
-  let counter = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const found: string[][] = [];
-  for (const root of graph.keys()) {
-    if (index.has(root)) continue;
-    const frames: { v: string; i: number }[] = [];
-    const enter = (v: string) => {
-      index.set(v, counter);
-      low.set(v, counter++);
-      stack.push(v);
-      on.add(v);
-      frames.push({ v, i: 0 });
-    };
-    enter(root);
-    while (frames.length > 0) {
-      const f = frames[frames.length - 1];
-      const next = graph.get(f.v) ?? [];
-      if (f.i < next.length) {
-        const w = next[f.i++];
-        if (!index.has(w)) enter(w);
-        else if (on.has(w)) low.set(f.v, Math.min(low.get(f.v)!, index.get(w)!));
-        continue;
-      }
-      frames.pop();
-      if (frames.length > 0) {
-        const p = frames[frames.length - 1].v;
-        low.set(p, Math.min(low.get(p)!, low.get(f.v)!));
-      }
-      if (low.get(f.v) === index.get(f.v)) {
-        const component: string[] = [];
-        let w: string;
-        do {
-          w = stack.pop()!;
-          on.delete(w);
-          component.push(w);
-        } while (w !== f.v);
-        if (component.length > 1 || next.includes(f.v)) found.push(component.sort());
-      }
-    }
-  }
-  return found;
+  return stronglyConnected([...graph.keys()], graph)
+    .filter((component) => component.length > 1 || (graph.get(component[0]) ?? []).includes(component[0]))
+    .map((component) => component.sort());
 }
 
 describe('import cycles', () => {
