@@ -13,7 +13,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FrequencyCap } from '../engine/policy.js';
+import { capHold, consentHold, type FrequencyCap, type PolicyHold } from '../engine/policy.js';
 import { renderActionParams } from '../engine/action-render.js';
 import type { ActionOutcome, ActionRequest } from '../engine/runtime.js';
 import { activityFields } from '../observability/activity-context.js';
@@ -70,18 +70,14 @@ async function policyHold(
   req: ActionRequest,
   customer: ChannelCustomer,
   caps: Record<string, FrequencyCap>,
-): Promise<{ code: string; message: string } | null> {
-  const consent = customer.traits.consent;
-  if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[req.action] === false) {
-    return { code: 'no_consent', message: `the customer has opted out of marketing ${req.action}` };
-  }
+): Promise<PolicyHold | null> {
+  const noConsent = consentHold(customer.traits, req.action);
+  if (noConsent) return noConsent;
   const cap = caps[req.action];
   if (!cap) return null;
   // Serializes the cap decision of one customer and action across journeys and workers.
   await ledger.lockForTransaction(`cap:${req.customerId}:${req.action}`, tx);
-  const n = await ledger.countMarketingSince(req.customerId, req.action, key, req.at - cap.windowMs, tx);
-  if (n < cap.max) return null;
-  return { code: 'frequency_cap', message: `${n} marketing ${req.action} already sent within the cap of ${cap.text}` };
+  return capHold(cap, req.action, await ledger.countMarketingSince(req.customerId, req.action, key, req.at - cap.windowMs, tx));
 }
 
 export function createActionActivities(

@@ -72,3 +72,24 @@ export function parseRateLimits(text: string): Record<string, number> {
   }
   return limits;
 }
+
+/** Why policy holds a marketing touch back: the ledger records it as the suppression reason. */
+export interface PolicyHold {
+  code: 'no_consent' | 'frequency_cap';
+  message: string;
+}
+
+/** A customer who set `consent.<action>` to false has opted out of marketing touches of that action. */
+export function consentHold(traits: Record<string, unknown>, action: string): PolicyHold | null {
+  const consent = traits.consent;
+  if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[action] === false) {
+    return { code: 'no_consent', message: `the customer has opted out of marketing ${action}` };
+  }
+  return null;
+}
+
+/** The cap is reached when `sentInWindow` marketing touches of the action were already sent within its window. */
+export function capHold(cap: FrequencyCap, action: string, sentInWindow: number): PolicyHold | null {
+  if (sentInWindow < cap.max) return null;
+  return { code: 'frequency_cap', message: `${sentInWindow} marketing ${action} already sent within the cap of ${cap.text}` };
+}

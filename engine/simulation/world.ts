@@ -8,7 +8,7 @@ import { renderActionParams } from '../action-render.js';
 import type { Condition, ConditionFacts } from '../conditions.js';
 import { EngineError } from '../errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../evaluate.js';
-import type { FrequencyCap } from '../policy.js';
+import { capHold, consentHold, type FrequencyCap, type PolicyHold } from '../policy.js';
 import type {
   ActionOutcome,
   ActionRequest,
@@ -148,19 +148,15 @@ export class SimulationWorld implements VirtualWorld {
   }
 
   /** The send ledger's policy: consent for the action, then the frequency cap over real and simulated sends. */
-  private policyHold(req: ActionRequest): { code: string; message: string } | null {
-    const consent = this.traits.consent;
-    if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[req.action] === false) {
-      return { code: 'no_consent', message: `the customer has opted out of marketing ${req.action}` };
-    }
+  private policyHold(req: ActionRequest): PolicyHold | null {
+    const noConsent = consentHold(this.traits, req.action);
+    if (noConsent) return noConsent;
     const cap = this.policy.caps[req.action];
     if (!cap) return null;
     const since = req.at - cap.windowMs;
     const simulated = this.messages.filter((m) => m.action === req.action && m.category === 'marketing' && m.status === 'sent' && m.at > since);
     const real = this.policy.sentBefore.filter((s) => s.action === req.action && s.at > since);
-    const n = simulated.length + real.length;
-    if (n < cap.max) return null;
-    return { code: 'frequency_cap', message: `${n} marketing ${req.action} already sent within the cap of ${cap.text}` };
+    return capHold(cap, req.action, simulated.length + real.length);
   }
 
   private render(channel: SimulatedChannel, req: ActionRequest): Record<string, unknown> {
