@@ -68,16 +68,12 @@ export function createLookupActivities(db: DataSource) {
    */
   async function evaluateRules(input: EvaluateConditionsInput): Promise<EvaluateConditionsResult> {
     const rules = input.conditions as JourneyCondition[];
-    const needs = new Map<string, number | null>();
-    for (const need of rules.flatMap(ruleEventNeeds)) {
-      const known = needs.get(need.name);
-      const lookback = known === undefined ? need.lookbackMs : known === null || need.lookbackMs === null ? null : Math.max(known, need.lookbackMs);
-      needs.set(need.name, lookback);
-    }
+    // One history for all the conditions: ruleEventNeeds merges the names and keeps the longest look-back.
+    const needs = ruleEventNeeds({ and: rules }).map((n) => ({ name: n.name, sinceMs: n.lookbackMs === null ? null : input.at - n.lookbackMs }));
     const [traits, rows, segments] = await Promise.all([
       traitsOf(input.customerId),
-      events.historyOf(input.customerId, [...needs].map(([name, lookback]) => ({ name, sinceMs: lookback === null ? null : input.at - lookback })), input.at),
-      segmentMembership(db, input.customerId, [...new Set(rules.flatMap(referencedSegments))], { now: new Date(input.at) }),
+      events.historyOf(input.customerId, needs, input.at),
+      segmentMembership(db, input.customerId, referencedSegments({ and: rules }), { now: new Date(input.at) }),
     ]);
     const customer = { traits: traits ?? {}, events: rows.map(toEvent) };
     const values: Record<string, unknown> = {};

@@ -21,9 +21,11 @@ export type CompileResult =
 
 /** Validates `doc` and, when it is valid, compiles it into an ExecutionPlan. */
 export function compileCanvas(doc: unknown, options: CompileOptions = {}): CompileResult {
-  const errors = validateCanvas(doc, options);
+  // Format 1 is upgraded once here; validateCanvas finds format 2 and reads it as it is.
+  const upgraded = upgradeCanvas(doc);
+  const errors = validateCanvas(upgraded, options);
   if (errors.length > 0) return { ok: false, errors };
-  const canvas = upgradeCanvas(doc) as Canvas;
+  const canvas = upgraded as Canvas;
 
   const next = new Map<string, Record<string, string>>();
   for (const edge of canvas.edges) {
