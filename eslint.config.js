@@ -1,7 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended rules everywhere, plus the Temporal
-// workflow-sandbox import rule for workflows/** and the layering rules (nothing below api/ imports it;
-// core/ imports no NestJS; the api/ contexts moved to core/ import no store/; store/ imports only
-// engine/ and migrations/).
+// workflow-sandbox import rule for workflows/** and the layer zones (ZONES: which folders of ours each
+// layer may import; core/ also imports no NestJS).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -43,56 +42,68 @@ const FORBIDDEN_IN_WORKFLOWS =
   '^(?!@temporalio/workflow$)(?!(\\.\\./)+engine/)(?!\\./)(?!(\\.\\./)+activities(/|$))';
 const ACTIVITIES = '^(\\.\\./)+activities(/|$)';
 
-/** Layering: activities/, core/, store/ and engine/ never import the NestJS API. */
-const API = '^(\\.\\./)+api(/|$)';
-const NO_API_MESSAGE =
-  'activities/, core/, store/ and engine/ must not import ../api/: move what both need into core/ or store/.';
-
 /** core/ holds framework-free use cases: no NestJS, no decorators; the API provides them to Nest. */
 const NESTJS = '^@nestjs(/|$)';
 const NO_NESTJS_MESSAGE =
   'core/ is framework-free: no @nestjs/* imports; api/ provides the use case to Nest (useFactory) and maps its UseCaseError to HTTP.';
 
 /**
- * The API contexts whose use cases live in core/: their controllers and modules parse, call core/ and
- * answer; they reach the database only through core/. (Add a context here once it has moved.)
- */
-/** Every api/ file: the use cases are in core/ (the entry point api/main.ts, which opens the DataSource, is exempt). */
-const MOVED_API_CONTEXTS = ['api/**/*.ts'];
-const API_ENTRY_POINTS = ['api/main.ts', 'api/**/*.test.ts'];
-const STORE = '^(\\.\\./)+store(/|$)';
-const NO_STORE_IN_API_MESSAGE =
-  'api/ parses, calls core/ and answers: call a use case instead of importing ../store/ (the repositories are core\'s to use).';
-
-/**
- * store/ is the bottom layer: besides npm packages and its own files it may import only the pure
- * engine (row types) and migrations/ (the schema its DataSource runs).
- */
-const FORBIDDEN_IN_STORE = '^(?!(\\.\\./)+(engine|migrations)(/|$))\\.\\./';
-const STORE_IMPORT_MESSAGE =
-  'store/ may import only npm packages, ./ files of store/, ../engine/** and ../migrations/: repositories know no service, activity or API.';
-
-/**
- * Layer zones: the folders of ours a layer may import besides its own files (and npm packages).
- * A pattern per folder depth, since a relative import's `../` count says where it lands.
+ * Layer zones: the folders of ours each layer may import besides its own files (npm packages are
+ * free). One table for every layer; workflows/ has its own sandbox rule above.
+ *   engine -> nothing of ours
+ *   store  -> engine, migrations
+ *   core   -> store, engine, config, observability
+ *   activities -> core, store, engine, config, observability
+ *   api    -> core, engine, config, observability (composition roots may also wire store/ and the channel registry)
+ *   config, migrations -> engine; observability -> store, engine, config; worker -> all but api/ and workflows/
  */
 const ZONES = {
   engine: { allowed: [], message: 'engine/ is pure: it imports only its own files and npm packages (no I/O, no other layer).' },
+  store: {
+    allowed: ['engine', 'migrations'],
+    message: 'store/ may import only npm packages, its own files, ../engine/** and ../migrations/: repositories know no service, activity or API.',
+    // The migrate command is an entry point: it reads the configuration like worker/ and api/ do.
+    ignores: ['store/migrate-main.ts'],
+  },
+  core: {
+    allowed: ['store', 'engine', 'config', 'observability'],
+    message:
+      'core/ may import store/, engine/, config/ and observability/ (never api/, activities/, workflows/ or worker/): ' +
+      'workflows are started and signalled by the contract in engine/workflow-contract.ts, channels by core/channels/.',
+    patterns: [{ regex: NESTJS, message: NO_NESTJS_MESSAGE }],
+  },
   activities: {
     allowed: ['core', 'store', 'engine', 'config', 'observability'],
     message: 'activities/ may import core/, store/, engine/, config/ and observability/ (never api/, worker/ or workflows/).',
   },
+  config: { allowed: ['engine'], message: 'config/ declares and parses settings: it may import only engine/ (durations, zones).' },
+  migrations: { allowed: ['engine'], message: 'migrations/ change the schema: they may import only engine/ (to upgrade stored documents).' },
+  observability: {
+    allowed: ['store', 'engine', 'config'],
+    message: 'observability/ (metrics, stuck runs, logging) may import store/, engine/ and config/ only.',
+  },
+  worker: {
+    allowed: ['activities', 'core', 'store', 'engine', 'config', 'observability'],
+    message: 'worker/ wires activities to Temporal: it never imports api/ (workflows are bundled by path, not imported).',
+  },
+  api: {
+    allowed: ['core', 'engine', 'config', 'observability'],
+    message:
+      "api/ parses, calls core/ and answers: it may import core/, engine/, config/ and observability/ (a use case instead of ../store/; the channel contract from core/channels/).",
+    // Composition roots: the entry point opens the DataSource; the app factory takes the channel registry.
+    ignores: ['api/main.ts', 'api/app.factory.ts'],
+  },
 };
 
-function zoneBlocks(layer, { allowed, message }) {
+function zoneBlocks(layer, { allowed, message, patterns = [], ignores = [] }) {
   return [0, 1, 2, 3].map((depth) => {
     const up = `^(\\.\\./){${depth + 1}}`;
     const regex = allowed.length === 0 ? up : `${up}(?!(${allowed.join('|')})(/|$))`;
     return {
       files: [`${layer}/${'*/'.repeat(depth)}*.ts`],
       // Tests may reach test/support and the database; the zone is about product code.
-      ignores: ['**/*.test.ts'],
-      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+      ignores: ['**/*.test.ts', ...ignores],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }, ...patterns] }] },
     };
   });
 }
@@ -151,43 +162,5 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The worker, the core, the store and the engine never depend on the HTTP layer.
-    files: ['activities/**/*.ts', 'core/**/*.ts', 'engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: API, message: NO_API_MESSAGE }] }],
-    },
-  },
-  {
-    // Listed after the block above, so core/ gets both rules (the last matching block sets the rule).
-    files: ['core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: API, message: NO_API_MESSAGE },
-            { regex: NESTJS, message: NO_NESTJS_MESSAGE },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: MOVED_API_CONTEXTS,
-    ignores: API_ENTRY_POINTS,
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: STORE, message: NO_STORE_IN_API_MESSAGE }] }],
-    },
-  },
-  {
-    files: ['store/**/*.ts'],
-    // The migrate command is an entry point: it reads the configuration like worker/ and api/ do.
-    ignores: ['store/migrate-main.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: FORBIDDEN_IN_STORE, message: STORE_IMPORT_MESSAGE }] }],
-    },
-  },
-  ...zoneBlocks('engine', ZONES.engine),
-  ...zoneBlocks('activities', ZONES.activities),
+  ...Object.entries(ZONES).flatMap(([layer, zone]) => zoneBlocks(layer, zone)),
 );

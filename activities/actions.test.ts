@@ -10,7 +10,7 @@ import { createDataSource } from '../store/data-source.js';
 import { ledgerFixtures, ledgerOf } from '../test/channels/ledger-fixtures.js';
 import { testDatabaseUrl } from '../test/support/env.js';
 import { createActionActivities, idempotencyKeyOf } from './actions.js';
-import { TransientChannelError, type ActionChannel } from './channels/channel.js';
+import { TransientChannelError, type ActionChannel } from '../core/channels/channel.js';
 import { createRecordingChannel } from './channels/recording/index.js';
 
 let db: DataSource;

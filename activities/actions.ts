@@ -28,7 +28,7 @@ import {
   type ActionChannel,
   type ChannelCustomer,
   type ChannelResult,
-} from './channels/channel.js';
+} from '../core/channels/channel.js';
 
 /** The idempotency key of one visit of one node in one run. */
 export function idempotencyKeyOf(req: Pick<ActionRequest, 'enrollmentId' | 'nodeId' | 'attempt'>): string {

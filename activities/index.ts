@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { noopLogger, type Logger } from '../observability/logger.js';
 import { instrumentActivities, type WorkerMetrics } from '../observability/metrics.js';
 import { createActionActivities, type SendPolicy } from './actions.js';
-import type { ActionChannel } from './channels/channel.js';
+import type { ActionChannel } from '../core/channels/channel.js';
 import { defaultChannels } from './channels/registry.js';
 import { createJournalActivities } from './journal.js';
 import { createLookupActivities } from './lookups.js';

@@ -7,31 +7,10 @@
 import { Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import { EnrollmentService } from '../core/enrollment.js';
+import type { JourneyExitBatchResult } from '../engine/workflow-contract.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { EnrollmentsRepository } from '../store/enrollments.repository.js';
 import { OperationsRepository } from '../store/operations.repository.js';
-
-/** Input of the `journeyExit` workflow; its workflow id is the operation id. */
-export interface JourneyExitInput {
-  journeyId: string;
-  /** The exit reason every run records. */
-  reason: string;
-  /** Recorded on each run's exit step, e.g. `journey_stop:<key name>`. */
-  requestedBy: string;
-  /** Defaults of runs started to receive their exit (pending ones). */
-  defaults: RunDefaults;
-  /** Runs asked per activity call. */
-  batchSize: number;
-  /** Set when the workflow continues as new: the last enrollment id already handled. */
-  continued?: { after: string };
-}
-
-/** One page of runs asked to exit. */
-export interface JourneyExitBatchResult {
-  asked: number;
-  /** The last enrollment id of the page; null when no live run was left (the work is done). */
-  last: string | null;
-}
 
 /** Signals sent at once within a page. */
 const SIGNAL_CONCURRENCY = 10;

@@ -1,7 +1,7 @@
 /** Read-only activities: the facts a decision or a wait needs, taken at the moment the run reaches the node. */
 import type { DataSource } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/activity';
-import { segmentMembership } from './segments.js';
+import { segmentMembership } from '../core/segments/membership.js';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
 import { EngineError } from '../engine/errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../engine/evaluate.js';

@@ -1,5 +1,5 @@
 /** Per-action send rate limits in one worker process: sends are spaced evenly, never bursting past the rate. */
-import { TransientChannelError } from './channels/channel.js';
+import { TransientChannelError } from '../core/channels/channel.js';
 
 export interface RateLimiter {
   /** Waits for the action's next free slot; throws a TransientChannelError when that is more than the longest wait away. */

@@ -8,49 +8,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DataSource } from 'typeorm';
 import { EnrollmentService } from '../core/enrollment.js';
+import type { SegmentBatchResult, SegmentEntryInput } from '../engine/workflow-contract.js';
 import { EngineError } from '../engine/errors.js';
 import { withStatementTimeout } from '../store/data-source.js';
 import type { RunDefaults } from '../engine/runtime.js';
-import { compileSegment, referencedSegments, validateSegmentRule, type CompiledSegment } from '../engine/segments/index.js';
-import { loadSegmentRules } from './segments.js';
+import type { CompiledSegment } from '../engine/segments/index.js';
+import { compileWithStoredSegments } from '../core/segments/membership.js';
 import type { Queryable } from '../store/queryable.js';
 import { EnrollmentsRepository } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
 import { SegmentRunsRepository } from '../store/segment-runs.repository.js';
 import { SegmentsRepository } from '../store/segments.repository.js';
-
-/** Input of the `segmentEntry` workflow (one-off or a schedule's action). */
-export interface SegmentEntryInput {
-  journeyId: string;
-  /** The segment whose members are enrolled. */
-  segment: string;
-  /** Members enrolled per activity call. */
-  batchSize: number;
-  /** Upper bound on enrollment attempts per second (null: as fast as the worker goes). */
-  ratePerSecond: number | null;
-  /** The schedule that started the run, if any. */
-  scheduleId: string | null;
-  /** Defaults of the journey runs the segment run starts (the API's, as for any other entry). */
-  defaults: RunDefaults;
-  /** Set when the run continues as new: the last customer id already handled. */
-  continued?: { after: string };
-}
-
-/** Outcome of a segment run (its counts are in `segment_runs`). */
-export interface SegmentRunResult {
-  status: 'completed' | 'failed';
-  error?: string;
-}
-
-/** One page of members handled. */
-export interface SegmentBatchResult {
-  /** Members attempted in this page (enrolled + skipped). */
-  processed: number;
-  enrolled: number;
-  skipped: number;
-  /** The last customer id of the page; null when there were no more members (the run is done). */
-  last: string | null;
-}
 
 /** The trigger key of a segment-run enrollment: one per journey and customer. */
 export function segmentRunTriggerKey(journeyId: string, customerId: string): string {
@@ -83,21 +51,6 @@ function boundedSegmentQuery<T>(db: DataSource, timeoutMs: number, segment: stri
         'segment_query_timeout',
       ),
   );
-}
-
-/**
- * Compiles `rule` with the stored rules of the segments it refers to (validated, cycles detected);
- * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
- */
-export async function compileWithStoredSegments(
-  db: Queryable,
-  rule: unknown,
-  options: { key?: string; paramOffset?: number } = {},
-): Promise<CompiledSegment> {
-  const checked = validateSegmentRule(rule);
-  const refs = checked.ok ? referencedSegments(checked.rule) : [];
-  const rules = await loadSegmentRules(db, refs);
-  return compileSegment(rule as never, { ...options, resolve: (k) => rules.get(k) });
 }
 
 /** A stored segment's predicate (placeholders from `$paramOffset+1`); a non-retryable failure when it cannot be compiled. */

@@ -2,8 +2,8 @@
  * What the API is built from: dependencies constructed by the caller (main.ts or a test) and handed
  * to Nest as plain values under these injection tokens.
  */
-import type { ChannelDescriptor } from '../activities/channels/descriptor.js';
-import type { ChannelSettings } from '../activities/channels/registry.js';
+import type { ChannelDescriptor } from '../core/channels/descriptor.js';
+import type { ChannelSettings } from '../core/channels/descriptor.js';
 import type { RunDefaults } from '../engine/runtime.js';
 
 /** The PostgreSQL DataSource (already initialized). */

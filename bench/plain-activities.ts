@@ -1,5 +1,5 @@
 /** Activities of the baseline workflow (bench/plain-workflow.ts): a no-op, and one SMS through a channel. */
-import type { ActionChannel } from '../activities/channels/channel.js';
+import type { ActionChannel } from '../core/channels/channel.js';
 
 export interface PlainActivities {
   noop(i: number): Promise<number>;

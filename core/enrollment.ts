@@ -8,8 +8,7 @@
 import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
-import { customerEventSignal, exitEnrollmentSignal } from '../workflows/signals.js';
-import type { journeyRun } from '../workflows/journey-run.js';
+import { customerEventSignal, exitEnrollmentSignal, type JourneyRunWorkflow } from '../engine/workflow-contract.js';
 import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
@@ -183,7 +182,7 @@ export class EnrollmentService {
   private async signalStarting<A>(enrollmentId: string, signal: SignalDefinition<[A]>, signalArgs: [A]): Promise<void> {
     const row = await this.enrollments.toStart(enrollmentId);
     if (!row) return;
-    await this.deps.temporal.workflow.signalWithStart<typeof journeyRun, [A]>('journeyRun', {
+    await this.deps.temporal.workflow.signalWithStart<JourneyRunWorkflow, [A]>('journeyRun', {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
       args: [this.runInput(row)],
@@ -212,7 +211,7 @@ export class EnrollmentService {
   private async startRun(row: EnrollmentToStart): Promise<void> {
     const input = this.runInput(row);
     try {
-      await this.deps.temporal.workflow.start<typeof journeyRun>('journeyRun', {
+      await this.deps.temporal.workflow.start<JourneyRunWorkflow>('journeyRun', {
         taskQueue: this.deps.taskQueue,
         workflowId: row.id,
         args: [input],

@@ -10,14 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { JourneyExitInput } from '../activities/journey-exit.js';
-import type { SegmentEntryInput } from '../activities/segment-entry.js';
+import type { JourneyExitInput, JourneyExitWorkflow, SegmentEntryInput, SegmentEntryWorkflow } from '../engine/workflow-contract.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { OperationsRepository } from '../store/operations.repository.js';
 import type { Queryable } from '../store/queryable.js';
 import { SegmentRunsRepository } from '../store/segment-runs.repository.js';
-import type { journeyExit } from '../workflows/journey-exit.js';
-import type { segmentEntry } from '../workflows/segment-entry.js';
 
 export interface DurableOperationsDeps {
   db: DataSource;
@@ -62,12 +59,12 @@ export class DurableOperations {
   /** Starts the workflow of a recorded journey exit; one already started (or finished) is left alone. True when it started now. */
   async startJourneyExit(operationId: string, journeyId: string, reason: string, requestedBy: string): Promise<boolean> {
     const input: JourneyExitInput = { journeyId, reason, requestedBy, defaults: this.deps.defaults, batchSize: JOURNEY_EXIT_BATCH };
-    return this.startOnce<typeof journeyExit>('journeyExit', operationId, input);
+    return this.startOnce<JourneyExitWorkflow>('journeyExit', operationId, input);
   }
 
   /** Starts the workflow of a recorded one-off segment run; one already started (or finished) is left alone. True when it started now. */
   async startSegmentRun(runId: string, input: SegmentEntryInput): Promise<boolean> {
-    return this.startOnce<typeof segmentEntry>('segmentEntry', runId, input);
+    return this.startOnce<SegmentEntryWorkflow>('segmentEntry', runId, input);
   }
 
   /**

@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { actionSpecsOf, defaultChannelDescriptors } from '../activities/channels/registry.js';
+import { defaultChannelDescriptors } from '../activities/channels/registry.js';
+import { actionSpecsOf } from '../core/channels/descriptor.js';
 import { CATALOGUE } from '../config/catalogue.js';
 import { compileCanvas } from '../engine/compile.js';
 import type { DocumentIssue } from '../engine/errors.js';

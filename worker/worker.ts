@@ -6,7 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../activities/index.js';
 import type { SendPolicy } from '../activities/actions.js';
-import type { ActionChannel } from '../activities/channels/channel.js';
+import type { ActionChannel } from '../core/channels/channel.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
 

@@ -5,7 +5,8 @@
  * new, carrying the cursor.
  */
 import * as wf from '@temporalio/workflow';
-import type { JourneyExitActivities, JourneyExitInput } from '../activities/journey-exit.js';
+import type { JourneyExitActivities } from '../activities/journey-exit.js';
+import type { JourneyExitInput } from '../engine/workflow-contract.js';
 
 /** Paging and signalling: transient faults (Temporal or PostgreSQL briefly away) retry. */
 const bulk = wf.proxyActivities<JourneyExitActivities>({

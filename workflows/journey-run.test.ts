@@ -19,7 +19,7 @@ import { createTimeSkippingEnv } from '../test/support/env.js';
 import { FakeWorld } from '../test/support/fake-activities.js';
 import { examplePlan, planOf, ROOT, runInput } from '../test/support/runs.js';
 import { WORKFLOWS_PATH } from '../worker/worker.js';
-import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from './signals.js';
+import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from '../engine/workflow-contract.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -20,7 +20,7 @@ import {
   type RunMessage,
 } from '../engine/interpreter.js';
 import type { JourneyRunInput, JourneyRunResult } from '../engine/runtime.js';
-import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from './signals.js';
+import { customerEventSignal, enrollmentStateQuery, exitEnrollmentSignal } from '../engine/workflow-contract.js';
 
 /** Bookkeeping writes: must eventually succeed, so they retry until the database is back. */
 const bookkeeping = wf.proxyActivities<JourneyActivities>({

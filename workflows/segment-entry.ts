@@ -5,7 +5,8 @@
  * workflow's clock and timers. Long runs continue as new, carrying the cursor.
  */
 import * as wf from '@temporalio/workflow';
-import type { SegmentEntryActivities, SegmentEntryInput, SegmentRunResult } from '../activities/segment-entry.js';
+import type { SegmentEntryActivities } from '../activities/segment-entry.js';
+import type { SegmentEntryInput, DurableWorkResult } from '../engine/workflow-contract.js';
 
 /** Paging and enrolling: a page may take a while on a large, sparse segment; transient faults retry. */
 const bulk = wf.proxyActivities<SegmentEntryActivities>({
@@ -22,7 +23,7 @@ const bookkeeping = wf.proxyActivities<SegmentEntryActivities>({
 /** Continue as new past this many history events even when the server does not suggest it yet. */
 const MAX_HISTORY_EVENTS = 10_000;
 
-export async function segmentEntry(input: SegmentEntryInput): Promise<SegmentRunResult> {
+export async function segmentEntry(input: SegmentEntryInput): Promise<DurableWorkResult> {
   const runId = wf.workflowInfo().workflowId;
   // Pages no larger than one second's worth keep the pace smooth instead of bursty.
   const pageSize = input.ratePerSecond ? Math.max(1, Math.min(input.batchSize, input.ratePerSecond)) : input.batchSize;

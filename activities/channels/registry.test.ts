@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { VARIABLES } from '../../config/catalogue.js';
 import { BUILTIN_ACTIONS } from '../../engine/actions.js';
-import { actionSpecsOf, defineChannel, settingsFor, type ChannelDescriptor } from './descriptor.js';
+import { actionSpecsOf, defineChannel, settingsFor, type ChannelDescriptor } from '../../core/channels/descriptor.js';
 import { buildChannels, checkRegistry, checkSendPolicy, defaultChannelDescriptors } from './registry.js';
 
 // Factories only keep the handle; nothing here touches the database.

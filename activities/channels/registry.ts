@@ -5,16 +5,14 @@
  * one line in `defaultChannelDescriptors`.
  */
 import type { DataSource } from 'typeorm';
-import { ConfigError, type EngineConfig } from '../../config/index.js';
-import type { ActionChannel } from './channel.js';
+import { ConfigError } from '../../config/index.js';
+import type { ActionChannel } from '../../core/channels/channel.js';
 import { crmTaskDescriptor } from './crm-task/descriptor.js';
-import { settingsFor, type ChannelDescriptor } from './descriptor.js';
+import { settingsFor, type ChannelDescriptor, type ChannelSettings } from '../../core/channels/descriptor.js';
 import { fcmPushDescriptor } from './fcm-push/descriptor.js';
 import { profileDescriptor } from './profile/descriptor.js';
 import { twilioSmsDescriptor } from './twilio-sms/descriptor.js';
 import { webhookDescriptor } from './webhook/descriptor.js';
-
-export { actionSpecsOf } from './descriptor.js';
 
 /** Every channel this installation has, one line each. */
 export function defaultChannelDescriptors(): ChannelDescriptor[] {
@@ -26,9 +24,6 @@ export function defaultChannelDescriptors(): ChannelDescriptor[] {
     profileDescriptor,
   ];
 }
-
-/** Provider settings of the channels: the engine configuration (each channel sees only the variables it declares). */
-export type ChannelSettings = Partial<EngineConfig>;
 
 export interface ChannelDeps {
   db: DataSource;

@@ -4,7 +4,7 @@
  * the delivery-report route serves. Read from the channel registry, so a new channel appears here.
  */
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { ChannelDescriptor } from '../../activities/channels/descriptor.js';
+import type { ChannelDescriptor } from '../../core/channels/descriptor.js';
 
 /** The component name of one action's node schema. */
 export const actionSchemaName = (action: string) => `Action_${action}`;

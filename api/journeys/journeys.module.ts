@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { DurableOperations } from '../../core/operations.js';
 import { AuditLog } from '../audit/audit-log.service.js';
-import { actionSpecsOf } from '../../activities/channels/descriptor.js';
+import { actionSpecsOf } from '../../core/channels/descriptor.js';
 import { CHANNEL_REGISTRY, DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type ChannelRegistry, type RuntimeOptions } from '../runtime.js';
 import { ApiEntryService } from '../../core/journeys/api-entry.js';
 import { apiTemporalPolicy } from '../dependencies.js';

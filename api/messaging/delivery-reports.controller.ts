@@ -3,8 +3,8 @@
  * signed the provider's way and parsed by the channel's descriptor, recorded on the ledger row.
  */
 import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req } from '@nestjs/common';
-import type { CallbackRequest, DeliveryReportRoute } from '../../activities/channels/descriptor.js';
-import { settingsFor } from '../../activities/channels/descriptor.js';
+import type { CallbackRequest, DeliveryReportRoute } from '../../core/channels/descriptor.js';
+import { settingsFor } from '../../core/channels/descriptor.js';
 import { ApiError } from '../http/api-error.js';
 import { Endpoint } from '../http/endpoint.js';
 import { CHANNEL_REGISTRY, type ChannelRegistry } from '../runtime.js';

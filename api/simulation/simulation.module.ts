@@ -1,7 +1,7 @@
 /** The simulation context: what a journey would do to one customer, on a virtual clock, with production's rules. */
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { actionSpecsOf } from '../../activities/channels/registry.js';
+import { actionSpecsOf } from '../../core/channels/descriptor.js';
 import { SimulateJourney } from '../../core/simulation/simulate-journey.js';
 import { simulatedChannels } from '../../engine/simulation/world.js';
 import { CHANNEL_REGISTRY, DATA_SOURCE, RUNTIME_OPTIONS, type ChannelRegistry, type RuntimeOptions } from '../runtime.js';

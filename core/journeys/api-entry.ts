@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { exitEnrollmentSignal } from '../../workflows/signals.js';
+import { exitEnrollmentSignal } from '../../engine/workflow-contract.js';
 import { conflict, notFound, type UseCaseError } from '../errors.js';
 import { EnrollmentService, type EnrollResult } from '../enrollment.js';
 import { CustomersRepository } from '../../store/customers.repository.js';

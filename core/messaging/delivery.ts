@@ -3,8 +3,8 @@
  * STOP/START replies into SMS consent. Framework-free: the API constructs it with its database.
  */
 import type { DataSource } from 'typeorm';
-import type { DeliveryReport } from '../../activities/channels/channel.js';
-import type { DeliveryReportRoute } from '../../activities/channels/descriptor.js';
+import type { DeliveryReport } from '../channels/channel.js';
+import type { DeliveryReportRoute } from '../channels/descriptor.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { SendLedgerRepository } from '../../store/send-ledger.repository.js';
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { SegmentEntryInput } from '../../activities/segment-entry.js';
+import type { SegmentEntryInput } from '../../engine/workflow-contract.js';
 import type { AuditLog } from '../access/audit-log.js';
 import type { Principal } from '../access/roles.js';
 import { notFound, unprocessable } from '../errors.js';

@@ -5,10 +5,9 @@
  * concurrent updates cannot close a loop between them.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { explainMembership, loadSegmentRules } from '../../activities/segments.js';
+import { compileWithStoredSegments, explainMembership, loadSegmentRules } from './membership.js';
 import type { Queryable } from '../../store/queryable.js';
 import { SegmentsRepository, type SegmentRow as StoredSegment } from '../../store/segments.repository.js';
-import { compileWithStoredSegments } from '../../activities/segment-entry.js';
 import { EngineError } from '../../engine/errors.js';
 import { referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
 import type { AuditLog } from '../access/audit-log.js';

@@ -14,7 +14,7 @@ import { planNeeds } from '../../engine/simulation/needs.js';
 import type { InlineCustomer, SimulationScript } from '../../engine/simulation/script.js';
 import { simulate, type SimulationResult } from '../../engine/simulation/simulate.js';
 import type { SimulatedChannel, SimulatedCustomer, SimulatedPolicy } from '../../engine/simulation/world.js';
-import { segmentMembership } from '../../activities/segments.js';
+import { segmentMembership } from '../segments/membership.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EventsRepository } from '../../store/events.repository.js';
 import { JourneysRepository } from '../../store/journeys.repository.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../store/data-source.js';
 import { testDatabaseUrl } from '../../test/support/env.js';
-import { explainMembership, segmentMembership } from '../../activities/segments.js';
+import { explainMembership, segmentMembership } from '../../core/segments/membership.js';
 import { compileSegment, type SegmentRule } from './index.js';
 
 const NOW = new Date('2030-06-15T12:00:00.000Z');

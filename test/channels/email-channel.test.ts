@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createActionActivities } from '../../activities/actions.js';
-import { TransientChannelError } from '../../activities/channels/channel.js';
-import { actionSpecsOf, type ChannelDescriptor } from '../../activities/channels/descriptor.js';
+import { TransientChannelError } from '../../core/channels/channel.js';
+import { actionSpecsOf, type ChannelDescriptor } from '../../core/channels/descriptor.js';
 import { buildChannels, defaultChannelDescriptors } from '../../activities/channels/registry.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { parseFrequencyCaps } from '../../engine/policy.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net, { type AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { createActionActivities, idempotencyKeyOf } from '../../activities/actions.js';
-import { TransientChannelError } from '../../activities/channels/channel.js';
+import { TransientChannelError } from '../../core/channels/channel.js';
 import { createFcmPushChannel, type FcmPushChannel } from '../../activities/channels/fcm-push/index.js';
 import type { ActionRequest } from '../../engine/runtime.js';
 import { createDataSource } from '../../store/data-source.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
 import { createActionActivities } from '../../activities/actions.js';
-import { PermanentChannelError, TransientChannelError, type ActionChannel } from '../../activities/channels/channel.js';
+import { PermanentChannelError, TransientChannelError, type ActionChannel } from '../../core/channels/channel.js';
 import { createTwilioSmsChannel, type TwilioSmsOptions } from '../../activities/channels/twilio-sms/index.js';
 import { createDataSource } from '../../store/data-source.js';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';

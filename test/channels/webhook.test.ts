@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createActionActivities, idempotencyKeyOf } from '../../activities/actions.js';
-import { PermanentChannelError, TransientChannelError, type ActionChannel } from '../../activities/channels/channel.js';
+import { PermanentChannelError, TransientChannelError, type ActionChannel } from '../../core/channels/channel.js';
 import {
   createWebhookChannel,
   signWebhook,

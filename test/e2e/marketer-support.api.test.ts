@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import type { ActionChannel } from '../../activities/channels/channel.js';
+import type { ActionChannel } from '../../core/channels/channel.js';
 import { closeChannels, defaultChannels } from '../../activities/channels/registry.js';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.factory.js';

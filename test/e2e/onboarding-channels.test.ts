@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
-import type { ActionChannel } from '../../activities/channels/channel.js';
+import type { ActionChannel } from '../../core/channels/channel.js';
 import { createCrmTaskChannel } from '../../activities/channels/crm-task/index.js';
 import { createFcmPushChannel } from '../../activities/channels/fcm-push/index.js';
 import { createProfileChannel } from '../../activities/channels/profile/index.js';

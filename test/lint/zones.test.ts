@@ -1,6 +1,7 @@
 /**
- * The layer zones of eslint.config.js (engine/ imports nothing of ours; activities/ only core, store,
- * engine, config, observability) and the import graph of the product code: no runtime import cycles.
+ * The layer zones of eslint.config.js (ZONES: engine/ imports nothing of ours; store/ engine; core/
+ * store, engine, config, observability; activities/ also core; api/ core, engine, config,
+ * observability) and the import graph of the product code: no runtime import cycles.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,16 @@ describe('layer zones', () => {
     ['engine/ -> config/', 'engine/x.ts', use('../config/index.js')],
     ['engine/nodes/ -> store/', 'engine/nodes/x.ts', use('../../store/queryable.js')],
     ['engine/segments/ -> core/', 'engine/segments/x.ts', use('../../core/enrollment.js')],
-    ['activities/ -> workflows/', 'activities/x.ts', use('../workflows/signals.js')],
+    ['activities/ -> workflows/', 'activities/x.ts', use('../workflows/journey-run.js')],
+    ['core/ -> activities/ (segment membership lives in core/segments/)', 'core/segments/x.ts', use('../../activities/segment-entry.js')],
+    ['core/ -> workflows/ (start by engine/workflow-contract.ts)', 'core/x.ts', use('../workflows/journey-run.js')],
+    ['core/ -> worker/', 'core/x.ts', use('../worker/worker.js')],
+    ['api/ -> activities/ (the channel contract is core/channels/)', 'api/messaging/x.ts', use('../../activities/channels/registry.js')],
+    ['api/ -> workflows/', 'api/x.ts', use('../workflows/index.js')],
+    ['store/ -> core/', 'store/x.ts', use('../core/enrollment.js')],
+    ['config/ -> store/', 'config/x.ts', use('../store/queryable.js')],
+    ['observability/ -> core/', 'observability/x.ts', use('../core/enrollment.js')],
+    ['worker/ -> api/', 'worker/x.ts', use('../api/runtime.js')],
     ['activities/ -> worker/', 'activities/x.ts', use('../worker/worker.js')],
     ['a channel folder -> api/', 'activities/channels/sms/x.ts', use('../../../api/runtime.js')],
     ['api/health/ -> store/ (api calls core/)', 'api/health/x.ts', use('../../store/queryable.js')],
@@ -39,6 +49,10 @@ describe('layer zones', () => {
     ['an engine test -> the test database helpers', 'engine/x.test.ts', use('../test/support/env.js')],
     ['the API entry point -> store/ (it opens the DataSource)', 'api/main.ts', use('../store/data-source.js')],
     ['api/ -> core/', 'api/x.ts', use('../core/enrollment.js')],
+    ['api/ -> the channel contract in core/', 'api/messaging/x.ts', use('../../core/channels/descriptor.js', 'settingsFor')],
+    ['the app factory -> the channel registry (composition root)', 'api/app.factory.ts', use('../activities/channels/registry.js', 'defaultChannelDescriptors')],
+    ['core/ -> the workflow contract in engine/', 'core/x.ts', use('../engine/workflow-contract.js', 'customerEventSignal')],
+    ['worker/ -> activities/', 'worker/x.ts', use('../activities/index.js', 'createActivities')],
   ])('allows %s', async (_name, file, code) => {
     expect(await importErrors(code, file)).toEqual([]);
   });

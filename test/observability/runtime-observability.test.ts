@@ -9,7 +9,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { TransientChannelError, type ActionChannel } from '../../activities/channels/channel.js';
+import { TransientChannelError, type ActionChannel } from '../../core/channels/channel.js';
 import { createProfileChannel } from '../../activities/channels/profile/index.js';
 import { createRecordingChannel } from '../../activities/channels/recording/index.js';
 import { createApp } from '../../api/app.factory.js';

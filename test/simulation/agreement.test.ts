@@ -14,7 +14,7 @@ import type { ExecutionPlan } from '../../engine/plan.js';
 import type { JourneyRunResult, StepRecord } from '../../engine/runtime.js';
 import { simulate, simulationRunInput, type ScriptedEvent, type SimulationInput } from '../../engine/simulation/simulate.js';
 import { simulatedChannels, type SimulatedEvent } from '../../engine/simulation/world.js';
-import { customerEventSignal } from '../../workflows/signals.js';
+import { customerEventSignal } from '../../engine/workflow-contract.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import { createTimeSkippingEnv } from '../support/env.js';
 import { FakeWorld } from '../support/fake-activities.js';

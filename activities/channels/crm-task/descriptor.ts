@@ -1,6 +1,6 @@
 /** The `crm_task` channel: tasks in our own table, copied to JE_CRM_WEBHOOK_URL when it is set. */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { defineChannel } from '../descriptor.js';
+import { defineChannel } from '../../../core/channels/descriptor.js';
 import { createCrmTaskChannel } from './index.js';
 
 export const crmTaskDescriptor = defineChannel({

@@ -18,7 +18,7 @@
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { parseDuration } from '../../../engine/duration.js';
-import { PermanentChannelError, type ActionChannel, type ChannelResult } from '../channel.js';
+import { PermanentChannelError, type ActionChannel, type ChannelResult } from '../../../core/channels/channel.js';
 import { CrmTasksRepository, type CrmTaskRow } from '../../../store/crm-tasks.repository.js';
 
 /** The part of `fetch` the channel uses (tests pass their own). */

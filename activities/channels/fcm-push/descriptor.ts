@@ -1,6 +1,6 @@
 /** The `push` channel: FCM when FIREBASE_CREDENTIALS is configured, the recording stand-in otherwise. */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { defineChannel } from '../descriptor.js';
+import { defineChannel } from '../../../core/channels/descriptor.js';
 import { createRecordingChannel } from '../recording/index.js';
 import { serviceAccountFromFile } from './credentials.js';
 import { createFcmPushChannel } from './index.js';

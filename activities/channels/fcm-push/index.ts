@@ -13,7 +13,7 @@ import { applicationDefault, deleteApp, initializeApp, type App, type Credential
 import { getMessaging, type Messaging, type MulticastMessage, type SendResponse } from 'firebase-admin/messaging';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import type { Logger } from '../../../observability/logger.js';
-import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { decide } from './outcome.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
 

@@ -1,7 +1,7 @@
 /** How SDK results become one push outcome: table-driven, no I/O. */
 import { describe, expect, it } from '@jest/globals';
 import type { SendResponse } from 'firebase-admin/messaging';
-import { PermanentChannelError, TransientChannelError } from '../channel.js';
+import { PermanentChannelError, TransientChannelError } from '../../../core/channels/channel.js';
 import { decide, verdictOf } from './outcome.js';
 
 const ok = (id: string): SendResponse => ({ success: true, messageId: id });

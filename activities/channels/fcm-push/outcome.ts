@@ -4,7 +4,7 @@
  * Pure: the SDK's per-token results in, a decision out.
  */
 import type { SendResponse } from 'firebase-admin/messaging';
-import { PermanentChannelError, TransientChannelError } from '../channel.js';
+import { PermanentChannelError, TransientChannelError } from '../../../core/channels/channel.js';
 
 /** How the send to one device ended. */
 export type TokenVerdict =

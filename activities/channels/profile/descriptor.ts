@@ -1,6 +1,6 @@
 /** The `update_traits` action: a profile change, internal (no ledger, no policy). */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { defineChannel } from '../descriptor.js';
+import { defineChannel } from '../../../core/channels/descriptor.js';
 import { createProfileChannel } from './index.js';
 
 export const profileDescriptor = defineChannel({

@@ -1,7 +1,7 @@
 /** The update_traits action: merges `set` into the customer's traits and removes `unset` keys. Idempotent. */
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import type { ActionChannel } from '../channel.js';
+import type { ActionChannel } from '../../../core/channels/channel.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
 
 export function createProfileChannel(db: DataSource): ActionChannel {

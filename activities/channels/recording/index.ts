@@ -5,7 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { RecordedSendsRepository } from '../../../store/recorded-sends.repository.js';
 
 type Recipient = (ctx: ChannelContext) => string;

@@ -1,5 +1,5 @@
 /** Twilio status callbacks read into delivery reports (the sms descriptor's delivery-report route). */
-import type { DeliveryReport } from '../channel.js';
+import type { DeliveryReport } from '../../../core/channels/channel.js';
 
 /**
  * Twilio's MessageStatus -> our delivery status, ranked by how far along a message is. Callbacks can

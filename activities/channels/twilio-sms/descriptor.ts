@@ -2,7 +2,7 @@
 import twilio from 'twilio';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
-import { defineChannel, deliveryReportPath, type CallbackReading } from '../descriptor.js';
+import { defineChannel, deliveryReportPath, type CallbackReading } from '../../../core/channels/descriptor.js';
 import { createRecordingChannel } from '../recording/index.js';
 import { DELIVERY_RANKS, parseTwilioDeliveryReport } from './delivery-report.js';
 import { createTwilioSmsChannel, TWILIO_PROVIDER } from './index.js';

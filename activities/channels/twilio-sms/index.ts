@@ -6,7 +6,7 @@
 import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { hasOptedOutOfSms } from './consent.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
 import { SendLedgerRepository } from '../../../store/send-ledger.repository.js';

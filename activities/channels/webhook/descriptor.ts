@@ -1,6 +1,6 @@
 /** The `webhook` channel: signed HTTP calls when JE_WEBHOOK_SECRET is set, the recording stand-in otherwise. */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { defineChannel } from '../descriptor.js';
+import { defineChannel } from '../../../core/channels/descriptor.js';
 import { createRecordingChannel } from '../recording/index.js';
 import { createWebhookChannel } from './index.js';
 

@@ -9,7 +9,7 @@
  * an unknown outcome (see lookup below) and still have the effect happen exactly once.
  */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
-import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../channel.js';
+import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { signWebhook } from './signature.js';
 
 export { DEFAULT_TOLERANCE_SECONDS, signWebhook, verifyWebhookSignature } from './signature.js';

@@ -10,6 +10,10 @@ import type { EngineConfig } from '../../config/index.js';
 import type { ActionCategory, ActionSpec } from '../../engine/actions.js';
 import type { ActionChannel, DeliveryReport } from './channel.js';
 
+
+/** Provider settings of the channels: the engine configuration (each channel sees only the variables it declares). */
+export type ChannelSettings = Partial<EngineConfig>;
+
 /** A configuration variable a channel may read, by its field in the catalogue (config/catalogue.ts). */
 export type ChannelVariable = Extract<CatalogueField, keyof EngineConfig>;
 

@@ -8,12 +8,13 @@ import {
   explainRow,
   referencedSegments,
   validateSegmentRule,
+  type CompiledSegment,
   type CompileSegmentOptions,
   type SegmentExplanation,
   type SegmentRule,
-} from '../engine/segments/index.js';
-import type { Queryable } from '../store/queryable.js';
-import { SegmentsRepository } from '../store/segments.repository.js';
+} from '../../engine/segments/index.js';
+import type { Queryable } from '../../store/queryable.js';
+import { SegmentsRepository } from '../../store/segments.repository.js';
 
 /**
  * The stored definitions of `keys` and of every segment they refer to, directly or not, by key.
@@ -70,4 +71,19 @@ export async function explainMembership(
   const row = await new SegmentsRepository(db).customerColumns(customerId, query.selectList, query.params);
   if (row === null) return { member: false, nodes: [], failed: [], exists: false };
   return { ...explainRow(query, row), exists: true };
+}
+
+/**
+ * Compiles `rule` with the stored rules of the segments it refers to (validated, cycles detected);
+ * `key` is the segment being compiled, if stored. Throws EngineError like compileSegment.
+ */
+export async function compileWithStoredSegments(
+  db: Queryable,
+  rule: unknown,
+  options: { key?: string; paramOffset?: number } = {},
+): Promise<CompiledSegment> {
+  const checked = validateSegmentRule(rule);
+  const refs = checked.ok ? referencedSegments(checked.rule) : [];
+  const rules = await loadSegmentRules(db, refs);
+  return compileSegment(rule as never, { ...options, resolve: (k) => rules.get(k) });
 }
