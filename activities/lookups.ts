@@ -5,6 +5,7 @@ import { segmentMembership } from '../core/segments/membership.js';
 import type { Condition, ConditionFacts, PropertyFilter } from '../engine/conditions.js';
 import { EngineError } from '../engine/errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../engine/evaluate.js';
+import { eventPasses } from '../engine/event-filter.js';
 import { evaluateRule, referencedSegments, ruleEventNeeds, type JourneyCondition } from '../engine/segments/index.js';
 import type {
   CustomerEvent,
@@ -97,10 +98,10 @@ export function createLookupActivities(db: DataSource) {
     },
 
     /** The earliest matching event with event time in [fromMs, toMs], or null. */
-    async findEvent({ customerId, event, where, fromMs, toMs }: FindEventInput): Promise<CustomerEvent | null> {
+    async findEvent({ customerId, event, where, fromMs, toMs, planVersion }: FindEventInput): Promise<CustomerEvent | null> {
       const rows = await events.ofCustomerBetween(customerId, event, fromMs, toMs);
-      const hit = rows.find((r) => matchesFilters(r.properties, where));
-      return hit ? toEvent(hit) : null;
+      const hit = rows.map(toEvent).find((e) => eventPasses(planVersion, e, where));
+      return hit ?? null;
     },
 
     /** The profile facts a wait needs (the customer's time zone). */

@@ -65,19 +65,10 @@ export const CANVAS_JSON_SCHEMA = {
       description: 'A journey condition: the segment rule language (and/or/not, trait, event, segment) plus entry fields; see docs/canvas.md#conditions.',
     },
     ...conditionDefs(),
-    propertyFilter: {
-      type: 'object',
-      required: ['property', 'op'],
-      additionalProperties: false,
-      properties: {
-        property: { type: 'string', minLength: 1, description: 'Event property; dot paths allowed.' },
-        op: {
-          enum: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'exists', 'not_exists', 'contains', 'starts_with'],
-        },
-        value: {},
-      },
+    where: {
+      ...ref(`${CONDITION_DEF_PREFIX}where`),
+      description: "Event property filters, as in the rule language's event rules (every filter must hold); see docs/canvas.md#event-filters.",
     },
-    where: { type: 'array', items: ref('propertyFilter') },
     settings: {
       type: 'object',
       additionalProperties: false,
@@ -165,14 +156,16 @@ export const CANVAS_JSON_SCHEMA = {
 } as const;
 
 /**
- * What the validator checks documents against: the published schema with conditions typed loosely
- * (`object`), because the condition validator checks them in depth with better messages and paths.
+ * What the validator checks documents against: the published schema with conditions and `where`
+ * filters typed loosely (`object`, `array`), because the rule language's validator checks them in
+ * depth with better messages and paths.
  */
 export const CANVAS_VALIDATION_SCHEMA = {
   ...CANVAS_JSON_SCHEMA,
   $defs: {
     ...Object.fromEntries(Object.entries(CANVAS_JSON_SCHEMA.$defs).filter(([name]) => !name.startsWith(CONDITION_DEF_PREFIX))),
     conditionExpr: { type: 'object', description: CANVAS_JSON_SCHEMA.$defs.conditionExpr.description },
+    where: { type: 'array', description: CANVAS_JSON_SCHEMA.$defs.where.description },
   },
 };
 

@@ -2,7 +2,7 @@
  * Canvas format, schema version 2 (format 1 is upgraded on the way in: canvas-upgrade.ts): the document marketing ops author and publish.
  * The JSON Schema in `canvas.schema.json` describes the same shape; docs/canvas.md explains it.
  */
-import type { PropertyFilter } from './conditions.js';
+import type { EventFilter } from './event-filter.js';
 import type { JourneyCondition } from './segments/types.js';
 import type { CanvasNode } from './nodes/index.js';
 
@@ -42,11 +42,11 @@ export type ReentryPolicy =
 
 export interface Goal {
   event: string;
-  where?: PropertyFilter[];
+  where?: EventFilter[];
 }
 
 export type ExitCriterion =
-  | { id: string; event: string; where?: PropertyFilter[]; reason: string }
+  | { id: string; event: string; where?: EventFilter[]; reason: string }
   | { id: string; condition: JourneyCondition; reason: string };
 
 /** A connection from one node's exit port to another node. `port` defaults to `next`. */

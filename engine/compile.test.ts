@@ -32,7 +32,7 @@ describe('compileCanvas: examples/onboarding.json', () => {
   const plan = compiled(readExample('onboarding.json'));
 
   test('journey-level fields', () => {
-    expect(plan.planVersion).toBe(2);
+    expect(plan.planVersion).toBe(3);
     expect(plan.name).toBe('New-customer onboarding');
     expect(plan.trigger).toEqual({ kind: 'event', event: 'registered' });
     expect(plan.startNodeId).toBe('wait_opening_page');

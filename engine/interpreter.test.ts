@@ -116,6 +116,63 @@ describe('a plain wait', () => {
   });
 });
 
+describe('event filters (where) by plan version', () => {
+  const deposit = (amount: unknown, at = T0 + DAY): CustomerEvent => ({ eventId: `d-${String(amount)}`, name: 'first_deposit', eventTime: at, properties: { amount } });
+  const withGoal = (where: unknown[]) =>
+    plan(
+      [{ id: 'wait', type: 'wait', duration: 'P3D' }, { id: 'done', type: 'exit', reason: 'finished' }],
+      [{ from: 'wait', to: 'done' }],
+      { goal: { event: 'first_deposit', where } },
+    );
+  const outcome = (p: ExecutionPlan, event: CustomerEvent) => runOnVirtualClock(input(p), world().w, T0, { arrivals: [{ at: event.eventTime, event }] }).outcome;
+
+  it('compiles to plan version 3, whose goal filters use the rule language (between, order)', () => {
+    const p = withGoal([{ property: 'amount', op: 'between', value: [1000, 50000] }]);
+    expect(p.planVersion).toBe(3);
+    expect(outcome(p, deposit(2000))).toMatchObject({ result: { status: 'converted', reason: 'goal_reached' } });
+    expect(outcome(p, deposit(500))).toMatchObject({ result: { status: 'completed', reason: 'finished' } });
+    const ranked = withGoal([{ property: 'amount', op: 'gte', value: 'C3', order: ['C1', 'C2', 'C3', 'C4', 'C5'] }]);
+    expect(outcome(ranked, deposit('C4'))).toMatchObject({ result: { status: 'converted' } });
+    expect(outcome(ranked, deposit('C2'))).toMatchObject({ result: { status: 'completed' } });
+  });
+
+  it('reads time operands against the event\'s own time, not the arrival time', () => {
+    const p = withGoal([{ property: 'amount', op: 'within_last', value: 'P1D' }]);
+    const at = T0 + DAY;
+    // The property is 12 hours before the event: within the last day of the event's time.
+    const event = { ...deposit(new Date(at - 12 * 3_600_000).toISOString(), at), eventId: 'late' };
+    expect(outcome(p, event)).toMatchObject({ result: { status: 'converted' } });
+    const old = { ...deposit(new Date(at - 2 * DAY).toISOString(), at), eventId: 'old' };
+    expect(outcome(p, old)).toMatchObject({ result: { status: 'completed' } });
+  });
+
+  it('keeps matching plans of version 2 with the format-1 filters (runs in flight decide as they started)', () => {
+    const v3 = withGoal([{ property: 'amount', op: 'gt', value: 100 }]);
+    const v2: ExecutionPlan = { ...v3, planVersion: 2, goal: { event: 'first_deposit', where: [{ property: 'tier', op: 'gt', value: 'a' }] } };
+    // Format 1 compares text lexically; the rule language refuses `gt` on text without an order.
+    expect(outcome(v2, { ...deposit(1), properties: { tier: 'b' } })).toMatchObject({ result: { status: 'converted' } });
+    // A new canvas cannot say that any more: the rule language asks for an `order` (or dates).
+    const refused = compileCanvas({
+      schemaVersion: 2,
+      name: 'unit',
+      goal: { event: 'first_deposit', where: [{ property: 'tier', op: 'gt', value: 'a' }] },
+      nodes: [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit', reason: 'finished' }],
+      edges: [{ from: 'start', to: 'done' }],
+    });
+    expect(refused.ok ? [] : refused.errors.map((e) => [e.code, e.path])).toEqual([['invalid_value', '$.goal.where[0].value']]);
+  });
+
+  it('sends the plan version with find_event only from version 3', () => {
+    const p = plan(
+      [{ id: 'w', type: 'wait_for_event', event: 'first_deposit', timeout: 'P1D', where: [{ property: 'amount', op: 'between', value: [1, 5] }] }, { id: 'yes', type: 'exit', reason: 'y' }, { id: 'no', type: 'exit', reason: 'n' }],
+      [{ from: 'w', to: 'yes', port: 'matched' }, { from: 'w', to: 'no', port: 'timed_out' }],
+    );
+    const find = (q: ExecutionPlan) => runOnVirtualClock(input(q), world().w, T0).commands.find((c) => c.type === 'find_event');
+    expect(find(p)).toMatchObject({ request: { planVersion: 3 } });
+    expect(find({ ...p, planVersion: 2 })).not.toMatchObject({ request: { planVersion: expect.anything() } });
+  });
+});
+
 describe('signals', () => {
   it('are handled once per event id, keep a bounded memory, and the first ending wins', () => {
     const i = input(waitThenSms);

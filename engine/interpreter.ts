@@ -13,7 +13,8 @@ import type { Condition } from './conditions.js';
 import { describeRule } from './segments/describe.js';
 import type { JourneyCondition } from './segments/types.js';
 import { EngineError } from './errors.js';
-import { describeCondition, matchesFilters } from './evaluate.js';
+import { describeCondition } from './evaluate.js';
+import { eventPasses, RULE_FILTERS_PLAN_VERSION } from './event-filter.js';
 import type { PlanCondition, PlanStep } from './plan.js';
 import { quietHoursEnd, type QuietHours } from './policy.js';
 import { pickArm, spreadOffsetMs } from './random.js';
@@ -175,12 +176,12 @@ export function receiveEvent(input: JourneyRunInput, state: RunState, event: Cus
   if (s.ending) return s;
   const { plan } = input;
   const summary = { eventId: event.eventId, name: event.name, eventTime: iso(event.eventTime) };
-  if (plan.goal && event.name === plan.goal.event && matchesFilters(event.properties, plan.goal.where)) {
+  if (plan.goal && event.name === plan.goal.event && eventPasses(plan.planVersion, event, plan.goal.where)) {
     s.ending = { status: 'converted', reason: 'goal_reached', detail: { event: summary } };
     return s;
   }
   for (const criterion of plan.exitCriteria) {
-    if (criterion.kind === 'event' && criterion.event === event.name && matchesFilters(event.properties, criterion.where)) {
+    if (criterion.kind === 'event' && criterion.event === event.name && eventPasses(plan.planVersion, event, criterion.where)) {
       s.ending = { status: 'exited', reason: criterion.reason, detail: { criterion: criterion.id, event: summary } };
       return s;
     }
@@ -237,7 +238,7 @@ function eventStep(input: JourneyRunInput, state: RunState): Extract<PlanStep, {
 
 function inWindow(input: JourneyRunInput, state: RunState, wait: EventWait): (e: CustomerEvent) => boolean {
   const step = eventStep(input, state);
-  return (e) => e.name === step.event && e.eventTime >= wait.windowStart && e.eventTime <= wait.windowEnd && matchesFilters(e.properties, step.where);
+  return (e) => e.name === step.event && e.eventTime >= wait.windowStart && e.eventTime <= wait.windowEnd && eventPasses(input.plan.planVersion, e, step.where);
 }
 
 function waitReady(input: JourneyRunInput, state: RunState, wait: ActiveWait): boolean {
@@ -547,7 +548,15 @@ class Step {
     this.s.phase = { at: 'event_find', wait, afterWaiting };
     return {
       type: 'find_event',
-      request: { customerId: this.input.customerId, event: step.event, where: step.where, fromMs: wait.windowStart, toMs: wait.windowEnd },
+      request: {
+        customerId: this.input.customerId,
+        event: step.event,
+        where: step.where,
+        fromMs: wait.windowStart,
+        toMs: wait.windowEnd,
+        // Plans before version 3 send no version, as they always did (format-1 filters).
+        ...(this.input.plan.planVersion >= RULE_FILTERS_PLAN_VERSION ? { planVersion: this.input.plan.planVersion } : {}),
+      },
     };
   }
 

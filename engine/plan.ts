@@ -2,7 +2,8 @@
  * The execution plan: what `compileCanvas` produces and the interpreter workflow runs.
  * Plain JSON, versioned by `planVersion`; a run keeps the plan it started with.
  */
-import type { Condition, PropertyFilter } from './conditions.js';
+import type { Condition } from './conditions.js';
+import type { EventFilter } from './event-filter.js';
 import type { JourneyCondition } from './segments/types.js';
 import type { Trigger, Weekday } from './canvas.js';
 import type { QuietHours } from './policy.js';
@@ -10,21 +11,26 @@ import type { QuietHours } from './policy.js';
 /**
  * 2: conditions are journey conditions (the segment rule language plus `entry`). Plans of version 1,
  * compiled from format-1 canvases before the upgrade, carry format-1 conditions and keep running so.
+ * 3: `where` filters (trigger, goal, wait for event, event exit criteria) are the rule language's
+ * property filters too (engine/event-filter.ts); plans of versions 1 and 2 keep the format-1 filters.
  */
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
+
+/** Every plan version a run may carry. */
+export type PlanVersion = 1 | 2 | 3;
 
 /** A condition as a plan carries it: format 1 in plans of version 1, the rule language from version 2. */
 export type PlanCondition = Condition | JourneyCondition;
 
 /** A compiled, validated canvas. */
 export interface ExecutionPlan {
-  planVersion: 1 | 2;
+  planVersion: PlanVersion;
   name: string;
   trigger: Trigger;
   /** The first node a new enrollment executes (the trigger's `next`). */
   startNodeId: string;
   nodes: Record<string, PlanStep>;
-  goal?: { event: string; where: PropertyFilter[] };
+  goal?: { event: string; where: EventFilter[] };
   exitCriteria: PlanExitCriterion[];
   reentry: PlanReentry;
   /** Zone used when a customer has no `timeZone` trait; null means the engine's default. */
@@ -41,7 +47,7 @@ export type PlanReentry =
   | { policy: 'cooldown'; cooldownMs: number };
 
 export type PlanExitCriterion =
-  | { id: string; kind: 'event'; event: string; where: PropertyFilter[]; reason: string }
+  | { id: string; kind: 'event'; event: string; where: EventFilter[]; reason: string }
   | { id: string; kind: 'condition'; condition: PlanCondition; reason: string };
 
 /** One executable step. `next` maps each exit port to the following node id. */
@@ -66,7 +72,7 @@ export type PlanStep =
       label?: string;
       kind: 'wait_for_event';
       event: string;
-      where: PropertyFilter[];
+      where: EventFilter[];
       timeoutMs: number;
       since: 'node' | 'entry';
       next: { matched: string; timed_out: string };

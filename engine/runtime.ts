@@ -2,8 +2,8 @@
  * Data exchanged between the interpreter workflow, its activities and the services that start runs.
  * Types only: shared by workflows/ (which may not import activities' values) and activities/.
  */
-import type { PropertyFilter } from './conditions.js';
-import type { ExecutionPlan, PlanCondition } from './plan.js';
+import type { EventFilter } from './event-filter.js';
+import type { ExecutionPlan, PlanCondition, PlanVersion } from './plan.js';
 
 /** An event as a waiting run sees it (delivered by signal or found in the event store). */
 export interface CustomerEvent {
@@ -113,7 +113,7 @@ export interface EvaluateConditionsInput {
   customerId: string;
   /** Format-1 conditions when `planVersion` is absent or 1; journey conditions (the rule language) from 2. */
   conditions: PlanCondition[];
-  planVersion?: 1 | 2;
+  planVersion?: PlanVersion;
   entry: Record<string, unknown>;
   at: number;
 }
@@ -128,9 +128,11 @@ export interface EvaluateConditionsResult {
 export interface FindEventInput {
   customerId: string;
   event: string;
-  where: PropertyFilter[];
+  where: EventFilter[];
   fromMs: number;
   toMs: number;
+  /** The plan's version when it is 3 or later (rule-language filters); absent: format-1 filters. */
+  planVersion?: PlanVersion;
 }
 
 /** Input of `performAction`. */

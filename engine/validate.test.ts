@@ -174,10 +174,16 @@ const cases: Case[] = [
   },
   ...conditionCases(),
   {
-    name: 'where filter property',
-    code: 'invalid_condition',
+    name: 'where filter property (the rule language\'s filters and codes)',
+    code: 'invalid_name',
     path: '$.goal.where[0].property',
     doc: canvasWith((d) => (d.goal.where = [{ property: ' ', op: 'eq', value: 1 }])),
+  },
+  {
+    name: 'where filter between needs two bounds',
+    code: 'invalid_value',
+    path: '$.nodes[1].where[0].value',
+    doc: canvasWith((d) => (d.nodes[1].where = [{ property: 'amount', op: 'between', value: [1] }])),
   },
   {
     name: 'exit criterion condition',

@@ -19,8 +19,8 @@ export interface CompileOptions {
 }
 
 /**
- * Issue codes of conditions (the rule validator, engine/segments/validate.ts) and of `where` filters
- * (engine/evaluate.ts); `invalid_duration` is listed with the other canvas codes.
+ * Issue codes of conditions and of `where` filters, both checked by the rule language's validator
+ * (engine/segments/validate.ts); `invalid_duration` is listed with the other canvas codes.
  */
 export const CONDITION_ERROR_CODES = [
   'invalid_rule',
@@ -38,7 +38,6 @@ export const CONDITION_ERROR_CODES = [
   'invalid_count',
   'conflicting_options',
   'invalid_time_range',
-  'invalid_condition',
 ] as const;
 
 /** Every code validateCanvas can emit; docs/canvas.md documents each one (docs.test.ts checks). */

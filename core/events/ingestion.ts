@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { EngineError } from '../../engine/errors.js';
 import { compileSegment } from '../../engine/segments/index.js';
-import { matchesFilters } from '../../engine/evaluate.js';
+import { eventPasses } from '../../engine/event-filter.js';
 import type { CustomerEvent } from '../../engine/runtime.js';
 import { loadSegmentRules, segmentMembership } from '../segments/membership.js';
 import { customerEventSignal } from '../../engine/workflow-contract.js';
@@ -239,7 +239,7 @@ export class IngestionService {
     const versions = await this.versions.activeOnEvent(event.name);
     for (const version of versions) {
       const trigger = version.plan.trigger;
-      if (trigger.kind !== 'event' || !matchesFilters(event.properties, trigger.where)) continue;
+      if (trigger.kind !== 'event' || !eventPasses(version.plan.planVersion, event, trigger.where)) continue;
       const result = await this.deps.enrollments.enroll({
         versionId: version.id,
         customerId,

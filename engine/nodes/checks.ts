@@ -1,6 +1,6 @@
 /** Small checks several node kinds share: JSONPath bookkeeping, conditions, `where` filters, keyed ports. */
 import type { DocumentIssue } from '../errors.js';
-import { validatePropertyFilters } from '../evaluate.js';
+import { validateWhere } from '../segments/validate.js';
 import { validateJourneyCondition } from '../segments/validate.js';
 import { isRecord } from '../json.js';
 import type { Port, ReportedPaths } from './kind.js';
@@ -16,9 +16,9 @@ export function conditionIssues(cond: unknown, path: string): DocumentIssue[] {
   return isRecord(cond) ? validateJourneyCondition(cond, path) : [];
 }
 
-/** `where` filters get operator/value checks unless the schema already complained about them. */
+/** `where` filters get the rule language's checks (engine/segments) unless the schema already complained about them. */
 export function whereIssues(where: unknown, path: string, reported: ReportedPaths): DocumentIssue[] {
-  return where === undefined || alreadyReported(reported, path) ? [] : validatePropertyFilters(where, path);
+  return where === undefined || alreadyReported(reported, path) ? [] : validateWhere(where, path);
 }
 
 /** Ports named by the `key` of each item of a list property (cases, arms). */

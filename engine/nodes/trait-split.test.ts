@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CANVAS_JSON_SCHEMA } from '../canvas-schema.js';
 import { compileCanvas } from '../compile.js';
+import { PLAN_VERSION } from '../plan.js';
 import { evaluateRule } from '../segments/evaluate.js';
 import type { JourneyCondition } from '../segments/types.js';
 import { validateCanvas } from '../validate.js';
@@ -86,7 +87,7 @@ describe('trait_split', () => {
     const sends: string[] = [];
     const world: VirtualWorld = {
       evaluate: (req) => {
-        expect(req.planVersion).toBe(2);
+        expect(req.planVersion).toBe(PLAN_VERSION);
         const results = req.conditions.map((c) => evaluateRule(c as JourneyCondition, { traits, events: [] }, { now: req.at, entry: req.entry }));
         return { results: results.map((r) => r.result), values: Object.assign({}, ...results.map((r) => r.values)) };
       },

@@ -1,11 +1,11 @@
 /** The entry point: how customers enter. Not a step of the run; its `next` is the first step. */
-import type { PropertyFilter } from '../conditions.js';
+import type { EventFilter } from '../event-filter.js';
 import { isRecord } from '../json.js';
 import { whereIssues } from './checks.js';
 import { defineNodeKind, nextPort, nodeBase, ref } from './kind.js';
 
 export type Trigger =
-  | { kind: 'event'; event: string; where?: PropertyFilter[] }
+  | { kind: 'event'; event: string; where?: EventFilter[] }
   | { kind: 'segment'; segment: string }
   | { kind: 'api' };
 

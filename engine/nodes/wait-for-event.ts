@@ -1,5 +1,5 @@
 /** Wait up to a timeout for an event, decided by event time. */
-import type { PropertyFilter } from '../conditions.js';
+import type { EventFilter } from '../event-filter.js';
 import { parseDuration } from '../duration.js';
 import { whereIssues } from './checks.js';
 import { defineNodeKind, nodeBase, ref } from './kind.js';
@@ -10,7 +10,7 @@ export interface WaitForEventNode {
   label?: string;
   type: 'wait_for_event';
   event: string;
-  where?: PropertyFilter[];
+  where?: EventFilter[];
   timeout: string;
   /** Window start: when the customer reached this node (default) or the entry event's time. */
   since?: 'node' | 'entry';

@@ -142,7 +142,7 @@ class RuleEvaluator {
     const times: number[] = [];
     for (const event of this.customer.events) {
       if (event.name !== name || event.eventTime > this.now) continue;
-      if ((where ?? []).every((filter) => compareValue(filter, readPath(event.properties, filter.property), this.now))) {
+      if (matchesWhere(event.properties, where, this.now)) {
         times.push(event.eventTime);
       }
     }
@@ -213,4 +213,9 @@ function describeAnchor(anchor: AfterEvent): string {
 function describeFilter(filter: PropertyFilter): string {
   const value = filter.value === undefined ? '' : ` ${JSON.stringify(filter.value)}`;
   return `${filter.property} ${filter.op}${value}${filter.order ? ` order ${JSON.stringify(filter.order)}` : ''}`;
+}
+
+/** Whether an event's properties pass every filter of `where` at `now` (for `within_last` and time operands). */
+export function matchesWhere(properties: Record<string, unknown>, where: readonly PropertyFilter[] | undefined, now: number): boolean {
+  return (where ?? []).every((filter) => compareValue(filter, readPath(properties, filter.property), now));
 }

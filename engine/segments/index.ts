@@ -33,6 +33,7 @@ export {
   assertSegmentRule,
   assertJourneyCondition,
   validateJourneyCondition,
+  validateWhere,
   referencedSegments,
   type SegmentErrorCode,
   type SegmentResolver,
@@ -42,6 +43,7 @@ export {
 export { compileSegment, type CompileSegmentOptions, type CompiledSegment } from './compile.js';
 export {
   evaluateRule,
+  matchesWhere,
   ruleEventNeeds,
   type CustomerEvent,
   type CustomerFacts,

@@ -312,6 +312,16 @@ function checkOrderList(order: unknown, operands: { value: unknown; path: string
   }
 }
 
+/**
+ * Checks a list of event property filters (`where`) as the rule language defines them: the filters of
+ * event rules, and of a journey's trigger, goal, wait for event and event exit criteria.
+ */
+export function validateWhere(filters: unknown, path: string): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
+  checkFilters(filters, path, issues);
+  return issues;
+}
+
 function checkFilters(filters: unknown, path: string, issues: DocumentIssue[]): void {
   if (!Array.isArray(filters)) {
     issues.push(issue('invalid_rule', '"where" must be a list of property filters', path));

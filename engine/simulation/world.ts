@@ -8,6 +8,7 @@ import { renderActionParams } from '../action-render.js';
 import type { Condition, ConditionFacts } from '../conditions.js';
 import { EngineError } from '../errors.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../evaluate.js';
+import { eventPasses } from '../event-filter.js';
 import { capHold, consentHold, type FrequencyCap, type PolicyHold } from '../policy.js';
 import type {
   ActionOutcome,
@@ -118,8 +119,8 @@ export class SimulationWorld implements VirtualWorld {
     return facts;
   }
 
-  findEvent({ event, where, fromMs, toMs }: FindEventInput, now: number): CustomerEvent | null {
-    const hits = this.eventsKnown(now, toMs).filter((e) => e.name === event && e.eventTime >= fromMs && matchesFilters(e.properties, where));
+  findEvent({ event, where, fromMs, toMs, planVersion }: FindEventInput, now: number): CustomerEvent | null {
+    const hits = this.eventsKnown(now, toMs).filter((e) => e.name === event && e.eventTime >= fromMs && eventPasses(planVersion, e, where));
     return hits.sort((a, b) => a.eventTime - b.eventTime)[0] ?? null;
   }
 

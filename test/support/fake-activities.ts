@@ -6,6 +6,7 @@
 import type { JourneyActivities } from '../../activities/index.js';
 import type { Condition, ConditionFacts } from '../../engine/conditions.js';
 import { evaluateCondition, factNeeds, matchesFilters } from '../../engine/evaluate.js';
+import { eventPasses } from '../../engine/event-filter.js';
 import { evaluateRule, referencedSegments, type JourneyCondition } from '../../engine/segments/index.js';
 import type { ActionOutcome, ActionRequest, CustomerEvent, EnrollmentPatch, StepRecord } from '../../engine/runtime.js';
 
@@ -89,10 +90,10 @@ export class FakeWorld {
         );
         return { results: rules.map((rule) => decide(evaluateRule(rule, customer, { now: at, segments, entry }))), values };
       },
-      findEvent: async ({ customerId, event, where, fromMs, toMs }) =>
+      findEvent: async ({ customerId, event, where, fromMs, toMs, planVersion }) =>
         this.events
           .filter((e) => e.customerId === customerId && e.name === event && e.eventTime >= fromMs && e.eventTime <= toMs)
-          .filter((e) => matchesFilters(e.properties, where))
+          .filter((e) => eventPasses(planVersion, e, where))
           .sort((a, b) => a.eventTime - b.eventTime)
           .map(({ customerId: _c, ...e }) => e)[0] ?? null,
       loadCustomer: async (customerId) => {
