@@ -36,8 +36,6 @@ export interface AppDependencies {
   temporal: Client;
   taskQueue: string;
   defaults: RunDefaults;
-  /** Informational log lines; default: none. */
-  log?: (line: string) => void;
   /** Sweep pending enrollments and undispatched events periodically; default: off. */
   recovery?: RecoveryOptions;
   /** Runs once at shutdown, after the HTTP server has closed. */
@@ -75,7 +73,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
     {
       taskQueue: deps.taskQueue,
       defaults: deps.defaults,
-      log: deps.log ?? (() => {}),
+      logger,
       recovery: deps.recovery ?? null,
       onShutdown: deps.onShutdown ?? null,
       segmentPreviewTimeoutMs: deps.segmentPreviewTimeoutMs ?? DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS,

@@ -33,7 +33,6 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: config.taskQueue,
     defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
-    log: (line) => logger.info(`api: ${line}`),
     logger,
     // Deferred run starts are retried 5 s after their enrollment; stored events are dispatched every second.
     recovery: { intervalMs: 5_000, olderThanMs: 5_000, outboxIntervalMs: 1_000 },

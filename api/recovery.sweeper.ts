@@ -62,7 +62,7 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     if (this.status?.isDown('database') || this.status?.isDown('temporal')) return 0;
     try {
       const n = await this.ingestion.dispatchOutbox();
-      if (n > 0) this.options.log(`outbox: dispatched ${n} event(s)`);
+      if (n > 0) this.options.logger.info('outbox: events dispatched', { dispatched: n });
       return n;
     } catch (err) {
       this.failed('outbox: dispatching stored events failed', err);
@@ -84,13 +84,13 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const start = () => this.enrollments.startPending(olderThanMs);
       counts.started = await (this.temporal ? withTemporalDeadline(this.temporal, SWEEP_TEMPORAL_BUDGET_MS, start) : start());
-      if (counts.started > 0) this.options.log(`recovery: started ${counts.started} pending enrollment(s)`);
+      if (counts.started > 0) this.options.logger.info('recovery: pending enrollments started', { started: counts.started });
     } catch (err) {
       this.failed('recovery: starting pending enrollments failed', err);
     }
     try {
       counts.resumed = await this.operations.resumeStalled(olderThanMs);
-      if (counts.resumed > 0) this.options.log(`recovery: started ${counts.resumed} stalled operation(s)`);
+      if (counts.resumed > 0) this.options.logger.info('recovery: stalled operations started', { resumed: counts.resumed });
     } catch (err) {
       this.failed('recovery: resuming stalled operations failed', err);
     }

@@ -2,9 +2,9 @@
  * What the API is built from: dependencies constructed by the caller (main.ts or a test) and handed
  * to Nest as plain values under these injection tokens.
  */
-import type { ChannelDescriptor } from '../core/channels/descriptor.js';
-import type { ChannelSettings } from '../core/channels/descriptor.js';
+import type { ChannelDescriptor, ChannelSettings } from '../core/channels/descriptor.js';
 import type { RunDefaults } from '../engine/runtime.js';
+import type { Logger } from '../observability/logger.js';
 
 /** The PostgreSQL DataSource (already initialized). */
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -26,8 +26,8 @@ export interface ChannelRegistry {
 export interface RuntimeOptions {
   taskQueue: string;
   defaults: RunDefaults;
-  /** Informational log lines (enrollments, sweeps); errors always go to stderr as well. */
-  log: (line: string) => void;
+  /** The API's structured logger: enrollments and sweeps (info), deferred work (warn). */
+  logger: Logger;
   /** When set, pending enrollments and undispatched events are swept on this interval. */
   recovery: RecoveryOptions | null;
   /** Called once when the app shuts down, after the HTTP server has closed (release connections). */

@@ -12,6 +12,7 @@ import { customerEventSignal, exitEnrollmentSignal, type JourneyRunWorkflow } fr
 import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
+import type { Logger } from '../observability/logger.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -37,7 +38,8 @@ export interface EnrollmentServiceDeps {
   temporal: Client;
   taskQueue: string;
   defaults: RunDefaults;
-  log?: (line: string) => void;
+  /** Where failures to start a run are reported (warn); default: nowhere. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** The workflow id of one enrollment: business key plus the customer's run number in that journey. */
@@ -138,7 +140,7 @@ export class EnrollmentService {
       () => true,
       (err: Error) => {
         // The enrollment is recorded; startPending() retries the start, so nothing is lost.
-        this.deps.log?.(`enrollment ${enrollmentId}: workflow start deferred (${err.message})`);
+        this.deps.logger?.warn('workflow start deferred', { enrollmentId, error: err.message });
         return false;
       },
     );
@@ -157,7 +159,7 @@ export class EnrollmentService {
         await this.startRun(row);
         started++;
       } catch (err) {
-        this.deps.log?.(`enrollment ${row.id}: start failed again (${(err as Error).message})`);
+        this.deps.logger?.warn('workflow start failed again', { enrollmentId: row.id, error: (err as Error).message });
       }
     }
     return started;

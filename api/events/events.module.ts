@@ -23,7 +23,7 @@ import { IngestionService } from './ingestion.service.js';
           db,
           temporal,
           enrollments,
-          log: options.log,
+          logger: options.logger,
           status,
           metrics,
           // The request answers within its budget only when an outbox loop (options.recovery) dispatches the rest.

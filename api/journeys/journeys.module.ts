@@ -40,7 +40,7 @@ import { VersionsService } from '../../core/journeys/versions.js';
     {
       provide: EnrollmentService,
       useFactory: (db: DataSource, temporal: Client, options: RuntimeOptions) =>
-        new EnrollmentService({ db, temporal, taskQueue: options.taskQueue, defaults: options.defaults, log: options.log }),
+        new EnrollmentService({ db, temporal, taskQueue: options.taskQueue, defaults: options.defaults, logger: options.logger }),
       inject: [DATA_SOURCE, TEMPORAL_CLIENT, RUNTIME_OPTIONS],
     },
     {
@@ -62,7 +62,7 @@ import { VersionsService } from '../../core/journeys/versions.js';
     {
       provide: LifecycleService,
       useFactory: (db: DataSource, operations: DurableOperations, audit: AuditLog, options: RuntimeOptions) =>
-        new LifecycleService(db, operations, audit, options.log),
+        new LifecycleService(db, operations, audit, options.logger),
       inject: [DATA_SOURCE, DurableOperations, AuditLog, RUNTIME_OPTIONS],
     },
     {

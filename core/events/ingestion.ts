@@ -23,6 +23,7 @@ import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { EventsRepository, type StoredEvent } from '../../store/events.repository.js';
 import { SegmentMembershipsRepository } from '../../store/segment-memberships.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
+import type { Logger } from '../../observability/logger.js';
 
 /** A dependency whose outage ingestion waits out (the outbox keeps what it could not dispatch). */
 export type IngestionDependency = 'database' | 'temporal';
@@ -78,7 +79,8 @@ export interface IngestionServiceDeps {
   db: DataSource;
   temporal: Client;
   enrollments: EnrollmentService;
-  log?: (line: string) => void;
+  /** Enrollments (info) and deferred dispatches or skipped triggers (warn); default: nowhere. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
   /** Outages this API instance knows of: no dispatch is tried in the request while Temporal is down. */
   status?: OutageStatus;
   metrics?: DependencyMetrics;
@@ -196,7 +198,7 @@ export class IngestionService {
       const reason = this.policy.unavailableDependencyOf(err) ?? 'other';
       this.deps.metrics?.eventDispatchFailures.inc({ reason });
       if (reason === 'other') {
-        this.deps.log?.(`event ${claimed[done].event_id}: dispatch failed, left in the outbox (${(err as Error).message})`);
+        this.deps.logger?.warn('event dispatch failed, left in the outbox', { eventId: claimed[done].event_id, error: (err as Error).message });
         // Keep its claim: it is retried when the claim lapses, and does not hold up the events behind it.
         held = 1;
       } else this.deps.status?.reportFailure(reason, err);
@@ -251,7 +253,7 @@ export class IngestionService {
       if (result.enrolled && result.runStart === 'deferred') {
         throw this.policy.deferredStart(`the run of ${result.enrollmentId} did not start`);
       }
-      if (result.enrolled) this.deps.log?.(`enrolled ${customerId} into ${version.id} on ${event.name}`);
+      if (result.enrolled) this.deps.logger?.info('enrolled', { customerId, versionId: version.id, event: event.name });
     }
   }
 
@@ -270,7 +272,7 @@ export class IngestionService {
         return true;
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
-        this.deps.log?.(`segment trigger "${key}" skipped: ${err.code}: ${err.message}`);
+        this.deps.logger?.warn('segment trigger skipped', { segment: key, code: err.code, error: err.message });
         return false;
       }
     });

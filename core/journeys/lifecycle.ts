@@ -14,6 +14,7 @@ import { transition, type JourneyStatus } from './journey-states.js';
 import { journeysIn, recordJourneyChange, requireJourney } from './journey-store.js';
 import { EnrollmentsRepository } from '../../store/enrollments.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
+import type { Logger } from '../../observability/logger.js';
 
 export type LifecycleAction = 'pause' | 'resume' | 'stop' | 'archive';
 export type StopMode = 'finish' | 'exit_now';
@@ -40,7 +41,7 @@ export class LifecycleService {
     private readonly db: DataSource,
     private readonly operations: DurableOperations,
     private readonly audit: AuditLog,
-    private readonly log: (line: string) => void = () => {},
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {
     this.runs = new EnrollmentsRepository(db);
     this.versions = new VersionsRepository(db);
@@ -83,7 +84,7 @@ export class LifecycleService {
         await this.operations.startJourneyExit(operationId, journeyId, reason, requestedBy);
       } catch (err) {
         // The stop and its operation are committed: the recovery sweep starts the workflow later.
-        this.log(`journey ${journeyId}: starting exit operation ${operationId} failed, left to the recovery sweep (${(err as Error).message})`);
+        this.logger?.warn('starting the exit operation failed, left to the recovery sweep', { journeyId, operationId, error: (err as Error).message });
       }
     }
     return { ...changed, mode, operationId };

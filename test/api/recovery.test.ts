@@ -9,13 +9,14 @@ import { createLogger } from '../../observability/logger.js';
 import { FAST_DEFAULTS } from '../support/runtime-harness.js';
 
 function sweeper(startPending: () => Promise<number>, dispatchOutbox: () => Promise<number>, resumeStalled: () => Promise<number> = async () => 0) {
-  const lines: string[] = [];
   const logged: Record<string, unknown>[] = [];
   const logger = createLogger({ service: 'api', write: (line) => logged.push(JSON.parse(line)) });
+  /** The sweeps' informational lines: message and counts. */
+  const lines = () => logged.filter((l) => l.level === 'info').map((l) => `${String(l.msg)} ${JSON.stringify({ ...l, time: undefined, level: undefined, msg: undefined, service: undefined })}`);
   const options: RuntimeOptions = {
     taskQueue: 'q',
     defaults: FAST_DEFAULTS,
-    log: (line) => lines.push(line),
+    logger,
     recovery: { intervalMs: 60_000, olderThanMs: 30_000 },
     onShutdown: null,
     segmentPreviewTimeoutMs: 30_000,
@@ -34,14 +35,14 @@ describe('RecoverySweeper', () => {
   it('logs non-zero counts only', async () => {
     const { s, lines } = sweeper(async () => 0, async () => 3);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 3, resumed: 0 });
-    expect(lines).toEqual(['outbox: dispatched 3 event(s)']);
+    expect(lines()).toEqual(['outbox: events dispatched {"dispatched":3}']);
   });
 
   it('logs a failure and still runs the other sweep', async () => {
     const { s, lines, logged } = sweeper(async () => Promise.reject(new Error('database is down')), async () => 2);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 2, resumed: 0 });
-    expect(lines).toEqual(['outbox: dispatched 2 event(s)']);
-    expect(logged).toEqual([
+    expect(lines()).toEqual(['outbox: events dispatched {"dispatched":2}']);
+    expect(logged.filter((l) => l.level !== 'info')).toEqual([
       expect.objectContaining({ level: 'error', service: 'api', msg: 'recovery: starting pending enrollments failed', error: 'database is down' }),
     ]);
   });
@@ -49,7 +50,7 @@ describe('RecoverySweeper', () => {
   it('starts stalled operations and logs how many', async () => {
     const { s, lines } = sweeper(async () => 0, async () => 0, async () => 2);
     expect(await s.sweep()).toEqual({ started: 0, dispatched: 0, resumed: 2 });
-    expect(lines).toEqual(['recovery: started 2 stalled operation(s)']);
+    expect(lines()).toEqual(['recovery: stalled operations started {"resumed":2}']);
   });
 
   it('joins a sweep in progress instead of starting a second one', async () => {
