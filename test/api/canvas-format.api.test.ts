@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { endedEnrollments } from '../support/runtime-harness.js';
 import { startApi, type ApiHarness } from './api-harness.js';
+import { PLAN_VERSION } from '../../engine/plan.js';
 
 let api: ApiHarness;
 const unique = Date.now().toString(36);
@@ -79,7 +80,7 @@ describe('canvas format 1 through the API', () => {
     const published = await api.as('marketer').put(`/v1/journeys/${id}/publish`).send(format1('Format 1 published', v1)).expect(201);
     const [version] = await api.rt.db.query(`SELECT canvas, plan FROM journey_versions WHERE id = $1`, [published.body.versionId]);
     expect(version.canvas.schemaVersion).toBe(2);
-    expect(version.plan.planVersion).toBe(2);
+    expect(version.plan.planVersion).toBe(PLAN_VERSION);
     expect(version.plan.nodes.check.condition).toEqual(v2);
 
     await api.rt.db.query(`INSERT INTO customers (id, traits) VALUES ($1, '{"tier":"gold"}'), ($2, '{"tier":"silver"}'), ($3, '{"blocked":false}')`, [
