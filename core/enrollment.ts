@@ -13,6 +13,7 @@ import type { journeyRun } from '../workflows/journey-run.js';
 import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
+import { runSearchAttributes } from './run-search-attributes.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -131,6 +132,7 @@ export class EnrollmentService {
       id: enrollmentId,
       journey_id: version.journey_id,
       version_id: version.id,
+      version: version.version,
       customer_id: req.customerId,
       entry: req.entry,
       enrolled_at: enrolledAt,
@@ -187,6 +189,7 @@ export class EnrollmentService {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
       args: [this.runInput(row)],
+      typedSearchAttributes: searchAttributesOf(row),
       signal,
       signalArgs,
       // An enrollment id names one run: a run that has already ended is never started again.
@@ -216,10 +219,16 @@ export class EnrollmentService {
         taskQueue: this.deps.taskQueue,
         workflowId: row.id,
         args: [input],
+        typedSearchAttributes: searchAttributesOf(row),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
+}
+
+/** The run's Temporal search attributes (CustomerId, JourneyId, JourneyVersion): see core/run-search-attributes.ts. */
+function searchAttributesOf(row: EnrollmentToStart) {
+  return runSearchAttributes({ customerId: row.customer_id, journeyId: row.journey_id, version: Number(row.version) });
 }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeArgs } from '../../core/run-search-attributes.js';
 import { findTemporalBinaries } from './temporal-binaries.mjs';
 
 export interface DevServerOptions {
@@ -22,6 +23,11 @@ export interface DevServerOptions {
   cliPath?: string;
   /** Namespaces to create besides `default`. */
   namespaces?: string[];
+  /**
+   * Register the journey runs' search attributes (CustomerId, JourneyId, JourneyVersion) on every
+   * namespace the server creates. Default true: a journey run cannot start without them.
+   */
+  runSearchAttributes?: boolean;
   /** Extra arguments for `temporal server start-dev`, e.g. ['--dynamic-config-value', 'K=V']. */
   extraArgs?: string[];
   /** How long to wait for the server to accept calls on the `default` namespace. Default 60 s. */
@@ -109,6 +115,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const ns of opts.namespaces ?? []) args.push('--namespace', ns);
+  if (opts.runSearchAttributes !== false) args.push(...devServerSearchAttributeArgs());
   args.push(...(opts.extraArgs ?? []));
 
   let child: ChildProcess | undefined;
