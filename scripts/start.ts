@@ -31,6 +31,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { generateKey } from '../core/access/api-keys.js';
 import { ensureBuilt } from './lib/build.js';
+import { type DataLock, lockDataFolder } from './lib/data-lock.js';
 import { type ChildService, startChildService } from './lib/child-service.js';
 import { startPersistentPostgres, type PersistentPostgres } from './lib/persistent-postgres.js';
 import { choosePort, isPortFree, portPinned, type PortChoice, startOnPorts } from './lib/ports.js';
@@ -63,6 +64,8 @@ interface Running {
   worker?: ChildService;
   temporal?: DevServer;
   postgres?: PersistentPostgres;
+  /** This instance's hold on the data folder, released once PostgreSQL has stopped. */
+  dataLock?: DataLock;
 }
 
 const running: Running = {};
@@ -88,6 +91,7 @@ function shutdown(reason: string): Promise<void> {
     if (running.worker) await step('worker', () => running.worker!.stop(30_000));
     if (running.temporal) await step('Temporal dev server', () => running.temporal!.stop());
     if (running.postgres) await step('embedded PostgreSQL', () => running.postgres!.stop());
+    running.dataLock?.release();
     say('all stopped');
   })();
   return shuttingDown;
@@ -163,6 +167,9 @@ async function main(): Promise<void> {
 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   say(`data folder: ${dataDir}`);
+  // Before anything starts: a second instance on this folder is told which process holds it.
+  running.dataLock = lockDataFolder(dataDir);
+  process.once('exit', () => running.dataLock?.release());
 
   // Ports first, so that a busy explicit port fails before anything starts.
   const apiChoice: PortChoice = { label: 'API', envVar: 'PORT', defaultPort: 3000 };
