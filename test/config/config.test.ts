@@ -124,6 +124,7 @@ describe('loadConfig: defaults and valid values', () => {
   it('has a default for everything', () => {
     const expected: EngineConfig = {
       databaseUrl: null,
+      webhookAllowedHosts: null,
       temporalAddress: null,
       temporalNamespace: 'default',
       taskQueue: 'journeys',
