@@ -197,6 +197,7 @@ async function main(): Promise<void> {
   say('step 3/6: Temporal');
   let temporalAddress: string;
   let temporalUi: string | undefined;
+  let temporalMetrics: string | undefined;
   if (config.temporalAddress) {
     temporalAddress = config.temporalAddress;
     say(`using TEMPORAL_ADDRESS (${temporalAddress})`);
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
     const frontend: PortChoice = { label: 'Temporal frontend', envVar: 'JE_TEMPORAL_PORT', defaultPort: 7233 };
     const webUi: PortChoice = { label: 'Temporal Web UI', envVar: 'JE_TEMPORAL_UI_PORT', defaultPort: 8233 };
     const startPorts = [await choosePort(frontend, env, say), await choosePort(webUi, env, say)];
+    const temporalMetricsPort = await freePort();
     const started = Date.now();
     let up = false;
     running.temporal = await startOnPorts(
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
           dbFile,
           port,
           uiPort,
+          metricsPort: temporalMetricsPort,
           ui: true,
           log: true,
           detached: process.platform !== 'win32',
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
     up = true;
     temporalAddress = running.temporal.address;
     temporalUi = `http://127.0.0.1:${running.temporal.uiPort}`;
+    temporalMetrics = `http://127.0.0.1:${running.temporal.metricsPort}/metrics`;
     say(`Temporal is up at ${temporalAddress} (${Date.now() - started} ms)`);
   }
 
@@ -260,6 +264,8 @@ async function main(): Promise<void> {
     apiPort = await freePort();
     say(`API: port ${taken} was taken while the other services started, using free port ${apiPort} instead`);
   }
+  // The worker's /metrics and /health listener: JE_WORKER_METRICS_PORT (0 turns it off), else 9464 or a free port.
+  const workerMetricsPort = await choosePort({ label: 'worker metrics', envVar: 'JE_WORKER_METRICS_PORT', defaultPort: 9464, zeroMeansAny: false }, env, say);
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     JE_ADMIN_API_KEY: admin.key,
@@ -268,6 +274,7 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: config.temporalNamespace,
     TEMPORAL_TASK_QUEUE: config.taskQueue,
     PORT: String(apiPort),
+    JE_WORKER_METRICS_PORT: String(workerMetricsPort),
   };
   const workerStartedAt = Date.now();
   running.worker = startChildService({ name: 'worker', command: process.execPath, args: [workerEntry], env: childEnv, cwd: PROJECT_ROOT });
@@ -330,6 +337,9 @@ async function main(): Promise<void> {
     `   Health:          ${healthUrl}`,
     `   Temporal Web UI: ${temporalUi ?? `(external Temporal at ${temporalAddress}; its UI is wherever that server serves it)`}`,
     `   Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
+    `   Metrics:         API ${apiUrl}/metrics (needs an API key, e.g. a viewer key)`,
+    `                    worker ${workerMetricsPort === 0 ? '(off: JE_WORKER_METRICS_PORT=0)' : `http://${hostForUrl(config.host)}:${workerMetricsPort}/metrics`}`,
+    `                    Temporal ${temporalMetrics ?? `(external Temporal at ${temporalAddress}: its own metrics endpoint)`}`,
     `   DATABASE_URL:    ${running.postgres ? databaseUrl : redact(databaseUrl)}`,
     `   Data folder:     ${dataDir}${running.postgres || running.temporal ? '' : ' (unused: external PostgreSQL and Temporal)'}`,
     `   API docs:        ${apiUrl}/docs (OpenAPI: ${apiUrl}/docs/openapi.json)`,
@@ -366,6 +376,12 @@ function adminKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; file:
   const key = generateKey();
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, file: shown, source: `admin API key: created ${shown} (keep it secret; delete it to make a new one)` };
+}
+
+/** A listen address as a URL host: the loopback for "any interface", brackets for IPv6. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Shell commands that publish the quickstart example and send it a customer, for the ready block. */

@@ -111,6 +111,21 @@ describe('npm start as a service', () => {
         services = servicesOf(await npm.ready);
         for (const port of services.ports) expect(await portOpen(port)).toBe(true);
 
+        if (signal === 'SIGINT') {
+          // The ready block lists every metrics endpoint; each serves Prometheus text (the API's only with a key).
+          const url = (label: string) => new RegExp(`${label} (http://127\\.0\\.0\\.1:\\d+/metrics)`).exec(npm.output())?.[1];
+          const api = url('API');
+          const worker = url('worker');
+          const temporal = url('Temporal');
+          expect([api, worker, temporal].every(Boolean)).toBe(true);
+          expect((await fetch(api!)).status).toBe(401);
+          for (const endpoint of [worker!, temporal!]) {
+            const res = await fetch(endpoint);
+            expect([endpoint, res.status]).toEqual([endpoint, 200]);
+            expect(await res.text()).toMatch(/^# (HELP|TYPE) /m);
+          }
+        }
+
         if (signal === 'SIGTERM') {
           // A second start on the same folder: refused at once, naming the folder and the holder.
           const second = launch(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/start.ts'], envFor(dataDir));
