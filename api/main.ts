@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     throw err;
   });
   // Every run starts with CustomerId/JourneyId/JourneyVersion: stop now, naming the command to run, rather than fail each start.
-  const check = await checkRunSearchAttributes(connection, config.temporalNamespace).catch(async (err) => {
+  const check = await (config.temporalSearchAttributes ? checkRunSearchAttributes(connection, config.temporalNamespace) : Promise.resolve({ unchecked: undefined })).catch(async (err) => {
     await connection.close();
     await db.destroy();
     throw err;
@@ -40,7 +40,12 @@ async function main(): Promise<void> {
     db,
     temporal,
     taskQueue: config.taskQueue,
-    defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
+    defaults: {
+      timeZone: config.defaultTimeZone,
+      lateEventGraceMs: config.lateEventGraceMs,
+      maxHistoryEvents: config.maxHistoryEvents,
+      searchAttributes: config.temporalSearchAttributes,
+    },
     log: (line) => logger.info(`api: ${line}`),
     logger,
     // Deferred run starts are retried 5 s after their enrollment; stored events are dispatched every second.

@@ -209,6 +209,14 @@ export const CATALOGUE = {
     readBy: API,
     description: 'how long a wait-for-event keeps listening after its window for events timestamped inside it (the API hands it to every run it starts)',
   }),
+  temporalSearchAttributes: variable({
+    name: 'JE_TEMPORAL_SEARCH_ATTRIBUTES',
+    kind: flag,
+    default: '1',
+    readBy: BOTH,
+    description:
+      'start every run with the Temporal search attributes `CustomerId`, `JourneyId`, `JourneyVersion`; the API and the worker check at start-up that the namespace has them and stop with the commands to run when not (see [Search attributes](#search-attributes-finding-a-customers-runs-in-temporal)). `0` only for a Temporal that cannot register them',
+  }),
   maxHistoryEvents: variable({
     name: 'JE_MAX_HISTORY_EVENTS',
     kind: integer(100, 50_000),

@@ -189,7 +189,7 @@ export class EnrollmentService {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
       args: [this.runInput(row)],
-      typedSearchAttributes: searchAttributesOf(row),
+      ...this.searchAttributesOf(row),
       signal,
       signalArgs,
       // An enrollment id names one run: a run that has already ended is never started again.
@@ -197,6 +197,12 @@ export class EnrollmentService {
     }).catch((err) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
+  }
+
+  /** The run's Temporal search attributes (core/run-search-attributes.ts), unless switched off (JE_TEMPORAL_SEARCH_ATTRIBUTES=0). */
+  private searchAttributesOf(row: EnrollmentToStart) {
+    if (this.deps.defaults.searchAttributes === false) return {};
+    return { typedSearchAttributes: runSearchAttributes({ customerId: row.customer_id, journeyId: row.journey_id, version: Number(row.version) }) };
   }
 
   private runInput(row: EnrollmentToStart): JourneyRunInput {
@@ -219,16 +225,11 @@ export class EnrollmentService {
         taskQueue: this.deps.taskQueue,
         workflowId: row.id,
         args: [input],
-        typedSearchAttributes: searchAttributesOf(row),
+        ...this.searchAttributesOf(row),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
-}
-
-/** The run's Temporal search attributes (CustomerId, JourneyId, JourneyVersion): see core/run-search-attributes.ts. */
-function searchAttributesOf(row: EnrollmentToStart) {
-  return runSearchAttributes({ customerId: row.customer_id, journeyId: row.journey_id, version: Number(row.version) });
 }

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await db.initialize();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // Segment entries start runs from this worker: refuse to poll when they could not start (names the command to run).
-  const check = await checkRunSearchAttributes(connection, config.temporalNamespace);
+  const check = config.temporalSearchAttributes ? await checkRunSearchAttributes(connection, config.temporalNamespace) : {};
   if (check.unchecked) observability.logger.warn(`worker: could not list the namespace's search attributes (${check.unchecked}); runs fail to start if CustomerId, JourneyId or JourneyVersion is not registered`);
   const descriptors = defaultChannelDescriptors();
   checkSendPolicy(descriptors, config);

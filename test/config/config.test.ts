@@ -125,6 +125,7 @@ describe('loadConfig: defaults and valid values', () => {
     const expected: EngineConfig = {
       databaseUrl: null,
       webhookAllowedHosts: null,
+      temporalSearchAttributes: true,
       temporalAddress: null,
       temporalNamespace: 'default',
       taskQueue: 'journeys',
