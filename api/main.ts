@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
 import { createDataSource } from '../store/data-source.js';
+import { checkRunSearchAttributes } from '../core/run-search-attributes.js';
 import { createApp } from './app.factory.js';
 import { connectApiTemporal } from './dependencies.js';
 
@@ -26,13 +27,25 @@ async function main(): Promise<void> {
     await db.destroy();
     throw err;
   });
+  // Every run starts with CustomerId/JourneyId/JourneyVersion: stop now, naming the command to run, rather than fail each start.
+  const check = await (config.temporalSearchAttributes ? checkRunSearchAttributes(connection, config.temporalNamespace) : Promise.resolve({ unchecked: undefined })).catch(async (err) => {
+    await connection.close();
+    await db.destroy();
+    throw err;
+  });
+  if (check.unchecked) logger.warn(`api: could not list the namespace's search attributes (${check.unchecked}); runs fail to start if CustomerId, JourneyId or JourneyVersion is not registered`);
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
 
   const app = await createApp({
     db,
     temporal,
     taskQueue: config.taskQueue,
-    defaults: { timeZone: config.defaultTimeZone, lateEventGraceMs: config.lateEventGraceMs, maxHistoryEvents: config.maxHistoryEvents },
+    defaults: {
+      timeZone: config.defaultTimeZone,
+      lateEventGraceMs: config.lateEventGraceMs,
+      maxHistoryEvents: config.maxHistoryEvents,
+      searchAttributes: config.temporalSearchAttributes,
+    },
     logger,
     // Deferred run starts are retried 5 s after their enrollment; stored events are dispatched every second.
     recovery: { intervalMs: 5_000, olderThanMs: 5_000, outboxIntervalMs: 1_000 },

@@ -209,6 +209,14 @@ export const CATALOGUE = {
     readBy: API,
     description: 'how long a wait-for-event keeps listening after its window for events timestamped inside it (the API hands it to every run it starts)',
   }),
+  temporalSearchAttributes: variable({
+    name: 'JE_TEMPORAL_SEARCH_ATTRIBUTES',
+    kind: flag,
+    default: '1',
+    readBy: BOTH,
+    description:
+      'start every run with the Temporal search attributes `CustomerId`, `JourneyId`, `JourneyVersion`; the API and the worker check at start-up that the namespace has them and stop with the commands to run when not (see [Search attributes](#search-attributes-finding-a-customers-runs-in-temporal)). `0` only for a Temporal that cannot register them',
+  }),
   maxHistoryEvents: variable({
     name: 'JE_MAX_HISTORY_EVENTS',
     kind: integer(100, 50_000),
@@ -325,6 +333,19 @@ export const CATALOGUE = {
     readBy: WORKER,
     description:
       'signing secret of the `webhook` action: every request carries `X-Journey-Signature` (HMAC-SHA256) and an `Idempotency-Key` receivers must dedup on; see [channels](channels.md#webhooks)',
+  }),
+  webhookAllowedHosts: variable({
+    name: 'JE_WEBHOOK_ALLOWED_HOSTS',
+    kind: parsedBy('comma-separated host names or IP addresses', (raw) => {
+      const hosts = raw.split(',').map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+      const bad = hosts.find((h) => !/^[a-z0-9.:_-]+$/.test(h));
+      if (bad !== undefined) throw new Error(`"${bad}" is not a host name or IP address (give names without scheme, port or path, separated by commas)`);
+      return hosts;
+    }),
+    unset: 'only https:// URLs of public addresses',
+    readBy: BOTH,
+    description:
+      'hosts the `webhook` action may call although they are not public (loopback, private, link-local...) or use http://: exact host names or addresses, e.g. `crm.internal,10.0.4.7`; checked at publish and at send time, see [channels](channels.md#where-a-webhook-may-go)',
   }),
   crmWebhookUrl: variable({
     name: 'JE_CRM_WEBHOOK_URL',

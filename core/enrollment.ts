@@ -13,6 +13,7 @@ import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
 import type { Logger } from '../observability/logger.js';
+import { runSearchAttributes } from './run-search-attributes.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -132,6 +133,7 @@ export class EnrollmentService {
       id: enrollmentId,
       journey_id: version.journey_id,
       version_id: version.id,
+      version: version.version,
       customer_id: req.customerId,
       entry: req.entry,
       enrolled_at: enrolledAt,
@@ -188,6 +190,7 @@ export class EnrollmentService {
       taskQueue: this.deps.taskQueue,
       workflowId: enrollmentId,
       args: [this.runInput(row)],
+      ...this.searchAttributesOf(row),
       signal,
       signalArgs,
       // An enrollment id names one run: a run that has already ended is never started again.
@@ -195,6 +198,12 @@ export class EnrollmentService {
     }).catch((err) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
+  }
+
+  /** The run's Temporal search attributes (core/run-search-attributes.ts), unless switched off (JE_TEMPORAL_SEARCH_ATTRIBUTES=0). */
+  private searchAttributesOf(row: EnrollmentToStart) {
+    if (this.deps.defaults.searchAttributes === false) return {};
+    return { typedSearchAttributes: runSearchAttributes({ customerId: row.customer_id, journeyId: row.journey_id, version: Number(row.version) }) };
   }
 
   private runInput(row: EnrollmentToStart): JourneyRunInput {
@@ -217,6 +226,7 @@ export class EnrollmentService {
         taskQueue: this.deps.taskQueue,
         workflowId: row.id,
         args: [input],
+        ...this.searchAttributesOf(row),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {

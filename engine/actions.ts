@@ -7,6 +7,9 @@
  * engine formats `duration`, `time-of-day`, `time-zone` and `date-time` (see canvas-schema.ts).
  */
 
+import type { DocumentIssue } from './errors.js';
+import { webhookUrlRefusal } from './webhook-target.js';
+
 /** Marketing touches obey consent, frequency caps and quiet hours; transactional ones skip them. */
 export type ActionCategory = 'marketing' | 'transactional';
 
@@ -20,6 +23,19 @@ export interface ActionSpec {
   templateParams: string[];
   /** The category of an action node that names none. Default: marketing. */
   defaultCategory?: ActionCategory;
+  /** Checks of the params a JSON Schema cannot express (run once the schema accepts them), with JSON paths under `paramsPath`. */
+  paramsIssues?: (params: Record<string, unknown>, paramsPath: string) => DocumentIssue[];
+}
+
+/**
+ * The webhook URL check at publish (SSRF guard, engine/webhook-target.ts) with the operator's
+ * allow-list; the webhook channel checks again at send time, after DNS resolution.
+ */
+export function webhookParamsIssues(allowedHosts: readonly string[]) {
+  return (params: Record<string, unknown>, paramsPath: string): DocumentIssue[] => {
+    const refused = webhookUrlRefusal(params.url, allowedHosts);
+    return refused ? [{ code: refused.code, message: `webhook params: ${refused.message}`, path: `${paramsPath}.url` }] : [];
+  };
 }
 
 const template = (description: string) => ({ type: 'string', minLength: 1, description });
@@ -80,13 +96,18 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
       required: ['url'],
       additionalProperties: false,
       properties: {
-        url: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'http:// or https:// URL.' },
+        url: {
+          type: 'string',
+          pattern: '^https?://[^\\s]+$',
+          description: 'https:// URL of a public host (loopback, private and link-local addresses are refused unless the operator allows the host).',
+        },
         method: { enum: ['POST', 'PUT'], description: 'Default POST.' },
         body: { type: 'object', description: 'JSON body merged into the request.' },
         headers: { type: 'object', additionalProperties: { type: 'string' } },
       },
     },
     templateParams: [],
+    paramsIssues: webhookParamsIssues([]),
   },
   update_traits: {
     description: "Change the customer's profile traits (set values, remove traits).",

@@ -29,6 +29,11 @@ export interface RunDefaults {
   lateEventGraceMs: number;
   /** Continue-as-new once the history has this many events (Temporal's own suggestion also counts). */
   maxHistoryEvents: number;
+  /**
+   * Start runs with the Temporal search attributes CustomerId, JourneyId, JourneyVersion (default
+   * true; JE_TEMPORAL_SEARCH_ATTRIBUTES). False only for a Temporal that cannot register them.
+   */
+  searchAttributes?: boolean;
 }
 
 /** Input of the `journeyRun` workflow. */

@@ -116,10 +116,33 @@ export interface RuntimeMetrics {
   collect(): Promise<string>;
 }
 
+/** A metric filled from a family's rows: its labels (a subset of the rows' labels; rows are summed over the others). */
+interface Output {
+  metric: Gauge<string> | Counter<string>;
+  labels: string[];
+}
+
 interface Family {
-  gauge: Gauge<string>;
   /** One grouped count: each row is the labels plus `n`. */
   read: (tx: Queryable) => Promise<Record<string, string | number>[]>;
+  outputs: Output[];
+}
+
+/** Sets `output` from `rows`: a gauge to each sum, a counter (reset first) increased by it. */
+function publish(output: Output, rows: Record<string, string | number>[]): void {
+  const sums = new Map<string, { labels: Record<string, string>; n: number }>();
+  for (const row of rows) {
+    const labels = Object.fromEntries(output.labels.map((l) => [l, String(row[l])]));
+    const key = JSON.stringify(labels);
+    const entry = sums.get(key) ?? { labels, n: 0 };
+    entry.n += Number(row.n);
+    sums.set(key, entry);
+  }
+  output.metric.reset();
+  for (const { labels, n } of sums.values()) {
+    if (output.metric instanceof Counter) output.metric.inc(labels, n);
+    else output.metric.set(labels, n);
+  }
 }
 
 /** Creates the API's registry. */
@@ -128,42 +151,49 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const counts = new RuntimeGaugesRepository(opts.db);
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const gaugeOut = (name: string, help: string, labels: string[]): Output => ({ metric: gauge(name, help, labels), labels });
+  // Counts of rows that are only ever added (enrollments, steps, ledger rows): real counters, so
+  // rate() and increase() apply; their value is read from PostgreSQL at each scrape, the same on every API instance.
+  const counterOut = (name: string, help: string, labels: string[]): Output => ({ metric: new Counter({ name, help, labelNames: labels, registers: [registry] }), labels });
 
   const families: Family[] = [
     {
-      gauge: gauge('je_enrollments_total', 'Enrollments (runs) ever created, by journey and current status', ['journey_id', 'status']),
       read: (tx) => counts.enrollmentsByStatus(tx),
+      outputs: [
+        counterOut('je_enrollments_total', 'Enrollments (runs) ever created, by journey', ['journey_id']),
+        gaugeOut('je_enrollments', 'Enrollments by journey and current status (pending, active, completed, converted, exited, failed)', ['journey_id', 'status']),
+      ],
     },
     {
-      gauge: gauge('je_node_transitions_total', 'Times runs entered each node (node_entered steps), by journey and node', ['journey_id', 'node_id']),
       read: (tx) => counts.nodeEntries(tx),
+      outputs: [counterOut('je_node_transitions_total', 'Times runs entered each node (node_entered steps), by journey and node', ['journey_id', 'node_id'])],
     },
     {
-      gauge: gauge('je_waits_in_progress', 'Active runs waiting right now (waiting_until set), by journey and node', ['journey_id', 'node_id']),
       read: (tx) => counts.waitsInProgress(tx),
+      outputs: [gaugeOut('je_waits_in_progress', 'Active runs waiting right now (waiting_until set), by journey and node', ['journey_id', 'node_id'])],
     },
     {
-      gauge: gauge('je_messages_total', 'Touches in the send ledger, by action and ledger status', ['action', 'status']),
       read: (tx) => counts.messagesByStatus(tx),
+      outputs: [
+        counterOut('je_messages_total', 'Touches ever recorded in the send ledger, by action', ['action']),
+        gaugeOut('je_messages', 'Touches in the send ledger by action and current ledger status', ['action', 'status']),
+      ],
     },
     {
-      gauge: gauge('je_suppressed_sends_total', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', [
-        'action',
-        'reason',
-      ]),
       read: (tx) => counts.suppressedSends(tx),
+      outputs: [
+        gaugeOut('je_suppressed_sends', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', ['action', 'reason']),
+      ],
+    },
+    {
+      read: (tx) => counts.outboxPending(tx),
+      outputs: [gaugeOut('je_event_outbox_pending', 'Stored events whose dispatch to journeys has not completed yet (the outbox backlog)', [])],
+    },
+    {
+      read: (tx) => counts.outboxOldestSeconds(tx),
+      outputs: [gaugeOut('je_event_outbox_oldest_seconds', 'Age of the oldest stored event not dispatched yet (0 when none)', [])],
     },
   ];
-  families.push(
-    {
-      gauge: gauge('je_event_outbox_pending', 'Stored events whose dispatch to journeys has not completed yet (the outbox backlog)', []),
-      read: (tx) => counts.outboxPending(tx),
-    },
-    {
-      gauge: gauge('je_event_outbox_oldest_seconds', 'Age of the oldest stored event not dispatched yet (0 when none)', []),
-      read: (tx) => counts.outboxOldestSeconds(tx),
-    },
-  );
   const dependencies: DependencyMetrics = {
     up: new Gauge({ name: 'je_dependency_up', help: '1 while this API instance reaches the dependency (database, temporal), 0 during an outage', labelNames: ['dependency'], registers: [registry] }),
     outages: new Counter({ name: 'je_dependency_outages_total', help: 'Outages of a dependency this API instance has seen start', labelNames: ['dependency'], registers: [registry] }),
@@ -199,11 +229,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
       return { rows, stuck: await countStuckRuns(tx, opts.stuck) };
     });
     families.forEach((family, i) => {
-      family.gauge.reset();
-      for (const row of results.rows[i]) {
-        const { n, ...labels } = row;
-        family.gauge.set(labels as Record<string, string>, Number(n));
-      }
+      for (const output of family.outputs) publish(output, results.rows[i]);
     });
     stuckRuns.reset();
     for (const s of results.stuck) stuckRuns.set({ journey_id: s.journeyId, reason: s.reason }, s.count);
@@ -219,7 +245,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
         scrapeSuccess.set(1);
       } catch (err) {
         (opts.logger ?? noopLogger).warn('metrics: reading the gauges from PostgreSQL failed', errorFields(err));
-        for (const family of families) family.gauge.reset();
+        for (const family of families) for (const output of family.outputs) output.metric.reset();
         stuckRuns.reset();
         scrapeSuccess.set(0);
       }

@@ -31,6 +31,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { generateKey } from '../core/access/api-keys.js';
 import { ensureBuilt } from './lib/build.js';
+import { type DataLock, lockDataFolder } from './lib/data-lock.js';
 import { type ChildService, startChildService } from './lib/child-service.js';
 import { startPersistentPostgres, type PersistentPostgres } from './lib/persistent-postgres.js';
 import { choosePort, isPortFree, portPinned, type PortChoice, startOnPorts } from './lib/ports.js';
@@ -63,6 +64,8 @@ interface Running {
   worker?: ChildService;
   temporal?: DevServer;
   postgres?: PersistentPostgres;
+  /** This instance's hold on the data folder, released once PostgreSQL has stopped. */
+  dataLock?: DataLock;
 }
 
 const running: Running = {};
@@ -88,6 +91,7 @@ function shutdown(reason: string): Promise<void> {
     if (running.worker) await step('worker', () => running.worker!.stop(30_000));
     if (running.temporal) await step('Temporal dev server', () => running.temporal!.stop());
     if (running.postgres) await step('embedded PostgreSQL', () => running.postgres!.stop());
+    running.dataLock?.release();
     say('all stopped');
   })();
   return shuttingDown;
@@ -163,6 +167,9 @@ async function main(): Promise<void> {
 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   say(`data folder: ${dataDir}`);
+  // Before anything starts: a second instance on this folder is told which process holds it.
+  running.dataLock = lockDataFolder(dataDir);
+  process.once('exit', () => running.dataLock?.release());
 
   // Ports first, so that a busy explicit port fails before anything starts.
   const apiChoice: PortChoice = { label: 'API', envVar: 'PORT', defaultPort: 3000 };
@@ -190,6 +197,7 @@ async function main(): Promise<void> {
   say('step 3/6: Temporal');
   let temporalAddress: string;
   let temporalUi: string | undefined;
+  let temporalMetrics: string | undefined;
   if (config.temporalAddress) {
     temporalAddress = config.temporalAddress;
     say(`using TEMPORAL_ADDRESS (${temporalAddress})`);
@@ -199,6 +207,7 @@ async function main(): Promise<void> {
     const frontend: PortChoice = { label: 'Temporal frontend', envVar: 'JE_TEMPORAL_PORT', defaultPort: 7233 };
     const webUi: PortChoice = { label: 'Temporal Web UI', envVar: 'JE_TEMPORAL_UI_PORT', defaultPort: 8233 };
     const startPorts = [await choosePort(frontend, env, say), await choosePort(webUi, env, say)];
+    const temporalMetricsPort = await freePort();
     const started = Date.now();
     let up = false;
     running.temporal = await startOnPorts(
@@ -210,6 +219,7 @@ async function main(): Promise<void> {
           dbFile,
           port,
           uiPort,
+          metricsPort: temporalMetricsPort,
           ui: true,
           log: true,
           detached: process.platform !== 'win32',
@@ -234,6 +244,7 @@ async function main(): Promise<void> {
     up = true;
     temporalAddress = running.temporal.address;
     temporalUi = `http://127.0.0.1:${running.temporal.uiPort}`;
+    temporalMetrics = `http://127.0.0.1:${running.temporal.metricsPort}/metrics`;
     say(`Temporal is up at ${temporalAddress} (${Date.now() - started} ms)`);
   }
 
@@ -253,6 +264,8 @@ async function main(): Promise<void> {
     apiPort = await freePort();
     say(`API: port ${taken} was taken while the other services started, using free port ${apiPort} instead`);
   }
+  // The worker's /metrics and /health listener: JE_WORKER_METRICS_PORT (0 turns it off), else 9464 or a free port.
+  const workerMetricsPort = await choosePort({ label: 'worker metrics', envVar: 'JE_WORKER_METRICS_PORT', defaultPort: 9464, zeroMeansAny: false }, env, say);
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     JE_ADMIN_API_KEY: admin.key,
@@ -261,6 +274,7 @@ async function main(): Promise<void> {
     TEMPORAL_NAMESPACE: config.temporalNamespace,
     TEMPORAL_TASK_QUEUE: config.taskQueue,
     PORT: String(apiPort),
+    JE_WORKER_METRICS_PORT: String(workerMetricsPort),
   };
   const workerStartedAt = Date.now();
   running.worker = startChildService({ name: 'worker', command: process.execPath, args: [workerEntry], env: childEnv, cwd: PROJECT_ROOT });
@@ -323,6 +337,9 @@ async function main(): Promise<void> {
     `   Health:          ${healthUrl}`,
     `   Temporal Web UI: ${temporalUi ?? `(external Temporal at ${temporalAddress}; its UI is wherever that server serves it)`}`,
     `   Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
+    `   Metrics:         API ${apiUrl}/metrics (needs an API key, e.g. a viewer key)`,
+    `                    worker ${workerMetricsPort === 0 ? '(off: JE_WORKER_METRICS_PORT=0)' : `http://${hostForUrl(config.host)}:${workerMetricsPort}/metrics`}`,
+    `                    Temporal ${temporalMetrics ?? `(external Temporal at ${temporalAddress}: its own metrics endpoint)`}`,
     `   DATABASE_URL:    ${running.postgres ? databaseUrl : redact(databaseUrl)}`,
     `   Data folder:     ${dataDir}${running.postgres || running.temporal ? '' : ' (unused: external PostgreSQL and Temporal)'}`,
     `   API docs:        ${apiUrl}/docs (OpenAPI: ${apiUrl}/docs/openapi.json)`,
@@ -359,6 +376,12 @@ function adminKey(env: NodeJS.ProcessEnv, dataDir: string): { key: string; file:
   const key = generateKey();
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, file: shown, source: `admin API key: created ${shown} (keep it secret; delete it to make a new one)` };
+}
+
+/** A listen address as a URL host: the loopback for "any interface", brackets for IPv6. */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Shell commands that publish the quickstart example and send it a customer, for the ready block. */

@@ -12,6 +12,8 @@ export interface EnrollmentToStart {
   id: string;
   journey_id: string;
   version_id: string;
+  /** The published version number of version_id (the run's JourneyVersion search attribute). */
+  version: number;
   customer_id: string;
   entry: EnrollmentEntry;
   enrolled_at: Date;
@@ -158,7 +160,7 @@ export class EnrollmentsRepository {
   /** Enrollments pending for more than `olderThanMs`, oldest first, at most `limit`; only `journeyId`'s when set. */
   async pendingOlderThan(olderThanMs: number, limit: number, journeyId: string | null): Promise<EnrollmentToStart[]> {
     return this.db.query(
-      `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
+      `SELECT e.id, e.journey_id, e.version_id, v.version, e.customer_id, e.entry, e.enrolled_at, v.plan
          FROM enrollments e JOIN journey_versions v ON v.id = e.version_id
         WHERE e.status = 'pending' AND e.enrolled_at < now() - make_interval(secs => $1 / 1000.0)
           AND ($3::text IS NULL OR e.journey_id = $3)
@@ -170,7 +172,7 @@ export class EnrollmentsRepository {
   /** The enrollment with its version's plan; null when there is none. */
   async toStart(enrollmentId: string): Promise<EnrollmentToStart | null> {
     const rows: EnrollmentToStart[] = await this.db.query(
-      `SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.entry, e.enrolled_at, v.plan
+      `SELECT e.id, e.journey_id, e.version_id, v.version, e.customer_id, e.entry, e.enrolled_at, v.plan
          FROM enrollments e JOIN journey_versions v ON v.id = e.version_id WHERE e.id = $1`,
       [enrollmentId],
     );

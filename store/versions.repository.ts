@@ -8,6 +8,8 @@ import type { Queryable } from './queryable.js';
 
 /** What an enrollment needs of a version. */
 export interface VersionForEntry {
+  /** The published version number. */
+  version: number;
   id: string;
   journey_id: string;
   plan: ExecutionPlan;
@@ -60,7 +62,7 @@ export class VersionsRepository {
 
   /** The version by id; null when there is none. */
   async forEntry(versionId: string): Promise<VersionForEntry | null> {
-    const rows: VersionForEntry[] = await this.db.query(`SELECT id, journey_id, plan, active FROM journey_versions WHERE id = $1`, [versionId]);
+    const rows: VersionForEntry[] = await this.db.query(`SELECT id, journey_id, version, plan, active FROM journey_versions WHERE id = $1`, [versionId]);
     return rows[0] ?? null;
   }
 

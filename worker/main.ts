@@ -10,6 +10,7 @@ import { setUpWorkerObservability } from '../observability/worker-observability.
 import { startOutboundRetryLoop } from '../activities/channels/crm-task/index.js';
 import { buildChannels, checkSendPolicy, closeChannels, defaultChannelDescriptors } from '../activities/channels/registry.js';
 import { createDataSource } from '../store/data-source.js';
+import { checkRunSearchAttributes } from '../core/run-search-attributes.js';
 import { createJourneyWorker } from './worker.js';
 
 async function main(): Promise<void> {
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
   const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-worker` });
   await db.initialize();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // Segment entries start runs from this worker: refuse to poll when they could not start (names the command to run).
+  const check = config.temporalSearchAttributes ? await checkRunSearchAttributes(connection, config.temporalNamespace) : {};
+  if (check.unchecked) observability.logger.warn(`worker: could not list the namespace's search attributes (${check.unchecked}); runs fail to start if CustomerId, JourneyId or JourneyVersion is not registered`);
   const descriptors = defaultChannelDescriptors();
   checkSendPolicy(descriptors, config);
   const channels = buildChannels(descriptors, { db, settings: config });

@@ -12,7 +12,7 @@ export function buildOpenApiDocument(app: INestApplication, extend?: (document: 
     .setTitle('Journey Engine API')
     .setDescription(
       'Authoring and publishing journeys, event ingestion, customer profiles and history, monitoring. ' +
-        'Every route but health, metrics, provider webhooks and these docs needs an API key: ' +
+        'Every route but health, provider webhooks and these docs needs an API key: ' +
         '"Authorization: Bearer <key>" (or "X-API-Key: <key>"). Errors are `{ "error": { "code", "message", "issues"? } }`. ' +
         'Lists take `limit` and `cursor` and answer `{ items, nextCursor }`.',
     )

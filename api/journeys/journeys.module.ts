@@ -34,7 +34,7 @@ import { VersionsService } from '../../core/journeys/versions.js';
     {
       provide: PublishingService,
       // Canvases are validated against the registered channels, the same list the worker runs.
-      useFactory: (db: DataSource, channels: ChannelRegistry) => new PublishingService(db, actionSpecsOf(channels.descriptors)),
+      useFactory: (db: DataSource, channels: ChannelRegistry) => new PublishingService(db, actionSpecsOf(channels.descriptors, channels.settings)),
       inject: [DATA_SOURCE, CHANNEL_REGISTRY],
     },
     {

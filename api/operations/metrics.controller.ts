@@ -10,8 +10,10 @@ export class MetricsController {
 
   @Endpoint({
     summary: 'Prometheus metrics (text exposition)',
-    description: 'Public so a scraper needs no key: operational counts only, no customer data.',
-    access: 'public',
+    description:
+      'Needs an API key (a `viewer` key is enough; Prometheus sends it as `authorization: { type: Bearer, credentials_file: ... }`): ' +
+      'the labels carry journey and node ids. See "Metrics and scraping" in docs/operations.md.',
+    access: ['engineer', 'viewer'],
     ok: { description: 'Prometheus text format' },
   })
   @Get()

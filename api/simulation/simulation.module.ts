@@ -16,7 +16,7 @@ import { SimulationController } from './simulation.controller.js';
       useFactory: (db: DataSource, channels: ChannelRegistry, options: RuntimeOptions) =>
         new SimulateJourney({
           db,
-          actions: actionSpecsOf(channels.descriptors),
+          actions: actionSpecsOf(channels.descriptors, channels.settings),
           channels: simulatedChannels(channels.descriptors),
           caps: channels.settings.frequencyCaps ?? {},
           defaults: options.defaults,

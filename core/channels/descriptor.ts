@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import type { CatalogueField } from '../../config/catalogue.js';
 import type { EngineConfig } from '../../config/index.js';
 import type { ActionCategory, ActionSpec } from '../../engine/actions.js';
+import type { DocumentIssue } from '../../engine/errors.js';
 import type { ActionChannel, DeliveryReport } from './channel.js';
 
 
@@ -69,6 +70,8 @@ export interface ChannelDescriptor<F extends ChannelVariable = ChannelVariable> 
   defaultCategory: ActionCategory;
   /** The configuration variables (config/catalogue.ts) the factory reads; it sees no others. */
   variables: readonly F[];
+  /** Publish-time checks of params that depend on the declared settings (replaces spec.paramsIssues when given). */
+  paramsIssues?(settings: ChannelSettingsOf<F>): (params: Record<string, unknown>, paramsPath: string) => DocumentIssue[];
   /** Builds the sender (execute, lookup, error classification) from the database and the declared settings. */
   create(deps: ChannelFactoryDeps<F>): ActionChannel;
   /** The provider's status callback, when it sends delivery reports. */
@@ -91,12 +94,13 @@ export function settingsFor(descriptor: ChannelDescriptor, settings: Partial<Eng
   return Object.fromEntries(descriptor.variables.filter((v) => Object.hasOwn(settings, v)).map((v) => [v, settings[v]]));
 }
 
-/** The canvas-facing spec of a descriptor: its params plus its default category. */
-export function actionSpecOf(descriptor: ChannelDescriptor): ActionSpec {
-  return { ...descriptor.spec, defaultCategory: descriptor.defaultCategory };
+/** The canvas-facing spec of a descriptor: its params plus its default category, and its settings-bound params checks. */
+export function actionSpecOf(descriptor: ChannelDescriptor, settings?: Partial<EngineConfig>): ActionSpec {
+  const paramsIssues = descriptor.paramsIssues?.(settingsFor(descriptor, settings)) ?? descriptor.spec.paramsIssues;
+  return { ...descriptor.spec, defaultCategory: descriptor.defaultCategory, ...(paramsIssues ? { paramsIssues } : {}) };
 }
 
-/** The action specs of a registry, for the compiler (`compileCanvas(doc, { actions })`). */
-export function actionSpecsOf(descriptors: readonly ChannelDescriptor[]): Record<string, ActionSpec> {
-  return Object.fromEntries(descriptors.map((d) => [d.action, actionSpecOf(d)]));
+/** The action specs of a registry, for the compiler (`compileCanvas(doc, { actions })`), with the operator's settings. */
+export function actionSpecsOf(descriptors: readonly ChannelDescriptor[], settings?: Partial<EngineConfig>): Record<string, ActionSpec> {
+  return Object.fromEntries(descriptors.map((d) => [d.action, actionSpecOf(d, settings)]));
 }

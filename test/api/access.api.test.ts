@@ -14,7 +14,7 @@ const EXPECTED: Record<string, Expected> = {
   'GET /health': 'public',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
-  'GET /metrics': 'public',
+  'GET /metrics': ['engineer', 'viewer'],
   'POST /v1/providers/{provider}/status': 'public',
   'POST /v1/providers/twilio/inbound': 'public',
   'POST /v1/api-keys': [],

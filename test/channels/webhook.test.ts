@@ -3,7 +3,9 @@
  * database, and performAction deciding what is retried, recorded or re-sent. The receiver dedups
  * by Idempotency-Key (the webhook contract), so "delivered once" means one entry in `deliveries`.
  */
+import { promises as dnsPromises } from 'node:dns';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
@@ -39,7 +41,8 @@ afterAll(async () => {
 beforeEach(() => receiver.reset());
 
 function webhookChannel(overrides: Partial<WebhookOptions> = {}): ActionChannel {
-  return createWebhookChannel({ secret: SECRET, allowHttp: true, ...overrides });
+  // The fake receiver listens on 127.0.0.1 over http: the operator's allow-list names it.
+  return createWebhookChannel({ secret: SECRET, allowedHosts: ['127.0.0.1'], ...overrides });
 }
 const activities = (channel = webhookChannel()) => createActionActivities(db, [channel]);
 
@@ -187,8 +190,8 @@ describe('webhook channel: outcomes', () => {
     expect(receiver.requests.map((r) => r.path)).toEqual(['/leads']);
   });
 
-  it('refuses a non-https URL unless http is allowed, without calling it', async () => {
-    const strict = webhookChannel({ allowHttp: false });
+  it('refuses a non-https URL unless the host is allowed, without calling it', async () => {
+    const strict = webhookChannel({ allowedHosts: [] });
     const plain = await webhookRequest();
     const outcome = await activities(strict).performAction(plain);
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'insecure_url' } });
@@ -222,6 +225,60 @@ describe('webhook channel: outcomes', () => {
     expect(error).not.toBeInstanceOf(TransientChannelError);
     expect(error).not.toBeInstanceOf(PermanentChannelError);
     expect(await ledgerOf(db, reset)).toMatchObject({ status: 'sending' });
+  });
+});
+
+/** A host name the system resolver maps to 127.0.0.1 only (where the receiver listens): this machine's name when /etc/hosts says so. */
+async function loopbackName(): Promise<string> {
+  for (const name of [os.hostname(), 'localhost']) {
+    const addresses = await dnsPromises.lookup(name, { all: true }).catch(() => []);
+    if (addresses.length > 0 && addresses.every((a) => a.address === '127.0.0.1')) return name;
+  }
+  throw new Error('no host name resolves to 127.0.0.1 only on this machine');
+}
+
+describe('webhook channel: where a webhook may go (SSRF guard at send time)', () => {
+  it('refuses a host name that resolves to a non-public address, after DNS resolution, without sending', async () => {
+    // Published as a public name; at send time it resolves to the cloud metadata address (DNS rebinding).
+    const rebinding = webhookChannel({ allowedHosts: [], resolve: async () => [{ address: '169.254.169.254', family: 4 }] });
+    const req = await webhookRequest({ url: 'https://crm.example.com/leads' });
+    const outcome = await activities(rebinding).performAction(req);
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'forbidden_target' } });
+    expect(outcome.error?.message).toContain('169.254.169.254');
+    expect(await ledgerOf(db, req)).toMatchObject({ status: 'failed', error_code: 'forbidden_target' });
+  });
+
+  it('refuses a name the system resolver maps to loopback (this machine\'s /etc/hosts), without reaching the receiver', async () => {
+    const name = await loopbackName();
+    const req = await webhookRequest({ url: `https://${name}:${new URL(receiver.baseUrl).port}/leads` });
+    const outcome = await activities(webhookChannel({ allowedHosts: [] })).performAction(req);
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'forbidden_target' } });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it.each(['https://127.0.0.1:9/leads', 'https://[::ffff:127.0.0.1]/leads', 'https://169.254.169.254/latest/meta-data'])(
+    'refuses the literal address %s before connecting',
+    async (url) => {
+      const req = await webhookRequest({ url });
+      expect(await activities(webhookChannel({ allowedHosts: [] })).performAction(req)).toMatchObject({ status: 'failed', error: { code: 'forbidden_target' } });
+    },
+  );
+
+  it('an allow-listed host name reaches its private address (http:// too); the same name not listed is refused', async () => {
+    const name = await loopbackName();
+    const url = `http://${name}:${new URL(receiver.baseUrl).port}/leads`;
+    const refused = await webhookRequest({ url: url.replace('http:', 'https:') });
+    expect(await activities(webhookChannel({ allowedHosts: [] })).performAction(refused)).toMatchObject({ status: 'failed', error: { code: 'forbidden_target' } });
+    const req = await webhookRequest({ url });
+    expect(await activities(webhookChannel({ allowedHosts: [name.toUpperCase()] })).performAction(req)).toMatchObject({ status: 'sent' });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('never follows a redirect to the metadata address', async () => {
+    const req = await webhookRequest();
+    receiver.failNext({ kind: 'status', status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } });
+    expect(await activities().performAction(req)).toMatchObject({ status: 'failed', error: { code: 'http_302' } });
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/leads']);
   });
 });
 

@@ -124,6 +124,8 @@ describe('loadConfig: defaults and valid values', () => {
   it('has a default for everything', () => {
     const expected: EngineConfig = {
       databaseUrl: null,
+      webhookAllowedHosts: null,
+      temporalSearchAttributes: true,
       temporalAddress: null,
       temporalNamespace: 'default',
       taskQueue: 'journeys',

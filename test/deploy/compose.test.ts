@@ -120,8 +120,8 @@ function sourceOfEntry(cmd: string): string {
 // ================================================================ tests
 
 describe('docker-compose.yml', () => {
-  it('has postgres, Temporal (auto-setup), the Temporal UI, migrate, the api and the worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+  it('has postgres, Temporal (auto-setup), the search-attribute set-up, the Temporal UI, migrate, the api and the worker', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker']);
     expect(services.postgres?.image).toMatch(/^postgres:16/);
     expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:\d/);
     expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:\d/);
@@ -180,12 +180,23 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(environment(services.migrate!))).toEqual(['DATABASE_URL']);
   });
 
-  it.each(['api', 'worker'])('starts %s only after postgres and temporal are healthy and migrate has completed', (name) => {
+  it.each(['api', 'worker'])('starts %s only after postgres and temporal are healthy, the search attributes registered and migrate completed', (name) => {
     expect(dependsOn(services[name]!)).toEqual({
       postgres: 'service_healthy',
       temporal: 'service_healthy',
+      'temporal-search-attributes': 'service_completed_successfully',
       migrate: 'service_completed_successfully',
     });
+  });
+
+  it('registers every run search attribute the engine sets, with its type, once Temporal is healthy', async () => {
+    const { RUN_SEARCH_ATTRIBUTES } = await import('../../core/run-search-attributes.js');
+    const setup = services['temporal-search-attributes']!;
+    expect(dependsOn(setup)).toEqual({ temporal: 'service_healthy' });
+    expect(setup.restart).toBe('no');
+    const script = command(setup);
+    for (const a of RUN_SEARCH_ATTRIBUTES) expect(script).toContain(`${a.name}=${a.type}`);
+    expect(script).toContain('temporal operator search-attribute create --namespace default');
   });
 
   it('runs at least two workers without host ports or fixed names', () => {

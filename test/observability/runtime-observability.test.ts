@@ -25,6 +25,7 @@ import { testDatabaseUrl } from '../support/env.js';
 import { endedEnrollments, eventually, FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 import { parsePromText, valueOf } from './prom-text.js';
 import { adminHttp } from '../support/api-keys.js';
+import { ApiKeysService } from '../../core/access/api-keys.js';
 
 const unique = Date.now().toString(36);
 const touches = `obs-touch-${unique}`;
@@ -228,18 +229,31 @@ describe('GET /metrics', () => {
   it('reports what PostgreSQL says, in the text exposition format', async () => {
     const sentBefore = await count(`messages WHERE action = 'sms' AND status = 'sent'`);
     const noRecipientBefore = await count(`messages WHERE action = 'sms' AND status = 'failed' AND error_code = 'no_recipient'`);
-    const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+    // Behind a key: the labels carry journey and node ids. A viewer key (what a scraper gets) is enough.
+    await request(app.getHttpServer()).get('/metrics').expect(401);
+    const viewerKey = (await new ApiKeysService(rt.db).create('prometheus', 'viewer', null)).key;
+    const res = await request(app.getHttpServer()).get('/metrics').set('Authorization', `Bearer ${viewerKey}`).expect(200);
     const sentAfter = await count(`messages WHERE action = 'sms' AND status = 'sent'`);
     const noRecipientAfter = await count(`messages WHERE action = 'sms' AND status = 'failed' AND error_code = 'no_recipient'`);
 
     expect(res.headers['content-type']).toBe(METRICS_CONTENT_TYPE);
     const { samples, types } = parsePromText(res.text);
-    for (const family of ['je_enrollments_total', 'je_node_transitions_total', 'je_waits_in_progress', 'je_messages_total', 'je_suppressed_sends_total', 'je_stuck_runs']) {
+    // Counts of rows only ever added are counters (`_total`); counts by a current state are gauges.
+    for (const family of ['je_enrollments_total', 'je_node_transitions_total', 'je_messages_total']) {
+      expect([family, types.get(family)]).toEqual([family, 'counter']);
+    }
+    for (const family of ['je_enrollments', 'je_waits_in_progress', 'je_messages', 'je_suppressed_sends', 'je_stuck_runs']) {
       expect([family, types.get(family)]).toEqual([family, 'gauge']);
     }
-    expect(res.text).toContain(`je_enrollments_total{journey_id="${touches}",status="completed"} 2\n`);
+    // Every gauge-typed family is named without `_total`, every counter with it.
+    for (const [family, type] of types) {
+      if (family.startsWith('je_')) expect([family, type === 'counter']).toEqual([family, family.endsWith('_total')]);
+    }
+    expect(res.text).toContain(`je_enrollments{journey_id="${touches}",status="completed"} 2\n`);
+    expect(res.text).toContain(`je_enrollments_total{journey_id="${touches}"} 2\n`);
     expect(res.text).toContain(`je_waits_in_progress{journey_id="${waits}",node_id="long"} 1\n`);
-    expect(valueOf(samples, 'je_enrollments_total', { journey_id: waits, status: 'active' })).toBe(1);
+    expect(valueOf(samples, 'je_enrollments', { journey_id: waits, status: 'active' })).toBe(1);
+    expect(valueOf(samples, 'je_enrollments_total', { journey_id: waits })).toBe(1);
     expect(valueOf(samples, 'je_metrics_scrape_success')).toBe(1);
 
     for (const node of ['sms', 'hook', 'done']) {
@@ -252,10 +266,11 @@ describe('GET /metrics', () => {
     }
 
     // The ledger is shared with tests running alongside: the scrape lies between the counts around it.
-    const sent = valueOf(samples, 'je_messages_total', { action: 'sms', status: 'sent' })!;
+    const sent = valueOf(samples, 'je_messages', { action: 'sms', status: 'sent' })!;
     expect(sent).toBeGreaterThanOrEqual(Math.max(sentBefore, 1));
     expect(sent).toBeLessThanOrEqual(sentAfter);
-    const suppressed = valueOf(samples, 'je_suppressed_sends_total', { action: 'sms', reason: 'no_recipient' })!;
+    expect(valueOf(samples, 'je_messages_total', { action: 'sms' })!).toBeGreaterThanOrEqual(sent);
+    const suppressed = valueOf(samples, 'je_suppressed_sends', { action: 'sms', reason: 'no_recipient' })!;
     expect(suppressed).toBeGreaterThanOrEqual(Math.max(noRecipientBefore, 1));
     expect(suppressed).toBeLessThanOrEqual(noRecipientAfter);
   });

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
 import { createApp } from '../../api/app.factory.js';
 import { FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 import { parsePromText, valueOf } from './prom-text.js';
@@ -136,7 +135,7 @@ describe('GET /v1/operations/stuck-runs', () => {
 
 describe('je_stuck_runs', () => {
   it('counts the same runs per journey and reason', async () => {
-    const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const res = await (await adminHttp(app.getHttpServer(), rt.db))().get('/metrics').expect(200);
     const { samples } = parsePromText(res.text);
     expect(valueOf(samples, 'je_stuck_runs', { journey_id: journeyId, reason: 'wait_overdue' })).toBe(1);
     expect(valueOf(samples, 'je_stuck_runs', { journey_id: journeyId, reason: 'never_started' })).toBe(1);

@@ -24,6 +24,9 @@ export const TEST_DEFAULTS: RunDefaults = {
   timeZone: 'Asia/Shanghai',
   lateEventGraceMs: 5 * 60_000,
   maxHistoryEvents: 10_000,
+  // The time-skipping test server cannot register custom search attributes (no operator service):
+  // runs there start without CustomerId/JourneyId/JourneyVersion, as with JE_TEMPORAL_SEARCH_ATTRIBUTES=0.
+  searchAttributes: false,
 };
 
 let counter = 0;

@@ -10,6 +10,8 @@
  */
 import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { PermanentChannelError, TransientChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
+import { webhookUrlRefusal } from '../../../engine/webhook-target.js';
+import { ForbiddenTargetError, guardedFetch, type ResolveAll } from './guarded-fetch.js';
 import { signWebhook } from './signature.js';
 
 export { DEFAULT_TOLERANCE_SECONDS, signWebhook, verifyWebhookSignature } from './signature.js';
@@ -19,10 +21,15 @@ export interface WebhookOptions {
   secret: string;
   /** Per-request timeout (connect, send, answer); keep it under the touch activities' 30 s start-to-close. Default 10 s. */
   timeoutMs?: number;
-  /** Allow http:// URLs (tests, local development). Default false: only https:// URLs are called. */
-  allowHttp?: boolean;
-  /** Replaces the global fetch (tests). */
+  /**
+   * Hosts that may be called although they are not public or use http:// (JE_WEBHOOK_ALLOWED_HOSTS).
+   * Every other URL must be https:// and resolve to public addresses only (see guarded-fetch.ts).
+   */
+  allowedHosts?: readonly string[];
+  /** Replaces the guarded transport (tests of error handling). */
   fetchImpl?: typeof fetch;
+  /** Replaces the system resolver of the guarded transport (tests: a name that resolves to a private address). */
+  resolve?: ResolveAll;
 }
 
 export const WEBHOOK_PROVIDER = 'webhook';
@@ -56,25 +63,14 @@ export function createWebhookChannel(opts: WebhookOptions): ActionChannel {
     throw new Error('the webhook channel needs a signing secret (JE_WEBHOOK_SECRET)');
   }
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const fetchImpl = opts.fetchImpl ?? fetch;
+  const allowedHosts = opts.allowedHosts ?? [];
+  const fetchImpl = opts.fetchImpl ?? guardedFetch(allowedHosts, opts.resolve);
 
+  /** The URL, checked again at send time (a canvas published before the rule, or an allow-list since shortened). */
   function targetOf(params: Record<string, unknown>): URL {
-    const raw = params.url;
-    let url: URL;
-    try {
-      url = new URL(String(raw));
-    } catch {
-      throw new PermanentChannelError('invalid_url', `the webhook URL "${String(raw)}" is not a valid URL`);
-    }
-    if (url.protocol === 'https:') return url;
-    if (url.protocol === 'http:') {
-      if (opts.allowHttp) return url;
-      throw new PermanentChannelError(
-        'insecure_url',
-        `the webhook URL ${describeUrl(url)} is not https://: webhooks carry customer data and are only sent over HTTPS; change the URL to https://`,
-      );
-    }
-    throw new PermanentChannelError('invalid_url', `the webhook URL must be https://, got "${url.protocol}" in ${describeUrl(url)}`);
+    const refused = webhookUrlRefusal(params.url, allowedHosts);
+    if (refused) throw new PermanentChannelError(refused.code, `the webhook URL ${refused.message}`);
+    return new URL(String(params.url));
   }
 
   function headersOf(ctx: ChannelContext, body: string): Headers {
@@ -136,6 +132,11 @@ export function createWebhookChannel(opts: WebhookOptions): ActionChannel {
         // Redirects are not followed: the signed request would be re-sent (or turned into a GET) elsewhere.
         res = await fetchImpl(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
+        const cause = (err as { cause?: unknown } | null)?.cause;
+        if (cause instanceof ForbiddenTargetError) {
+          // Refused while connecting, after DNS resolution: nothing was sent.
+          throw new PermanentChannelError('forbidden_target', `webhook ${target}: ${cause.message} (an operator can allow the host with JE_WEBHOOK_ALLOWED_HOSTS)`);
+        }
         const code = errorCodeOf(err);
         if (code && NOT_SENT_CODES.has(code)) {
           // The connection was never made (refused, or the name did not resolve): nothing was sent.
