@@ -89,6 +89,8 @@ export interface EnrollmentListRow {
   status: string;
   currentNode: string | null;
   waitingUntil: Date | null;
+  /** When the run will actually move on (`waitingUntil` plus a wait for an event's late-event grace). */
+  movesOnAt: Date | null;
   enrolledAt: Date;
   endedAt: Date | null;
   exitReason: string | null;
@@ -161,7 +163,7 @@ export class JourneyStatsRepository {
             [...params, splits.map((s) => s[0]), splits.map((s) => s[1])],
           );
     const current: CurrentRow[] = await tx.query(
-      `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until > now()) AS waiting, count(*)::int AS count
+      `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until IS NOT NULL) AS waiting, count(*)::int AS count
          FROM enrollments e WHERE ${OF_JOURNEY} AND e.status IN ('pending', 'active') GROUP BY 1, 2, 3`,
       params.slice(0, 2),
     );
@@ -173,7 +175,7 @@ export class JourneyStatsRepository {
     return this.db.query(
       `SELECT e.id AS "enrollmentId", e.customer_id AS "customerId", v.version, e.version_id AS "versionId", e.status,
               e.current_node AS "currentNode",
-              e.waiting_until AS "waitingUntil", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
+              e.waiting_until AS "waitingUntil", COALESCE(e.moves_on_at, e.waiting_until) AS "movesOnAt", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
               to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
          FROM enrollments e
          JOIN journey_versions v ON v.id = e.version_id

@@ -2,8 +2,10 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
-import { Checker, isPlainObject } from '../http/validation.js';
-import { HistoryService } from '../../core/customers/history.js';
+import { Checker, invalidRequest, isPlainObject, parseInstant, type FieldIssue } from '../http/validation.js';
+import { Actor } from '../auth/actor.decorator.js';
+import type { Principal } from '../../core/access/roles.js';
+import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
@@ -38,17 +40,73 @@ export class CustomersController {
   }
 
   @Endpoint({
-    summary: "One customer's journeys: every enrollment, step, decision, message and current wait",
-    description: 'Enrollments come newest first, a page at a time (`limit`, `cursor`; `nextCursor` in the answer).',
+    summary: "One customer's journeys: every enrollment, step, decision, message and current wait, and the journeys that did not enrol them",
+    description:
+      'Enrollments come newest first, a page at a time (`limit`, `cursor`; `nextCursor` in the answer). Each names what enrolled the customer (`entry`); ' +
+      'each message carries its channel, recipient (masked unless the key is admin or engineer), rendered content, template version and every delivery report. ' +
+      '`notEnrolled` (first page) lists the journeys whose trigger matched but refused the customer, with the rule.',
     access: ['support', 'viewer'],
     query: PAGE_QUERY,
     ok: { description: '{ customerId, traits, enrollments: [...], nextCursor }' },
     errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
   })
   @Get(':customerId/history')
-  async getHistory(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>) {
-    const history = await this.history.history(customerId, parsePageQuery(query, isTimeIdCursor));
-    if (!history) throw new ApiError(404, 'customer_not_found', `No customer with id "${customerId}"`);
+  async getHistory(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>, @Actor() actor: Principal) {
+    const history = await this.history.history(customerId, parsePageQuery(query, isTimeIdCursor), actor.role);
+    if (!history) throw notFound(customerId);
     return history;
   }
+
+  @Endpoint({
+    summary: "One customer's events, newest first",
+    description: 'Filter by `name` and by event time (`from` inclusive, `to` exclusive: ISO 8601 with an offset, or epoch ms); a page at a time (`limit`, `cursor`).',
+    access: ['support', 'viewer', 'marketer', 'engineer'],
+    query: {
+      ...PAGE_QUERY,
+      name: { description: 'only events with this name' },
+      from: { description: 'event time from (inclusive)' },
+      to: { description: 'event time before (exclusive)' },
+    },
+    ok: { description: '{ items: [{ eventId, name, eventTime, receivedAt, properties }], nextCursor }' },
+    errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
+  })
+  @Get(':customerId/events')
+  async getEvents(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>) {
+    const issues: FieldIssue[] = [];
+    const filter = parseEventsFilter(query, issues);
+    let page: ReturnType<typeof parsePageQuery<[string, string]>> | null = null;
+    try {
+      page = parsePageQuery(query, isEventCursor);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      issues.push(...(err.details.issues as FieldIssue[]));
+    }
+    if (issues.length > 0 || !page) throw invalidRequest('invalid_query', issues);
+    const events = await this.history.events(customerId, filter, page);
+    if (!events) throw notFound(customerId);
+    return events;
+  }
+}
+
+function notFound(customerId: string): ApiError {
+  return new ApiError(404, 'customer_not_found', `No customer with id "${customerId}"`);
+}
+
+/** An events page cursor: the event time and the row id (digits). */
+const isEventCursor = (value: unknown): value is [string, string] => isTimeIdCursor(value) && /^\d{1,18}$/.test(value[1]);
+
+/** `name`, `from` and `to` of the events query; what is wrong with them goes to `issues`. */
+function parseEventsFilter(query: Record<string, unknown>, issues: FieldIssue[]): CustomerEventsFilter {
+  const instant = (key: 'from' | 'to'): number | null => {
+    const raw = query[key];
+    if (raw === undefined) return null;
+    const ms = parseInstant(typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw);
+    if (ms === null) issues.push({ path: `query.${key}`, code: 'invalid_format', message: `query.${key} must be an ISO 8601 date-time with an offset or epoch milliseconds` });
+    return ms;
+  };
+  const name = query.name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
+    issues.push({ path: 'query.name', code: 'invalid_format', message: 'query.name must be an event name of 1 to 200 characters' });
+  }
+  return { name: typeof name === 'string' ? name : null, fromMs: instant('from'), toMs: instant('to') };
 }
