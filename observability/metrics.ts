@@ -147,7 +147,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
       read: (tx) => counts.messagesByStatus(tx),
     },
     {
-      gauge: gauge('je_suppressed_sends_total', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', [
+      gauge: gauge('je_suppressed_sends_total', 'Touches held back before reaching a provider (consent, frequency cap, no recipient), by action and reason', [
         'action',
         'reason',
       ]),

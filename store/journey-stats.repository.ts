@@ -43,6 +43,20 @@ export interface CurrentRow {
   count: number;
 }
 
+/** Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and ledger outcome. */
+export interface SendRow {
+  day: string;
+  nodeId: string;
+  /** The random split and its arm the run went through, when the journey has one (one row per split passed). */
+  splitNodeId: string | null;
+  arm: string | null;
+  status: string;
+  errorCode: string | null;
+  deliveryStatus: string | null;
+  deliveryErrorCode: string | null;
+  count: number;
+}
+
 /** Every grouped count of a journey's figures. */
 export interface StatsRows {
   entered: EnteredRow[];
@@ -50,6 +64,10 @@ export interface StatsRows {
   flow: FlowRow[];
   armEndings: ArmEndingRow[];
   current: CurrentRow[];
+  /** Touches by day, node and outcome (`splitNodeId` and `arm` null). */
+  sends: SendRow[];
+  /** The same touches by the random-split arm their run took (one row per split passed). */
+  armSends: SendRow[];
 }
 
 /** Which rows the figures count: one journey, one version or all, a time window, the zone of the days. */
@@ -167,7 +185,26 @@ export class JourneyStatsRepository {
          FROM enrollments e WHERE ${OF_JOURNEY} AND e.status IN ('pending', 'active') GROUP BY 1, 2, 3`,
       params.slice(0, 2),
     );
-    return { entered, endings, flow, armEndings, current };
+    // Touches by the day they were asked for.
+    const sendsOf = (armJoin: string, extra: unknown[]): Promise<SendRow[]> =>
+      tx.query(
+        `SELECT ${dayOf('m.requested_at')} AS day, m.node_id AS "nodeId", ${armJoin ? `s.node_id AS "splitNodeId", s.detail->>'port' AS arm` : 'NULL AS "splitNodeId", NULL AS arm'},
+                m.status, m.error_code AS "errorCode", m.delivery_status AS "deliveryStatus",
+                m.delivery_error_code AS "deliveryErrorCode", count(*)::int AS count
+           FROM enrollments e JOIN messages m ON m.enrollment_id = e.id ${armJoin}
+          WHERE ${OF_JOURNEY} AND ${inWindow('m.requested_at')}
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+        [...params, ...extra],
+      );
+    const sends = await sendsOf('', []);
+    const armSends =
+      splits.length === 0
+        ? []
+        : await sendsOf(
+            `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`,
+            [splits.map((s) => s[0]), splits.map((s) => s[1])],
+          );
+    return { entered, endings, flow, armEndings, current, sends, armSends };
   }
 
   /** A page of the journey's enrollments matching `criteria`, newest first, at most `limit`. */

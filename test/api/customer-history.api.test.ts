@@ -7,9 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { defaultChannelDescriptors } from '../../activities/channels/registry.js';
+import { createApp } from '../../api/app.factory.js';
+import { RuntimeGaugesRepository } from '../../store/runtime-gauges.repository.js';
+import { keyedAgent } from '../support/api-keys.js';
 import { postTwilioCallback, startFakeTwilio, type FakeTwilio } from '../fakes/twilio-server.js';
-import { endedEnrollments } from '../support/runtime-harness.js';
+import { endedEnrollments, eventually, FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';
 
 const PUBLIC_BASE_URL = 'https://journeys.example.com';
@@ -287,5 +291,119 @@ describe('GET /v1/customers/:customerId/events', () => {
     await api.as('support').get(`/v1/customers/${customerId}/events`).query({ cursor: forged }).expect(400);
     expect((await api.as('support').get(`/v1/customers/nobody-${unique}/events`).expect(404)).body.error.code).toBe('customer_not_found');
     await api.anonymous().get(`/v1/customers/${customerId}/events`).expect(401);
+  });
+});
+
+describe('waits show their real deadline', () => {
+  const GRACE_MS = 3_600_000;
+  let graceApp: NestExpressApplication;
+
+  beforeAll(async () => {
+    // The same runtime, with a one-hour late-event grace for the runs this app starts.
+    graceApp = await createApp({ db: api.rt.db, temporal: api.rt.client, taskQueue: api.rt.taskQueue, defaults: { ...FAST_DEFAULTS, lateEventGraceMs: GRACE_MS } });
+  });
+  afterAll(async () => {
+    await graceApp?.close();
+  });
+
+  it('a run in its late-event grace shows both moments, is not stuck, and counts as waiting', async () => {
+    const journeyId = `grace-${unique}`;
+    const customerId = `grace-cust-${unique}`;
+    await publish(
+      journeyId,
+      canvas(
+        'Grace',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+          { id: 'opened', type: 'wait_for_event', event: `opened_${unique}`, timeout: 'PT1S' },
+          { id: 'yes', type: 'exit', reason: 'opened' },
+          { id: 'no', type: 'exit', reason: 'silent' },
+        ],
+        [
+          { from: 'start', to: 'opened' },
+          { from: 'opened', port: 'matched', to: 'yes' },
+          { from: 'opened', port: 'timed_out', to: 'no' },
+        ],
+      ),
+    );
+    const admin = () => keyedAgent(graceApp.getHttpServer(), api.keys.admin);
+    await admin().post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId }).expect(201);
+    const [row] = await eventually('the run waiting at opened', async () => {
+      const rows: { waiting_until: Date }[] = await api.rt.db.query(
+        `SELECT waiting_until FROM enrollments WHERE journey_id = $1 AND current_node = 'opened' AND waiting_until < now()`,
+        [journeyId],
+      );
+      return rows.length === 1 ? rows : null;
+    });
+    const nominal = row.waiting_until.toISOString();
+    const movesOn = new Date(row.waiting_until.getTime() + GRACE_MS).toISOString();
+
+    const history = (await api.as('support').get(`/v1/customers/${customerId}/history`).expect(200)).body;
+    expect(history.enrollments[0]).toMatchObject({ status: 'active', currentNode: 'opened', waitingUntil: nominal, movesOnAt: movesOn });
+    expect(history.enrollments[0].steps.at(-1)).toMatchObject({
+      kind: 'wait_started',
+      detail: { windowEnd: nominal, lateEventGraceMs: GRACE_MS, movesOnAt: movesOn },
+    });
+    const listed = (await api.as('support').get(`/v1/journeys/${journeyId}/enrollments`).expect(200)).body;
+    expect(listed.items[0]).toMatchObject({ waitingUntil: nominal, movesOnAt: movesOn });
+
+    // Past its window but inside the grace: not overdue, even with no tolerance at all.
+    const stuck = (await api.as('support').get('/v1/operations/stuck-runs').query({ graceSeconds: 0, limit: 1000 }).expect(200)).body;
+    expect(stuck.items.filter((r: { journeyId: string }) => r.journeyId === journeyId)).toEqual([]);
+    const stats = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).expect(200)).body;
+    expect(stats.totals).toMatchObject({ waiting: 1, inProgress: 0 });
+  });
+});
+
+describe('stats count outcomes, not only arrivals', () => {
+  it('counts per action node and in the daily series: sent, delivered, suppressed by reason (no recipient, consent); the metric agrees', async () => {
+    const journeyId = `outcomes-${unique}`;
+    const event = `joined_${unique}`;
+    await publish(
+      journeyId,
+      canvas(
+        'Outcomes',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'event', event } },
+          { id: 'push', type: 'action', action: 'push', params: { title: 'Hello', body: 'Welcome' } },
+          { id: 'sms', type: 'action', action: 'sms', params: { body: 'Welcome' } },
+          { id: 'done', type: 'exit' },
+        ],
+        [
+          { from: 'start', to: 'push' },
+          { from: 'push', to: 'sms' },
+          { from: 'sms', to: 'done' },
+        ],
+      ),
+    );
+    // Neither has a push token; the second has opted out of SMS.
+    const people = [
+      { id: `out-a-${unique}`, traits: { phone: '+8613800005551' } },
+      { id: `out-b-${unique}`, traits: { phone: '+8613800005552', consent: { sms: false } } },
+    ];
+    for (const p of people) {
+      await api.as('engineer').put(`/v1/customers/${p.id}`).send({ traits: p.traits }).expect(200);
+      await postEvent(p.id, `j-${p.id}`, event);
+    }
+    await endedEnrollments(api.rt.db, journeyId, 2);
+
+    const stats = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).expect(200)).body;
+    const byNode = Object.fromEntries(stats.nodes.map((n: { nodeId: string; messages: unknown }) => [n.nodeId, n.messages]));
+    expect(byNode).toEqual({
+      start: null,
+      push: { attempted: 2, sent: 0, delivered: 0, failed: {}, suppressed: { no_recipient: 2 } },
+      sms: { attempted: 2, sent: 1, delivered: 0, failed: {}, suppressed: { no_consent: 1 } },
+      done: null,
+    });
+    const all = { attempted: 4, sent: 1, delivered: 0, failed: {}, suppressed: { no_recipient: 2, no_consent: 1 } };
+    expect(stats.totals.messages).toEqual(all);
+    expect(stats.series.map((d: { messages: unknown }) => d.messages)).toEqual([all]);
+
+    const gauge = await new RuntimeGaugesRepository(api.rt.db).suppressedSends();
+    const n = (action: string, reason: string) => gauge.find((g) => g.action === action && g.reason === reason)?.n ?? 0;
+    expect(n('push', 'no_recipient')).toBeGreaterThanOrEqual(2);
+    expect(n('sms', 'no_consent')).toBeGreaterThanOrEqual(1);
+    // A provider failure is not a suppression.
+    expect(gauge.filter((g) => g.reason === 'outcome_unknown')).toEqual([]);
   });
 });
