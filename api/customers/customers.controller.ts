@@ -1,23 +1,53 @@
 /** Customer profiles: traits in, the support history out. */
-import { Body, Controller, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, invalidRequest, isPlainObject, parseInstant, type FieldIssue } from '../http/validation.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
+import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
 export const MAX_TRAITS_BYTES = 64 * 1024;
+/** Channels a customer can opt out of: the actions that reach them (the send policy reads `consent.<action>`). */
+const CONSENT_CHANNELS = ['sms', 'push', 'crm_task'];
 
 @Controller('v1/customers')
 export class CustomersController {
   constructor(
     private readonly ingestion: IngestionService,
     private readonly history: HistoryService,
+    private readonly consent: ConsentService,
   ) {}
+
+  @Endpoint({
+    summary: "Record a customer's opt-out or opt-in for a channel (support, when the customer asks by phone)",
+    description:
+      'Sets `consent.<channel>` in the traits (false holds back marketing touches of that channel; true lets them through again) ' +
+      'and stamps `<channel>_opted_out_at` on an opt-out. Audited as customer.consent with the reason.',
+    access: ['support'],
+    body: {
+      type: 'object',
+      required: ['channel', 'consented', 'reason'],
+      properties: {
+        channel: { type: 'string', enum: CONSENT_CHANNELS },
+        consented: { type: 'boolean' },
+        reason: { type: 'string', maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
+      },
+    },
+    ok: { description: '{ customerId, consent, traits }: the merged traits' },
+    errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['customer_not_found'] }],
+  })
+  @Post(':customerId/consent')
+  @HttpCode(200)
+  async recordConsent(@Param('customerId') customerId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    const change = parseConsentChange(body);
+    const traits = await this.consent.record(actor, customerId, change);
+    return { customerId, consent: traits.consent, traits };
+  }
 
   /** Creates the customer or merges `traits` into theirs; answers with the merged traits. */
   @Endpoint({
@@ -86,6 +116,18 @@ export class CustomersController {
     if (!events) throw notFound(customerId);
     return events;
   }
+}
+
+function parseConsentChange(body: unknown): ConsentChangeRequest {
+  const check = new Checker();
+  const b = isPlainObject(body) ? body : {};
+  if (check.string(b.channel, '$.channel', { max: 40 }) && !CONSENT_CHANNELS.includes(b.channel)) {
+    check.fail('$.channel', 'invalid_value', `$.channel must be one of ${CONSENT_CHANNELS.join(', ')}`);
+  }
+  if (typeof b.consented !== 'boolean') check.fail('$.consented', b.consented === undefined ? 'required' : 'invalid_type', '$.consented must be true or false');
+  check.string(b.reason, '$.reason', { max: 500 });
+  if (check.issues.length > 0) throw check.error('invalid_body');
+  return { channel: b.channel as string, consented: b.consented as boolean, reason: b.reason as string };
 }
 
 function notFound(customerId: string): ApiError {

@@ -390,7 +390,6 @@ describe('stats count outcomes, not only arrivals', () => {
     const stats = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).expect(200)).body;
     const byNode = Object.fromEntries(stats.nodes.map((n: { nodeId: string; messages: unknown }) => [n.nodeId, n.messages]));
     expect(byNode).toEqual({
-      start: null,
       push: { attempted: 2, sent: 0, delivered: 0, failed: {}, suppressed: { no_recipient: 2 } },
       sms: { attempted: 2, sent: 1, delivered: 0, failed: {}, suppressed: { no_consent: 1 } },
       done: null,
@@ -405,5 +404,53 @@ describe('stats count outcomes, not only arrivals', () => {
     expect(n('sms', 'no_consent')).toBeGreaterThanOrEqual(1);
     // A provider failure is not a suppression.
     expect(gauge.filter((g) => g.reason === 'outcome_unknown')).toEqual([]);
+  });
+});
+
+describe('POST /v1/customers/:customerId/consent', () => {
+  it('support records an opt-out with a reason (audited), the next marketing SMS is held back, and an opt-in lifts it', async () => {
+    const customerId = `phone-call-${unique}`;
+    const journeyId = `promo-${unique}`;
+    const event = `promo_${unique}`;
+    await api.as('engineer').put(`/v1/customers/${customerId}`).send({ traits: { phone: '+8613800007777', consent: { push: true } } }).expect(200);
+    const out = await api.as('support').post(`/v1/customers/${customerId}/consent`).send({ channel: 'sms', consented: false, reason: 'asked by phone to stop texts' }).expect(200);
+    expect(out.body).toMatchObject({ customerId, consent: { sms: false, push: true }, traits: { sms_opted_out_at: expect.any(String) } });
+    const audit = await api.http().get('/v1/audit-log').query({ entityType: 'customer', entityId: customerId }).expect(200);
+    expect(audit.body.items).toMatchObject([
+      { action: 'customer.consent', actor: { role: 'support' }, detail: { channel: 'sms', consented: false, reason: 'asked by phone to stop texts' } },
+    ]);
+
+    await publish(
+      journeyId,
+      canvas('Promo', [{ id: 'start', type: 'trigger', trigger: { kind: 'event', event } }, { id: 'sms', type: 'action', action: 'sms', params: { body: 'Sale' } }, { id: 'done', type: 'exit' }], [
+        { from: 'start', to: 'sms' },
+        { from: 'sms', to: 'done' },
+      ], { settings: { reentry: { policy: 'after_exit' } } }),
+    );
+    await postEvent(customerId, `p1-${unique}`, event);
+    await endedEnrollments(api.rt.db, journeyId, 1);
+    const held = (await api.as('support').get(`/v1/customers/${customerId}/history`).expect(200)).body.enrollments[0].messages[0];
+    expect(held).toMatchObject({ status: 'suppressed', errorCode: 'no_consent', recipient: null });
+
+    const back = await api.as('support').post(`/v1/customers/${customerId}/consent`).send({ channel: 'sms', consented: true, reason: 'called back to opt in' }).expect(200);
+    expect(back.body.consent).toEqual({ sms: true, push: true });
+    expect(back.body.traits).not.toHaveProperty('sms_opted_out_at');
+    await postEvent(customerId, `p2-${unique}`, event);
+    await endedEnrollments(api.rt.db, journeyId, 2);
+    const sent = (await api.as('support').get(`/v1/customers/${customerId}/history`).expect(200)).body.enrollments[0].messages[0];
+    expect(sent).toMatchObject({ status: 'sent', content: { body: 'Sale' } });
+  });
+
+  it('400s bad input with JSON paths, 404s an unknown customer, 403s a marketer', async () => {
+    const bad = await api.as('support').post(`/v1/customers/x-${unique}/consent`).send({ channel: 'fax', consented: 'no' }).expect(400);
+    expect(bad.body.error.code).toBe('invalid_body');
+    expect(bad.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`)).toEqual([
+      '$.channel:invalid_value',
+      '$.consented:invalid_type',
+      '$.reason:required',
+    ]);
+    const body = { channel: 'push', consented: false, reason: 'r' };
+    expect((await api.as('support').post(`/v1/customers/nobody-${unique}/consent`).send(body).expect(404)).body.error.code).toBe('customer_not_found');
+    expect((await api.as('marketer').post(`/v1/customers/nobody-${unique}/consent`).send(body).expect(403)).body.error.code).toBe('forbidden_role');
   });
 });
