@@ -97,7 +97,7 @@ export class JourneysController {
     summary: "Validate a canvas: the compiler's full error list; saves nothing",
     access: ['marketer', 'engineer', 'viewer'],
     body: { type: 'object', description: 'a canvas' },
-    ok: { description: '{ valid, issues, warnings }' },
+    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)' },
   })
   @Post('validate')
   @HttpCode(200)

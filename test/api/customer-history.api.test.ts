@@ -454,3 +454,67 @@ describe('POST /v1/customers/:customerId/consent', () => {
     expect((await api.as('marketer').post(`/v1/customers/nobody-${unique}/consent`).send(body).expect(403)).body.error.code).toBe('forbidden_role');
   });
 });
+
+describe('publish-time checks', () => {
+  it('refuses a journey naming an unknown segment (trigger or condition) at its node, and publishes once the segment exists', async () => {
+    const segment = `later-${unique}`;
+    const byTrigger = canvas('Unknown trigger segment', [{ id: 'start', type: 'trigger', trigger: { kind: 'segment', segment } }, { id: 'done', type: 'exit' }], [
+      { from: 'start', to: 'done' },
+    ]);
+    const byCondition = canvas(
+      'Unknown condition segment',
+      [
+        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+        { id: 'vip', type: 'condition', condition: { not: { segment } } },
+        { id: 'yes', type: 'exit' },
+        { id: 'no', type: 'exit' },
+      ],
+      [
+        { from: 'start', to: 'vip' },
+        { from: 'vip', port: 'yes', to: 'yes' },
+        { from: 'vip', port: 'no', to: 'no' },
+      ],
+    );
+    for (const [id, doc, path] of [[`seg-trigger-${unique}`, byTrigger, '$.nodes[0]'], [`seg-cond-${unique}`, byCondition, '$.nodes[1]']] as const) {
+      const refused = await api.as('marketer').put(`/v1/journeys/${id}/publish`).send(doc).expect(422);
+      expect(refused.body.error).toMatchObject({
+        code: 'invalid_canvas',
+        issues: [{ code: 'unknown_segment', path, message: expect.stringContaining(`There is no segment "${segment}"`) }],
+      });
+      const stored: unknown[] = await api.rt.db.query(`SELECT 1 FROM journey_versions WHERE journey_id = $1`, [id]);
+      expect(stored).toEqual([]);
+    }
+    await api.as('marketer').post('/v1/segments').send({ key: segment, name: 'Later', rule: { trait: 'vip', op: 'eq', value: true } }).expect(201);
+    await api.as('marketer').put(`/v1/journeys/seg-cond-${unique}/publish`).send(byCondition).expect(201);
+  });
+});
+
+describe('validation lists what actions need from the profile', () => {
+  it('answers needs_profile_data as info for sms, push, and crm_task without a queue', async () => {
+    const doc = canvas(
+      'Needs',
+      [
+        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+        { id: 'sms', type: 'action', action: 'sms', params: { body: 'Hi' } },
+        { id: 'push', type: 'action', action: 'push', params: { title: 'Hi', body: 'There' } },
+        { id: 'am', type: 'action', action: 'crm_task', params: { title: 'Call' } },
+        { id: 'desk', type: 'action', action: 'crm_task', params: { title: 'Call', queue: 'vip_desk' } },
+        { id: 'done', type: 'exit' },
+      ],
+      [
+        { from: 'start', to: 'sms' },
+        { from: 'sms', to: 'push' },
+        { from: 'push', to: 'am' },
+        { from: 'am', to: 'desk' },
+        { from: 'desk', to: 'done' },
+      ],
+    );
+    const res = await api.as('marketer').post('/v1/journeys/validate').send(doc).expect(200);
+    expect(res.body).toMatchObject({ valid: true, issues: [] });
+    expect(res.body.info).toEqual([
+      { code: 'needs_profile_data', path: '$.nodes[1]', message: 'sms reaches only customers with the "phone" trait; the others get nothing (recorded as no_recipient)' },
+      { code: 'needs_profile_data', path: '$.nodes[2]', message: 'push reaches only customers with the "push_tokens" trait; the others get nothing (recorded as no_recipient)' },
+      { code: 'needs_profile_data', path: '$.nodes[3]', message: 'crm_task reaches only customers with the "account_manager" trait; the others get nothing (recorded as no_recipient)' },
+    ]);
+  });
+});
