@@ -352,6 +352,9 @@ describe('waits show their real deadline', () => {
     expect(stuck.items.filter((r: { journeyId: string }) => r.journeyId === journeyId)).toEqual([]);
     const stats = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).expect(200)).body;
     expect(stats.totals).toMatchObject({ waiting: 1, inProgress: 0 });
+    // The diff before a publish says who stays on the running version.
+    const diff = (await api.as('marketer').get(`/v1/journeys/${journeyId}/diff`).expect(200)).body;
+    expect(diff.liveRuns).toEqual([{ version: 1, versionId: `${journeyId}@1`, live: 1 }]);
   });
 });
 
