@@ -19,16 +19,7 @@ export interface NewRefusal {
 }
 
 /** One refusal in a customer's history (camel-cased by the query). */
-export interface RefusalRow {
-  journeyId: string;
-  versionId: string | null;
-  reason: string;
-  rule: string;
-  enrollmentId: string | null;
-  triggerKey: string | null;
-  entry: EnrollmentEntry;
-  at: Date;
-}
+export type RefusalRow = Omit<NewRefusal, 'customerId'> & { at: Date };
 
 export class EnrollmentRefusalsRepository {
   constructor(private readonly db: Queryable) {}

@@ -41,13 +41,15 @@ export interface DeliveryReportView {
 }
 
 /** One message of an enrollment, as support reads it. */
-export interface MessageView {
-  nodeId: string;
+export interface MessageView
+  extends Pick<
+    EnrollmentMessageRow,
+    'nodeId' | 'status' | 'provider' | 'providerMessageId' | 'errorCode' | 'errorMessage' | 'deliveryStatus' | 'deliveryErrorCode' | 'createdAt'
+  > {
   /** The channel (the action name: sms, push, crm_task, ...). */
   channel: string;
-  /** @deprecated the same as `channel`; kept for clients written before it. */
+  /** The same as `channel`; kept for clients written before it. */
   action: string;
-  status: string;
   /** Who it went to; masked unless the reader's role is in FULL_RECIPIENT_ROLES; null before a send. */
   recipient: string | null;
   recipientMasked: boolean;
@@ -55,16 +57,8 @@ export interface MessageView {
   content: Record<string, unknown>;
   /** The journey version whose node held the template (templates are versioned with their journey). */
   templateVersion: string;
-  provider: string | null;
-  providerMessageId: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  /** The latest delivery report's status (the furthest along), null before the first. */
-  deliveryStatus: string | null;
-  deliveryErrorCode: string | null;
   /** Every delivery report in the order it arrived (callbacks can arrive out of order). */
   deliveryReports: DeliveryReportView[];
-  createdAt: Date;
 }
 
 /** The message row with its reports, for a reader of `role`. */
