@@ -106,6 +106,7 @@ export function createActionActivities(
       providerMessageId: result?.providerMessageId ?? null,
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
+      recipient: result?.recipient ?? null,
     });
   }
 

@@ -51,6 +51,7 @@ export function createJournalActivities(db: DataSource, logger: Logger = noopLog
             currentNode: currentNode ?? null,
             setWaitingUntil: enrollment.waitingUntil !== undefined,
             waitingUntil: enrollment.waitingUntil ?? null,
+            movesOnAt: enrollment.movesOnAt ?? enrollment.waitingUntil ?? null,
             setEndedAt: ended,
             endedAt: enrollment.endedAt ?? null,
             exitReason: enrollment.exitReason ?? null,

@@ -122,7 +122,7 @@ export function createSegmentEntryActivities(db: DataSource, options: { queryTim
           const result = await service.enroll({
             versionId,
             customerId,
-            entry: { kind: 'segment', segment: req.segment, payload: {} },
+            entry: { kind: 'segment', segment: req.segment, segmentRun: req.runId, payload: {} },
             triggerKey: segmentRunTriggerKey(req.journeyId, customerId),
           });
           if (result.enrolled) enrolled++;

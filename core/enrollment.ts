@@ -9,11 +9,14 @@ import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
 import { customerEventSignal, exitEnrollmentSignal, type JourneyRunWorkflow } from '../engine/workflow-contract.js';
+import { eventPasses } from '../engine/event-filter.js';
 import { pgErrorCode } from '../store/data-source.js';
+import { EnrollmentRefusalsRepository } from '../store/enrollment-refusals.repository.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
 import { VersionsRepository } from '../store/versions.repository.js';
 import type { Logger } from '../observability/logger.js';
 import { runSearchAttributes } from './run-search-attributes.js';
+import { refusalRule, type RefusalFacts } from './customers/history-views.js';
 
 export interface EnrollRequest {
   versionId: string;
@@ -60,43 +63,96 @@ function idPart(part: string): string {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Refusals the customer's history records as "not enrolled" (a duplicate trigger is the same entry again, not a refusal). */
+type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive';
+
+/** A decision of the enrollment transaction: a refusal carries the facts its rule is explained with. */
+type Decision = { enrolled: true; enrollmentId: string; enrolledAt: Date } | (Extract<EnrollResult, { enrolled: false }> & { facts?: RefusalFacts });
+
 export class EnrollmentService {
   private readonly enrollments: EnrollmentsRepository;
   private readonly versions: VersionsRepository;
+  private readonly refusals: EnrollmentRefusalsRepository;
 
   constructor(private readonly deps: EnrollmentServiceDeps) {
     this.enrollments = new EnrollmentsRepository(deps.db);
     this.versions = new VersionsRepository(deps.db);
+    this.refusals = new EnrollmentRefusalsRepository(deps.db);
+  }
+
+  /**
+   * Records "not enrolled" for each paused or stopped journey whose trigger `event` matches: such a
+   * journey is never offered the event (only open versions are), yet support must see why nothing happened.
+   */
+  async refuseOnClosedJourneys(customerId: string, event: CustomerEvent): Promise<void> {
+    for (const v of await this.versions.closedOnEvent(event.name)) {
+      if (v.plan.trigger.kind !== 'event' || !eventPasses(v.plan.planVersion, event, v.plan.trigger.where)) continue;
+      const { reason, rule } = refusalRule('journey_inactive', { journeyStatus: v.status });
+      await this.refusals.record({
+        customerId,
+        journeyId: v.journey_id,
+        versionId: v.id,
+        reason,
+        rule,
+        enrollmentId: null,
+        triggerKey: `event:${event.eventId}`,
+        entry: { kind: 'event', event, payload: event.properties },
+      });
+    }
+  }
+
+  /** Records the refusal in the customer's history; a failure to record never fails the enrollment decision. */
+  private async recordRefusal(req: EnrollRequest, journeyId: string, versionId: string, code: RecordedRefusal, facts: RefusalFacts): Promise<void> {
+    if (code === 'journey_inactive') facts = { ...facts, journeyStatus: (await this.versions.activeOfJourney(journeyId))?.status };
+    const { reason, rule } = refusalRule(code, facts);
+    await this.refusals
+      .record({
+        customerId: req.customerId,
+        journeyId,
+        versionId,
+        reason,
+        rule,
+        enrollmentId: facts.enrollmentId ?? null,
+        triggerKey: req.triggerKey ?? null,
+        entry: req.entry,
+      })
+      .catch((err: Error) => this.deps.logger?.warn('refusal not recorded', { customerId: req.customerId, versionId, error: err.message }));
   }
 
   /** Enrolls a customer into the given journey version, honouring its re-entry policy under concurrency. */
   async enroll(req: EnrollRequest): Promise<EnrollResult> {
     const { db } = this.deps;
     const version = await this.versions.forEntry(req.versionId);
-    if (!version || !version.active) return { enrolled: false, reason: 'journey_inactive' };
+    if (!version) return { enrolled: false, reason: 'journey_inactive' };
+    if (!version.active) {
+      await this.recordRefusal(req, version.journey_id, version.id, 'journey_inactive', {});
+      return { enrolled: false, reason: 'journey_inactive' };
+    }
     const entryKey = req.entryKey ?? '';
 
     let enrollmentId: string;
     let enrolledAt: Date;
     try {
-      const decided = await db.transaction(async (tx) => {
+      const decided = await db.transaction(async (tx): Promise<Decision> => {
         // Share-lock the version. A pause or stop closes it with an UPDATE, which waits for this
         // enrollment to commit (and the stop's exit_now scan then finds it); an enrollment that comes
         // after the close waits for it and sees the version closed. Enrollments do not block each other.
-        if (!(await this.versions.isOpenLocked(version.id, tx))) return { enrolled: false as const, reason: 'journey_inactive' as const };
+        if (!(await this.versions.isOpenLocked(version.id, tx))) return { enrolled: false as const, reason: 'journey_inactive' as const, facts: {} };
         if (req.triggerKey) {
           const dup = await this.enrollments.idByTrigger(version.journey_id, req.triggerKey, tx);
           if (dup !== null) return { enrolled: false as const, reason: 'duplicate_trigger' as const, enrollmentId: dup };
         }
         const previous = await this.enrollments.lastRunOf(version.journey_id, req.customerId, entryKey, tx);
         if (previous) {
+          const facts: RefusalFacts = { enrollmentId: previous.id };
           if (previous.status === 'pending' || previous.status === 'active') {
-            return { enrolled: false as const, reason: 'already_enrolled' as const, enrollmentId: previous.id };
+            return { enrolled: false as const, reason: 'already_enrolled' as const, enrollmentId: previous.id, facts };
           }
           const reentry = version.plan.reentry;
-          if (reentry.policy === 'once') return { enrolled: false as const, reason: 'reentry_not_allowed' as const, enrollmentId: previous.id };
+          if (reentry.policy === 'once') return { enrolled: false as const, reason: 'reentry_not_allowed' as const, enrollmentId: previous.id, facts };
           if (reentry.policy === 'cooldown' && previous.ended_at && previous.ended_at.getTime() + reentry.cooldownMs > Date.now()) {
-            return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id };
+            const cooldown = { ...facts, cooldownMs: reentry.cooldownMs, lastEndedAt: previous.ended_at.getTime() };
+            return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id, facts: cooldown };
           }
         }
         const seq = (previous?.seq ?? 0) + 1;
@@ -117,7 +173,11 @@ export class EnrollmentService {
         );
         return { enrolled: true as const, enrollmentId: id, enrolledAt };
       });
-      if (!decided.enrolled) return decided;
+      if (!decided.enrolled) {
+        const { facts, ...refused } = decided;
+        if (facts && refused.reason !== 'duplicate_trigger') await this.recordRefusal(req, version.journey_id, version.id, refused.reason, facts);
+        return refused;
+      }
       enrollmentId = decided.enrollmentId;
       enrolledAt = decided.enrolledAt;
     } catch (err) {

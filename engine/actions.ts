@@ -25,6 +25,8 @@ export interface ActionSpec {
   defaultCategory?: ActionCategory;
   /** Checks of the params a JSON Schema cannot express (run once the schema accepts them), with JSON paths under `paramsPath`. */
   paramsIssues?: (params: Record<string, unknown>, paramsPath: string) => DocumentIssue[];
+  /** The profile trait a customer needs for the action to reach them (unless the node sets `unlessParam`); none when it needs nothing. */
+  profileNeeds?: { trait: string; unlessParam?: string };
 }
 
 /**
@@ -51,6 +53,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
       properties: { body: template('Message text (template).') },
     },
     templateParams: ['body'],
+    profileNeeds: { trait: 'phone' },
   },
   push: {
     description: "Send an app push notification to the customer's devices.",
@@ -69,6 +72,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
       },
     },
     templateParams: ['title', 'body'],
+    profileNeeds: { trait: 'push_tokens' },
   },
   crm_task: {
     description: 'Create a CRM follow-up task for a human, by default for the customer’s account manager.',
@@ -88,6 +92,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
       },
     },
     templateParams: ['title', 'details'],
+    profileNeeds: { trait: 'account_manager', unlessParam: 'queue' },
   },
   webhook: {
     description: 'Call an HTTP endpoint (e.g. a CRM lead intake) with the customer and journey context.',
@@ -123,3 +128,24 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
     templateParams: [],
   },
 };
+
+/**
+ * Information for the validation answer (`info`, code `needs_profile_data`): each action node whose
+ * channel needs a profile trait, so a marketer knows which customers it cannot reach.
+ */
+export function profileNeedsInfo(canvas: unknown, actions: Record<string, ActionSpec> = BUILTIN_ACTIONS): { code: string; message: string; path: string }[] {
+  const nodes = (canvas as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((node: { type?: unknown; action?: unknown; params?: Record<string, unknown> }, i) => {
+    if (node?.type !== 'action' || typeof node.action !== 'string') return [];
+    const needs = actions[node.action]?.profileNeeds;
+    if (!needs || (needs.unlessParam && node.params?.[needs.unlessParam] !== undefined)) return [];
+    return [
+      {
+        code: 'needs_profile_data',
+        message: `${node.action} reaches only customers with the "${needs.trait}" trait; the others get nothing (recorded as no_recipient)`,
+        path: `$.nodes[${i}]`,
+      },
+    ];
+  });
+}

@@ -28,7 +28,7 @@ describe('diffCanvases', () => {
       identical: true,
       nodes: { added: [], removed: [], changed: [] },
       edges: { added: [], removed: [] },
-      settings: { changed: [] },
+      settings: { changed: [], values: [] },
     });
   });
 
@@ -67,16 +67,24 @@ describe('diffCanvases', () => {
           added: [],
           removed: [],
           changed: [
-            { id: 'start', type: 'trigger', fields: ['trigger.event'] },
-            { id: 'wait', type: 'wait', fields: ['duration', 'label'] },
-            { id: 'sms', type: 'action', fields: ['params.body'] },
+            { id: 'start', type: 'trigger', fields: ['trigger.event'], values: [{ field: 'trigger.event', old: 'registered', new: 'signed_up' }] },
+            {
+              id: 'wait',
+              type: 'wait',
+              fields: ['duration', 'label'],
+              values: [
+                { field: 'duration', old: 'P1D', new: 'P3D' },
+                { field: 'label', old: null, new: 'three days' },
+              ],
+            },
+            { id: 'sms', type: 'action', fields: ['params.body'], values: [{ field: 'params.body', old: 'Hi', new: 'Hello' }] },
           ],
         },
         edges: { added: [], removed: [] },
       },
     ],
   ])('%s', (_name, to, expected) => {
-    expect(diffCanvases(base, to)).toEqual({ identical: false, settings: { changed: [] }, ...expected });
+    expect(diffCanvases(base, to)).toEqual({ identical: false, settings: { changed: [], values: [] }, ...expected });
   });
 
   test('an explicit next port equals an omitted one; another port is another edge', () => {
@@ -88,7 +96,14 @@ describe('diffCanvases', () => {
 
   test('journey-level changes are settings changes', () => {
     const to = variant({ name: 'Onboarding v2', settings: { timeZone: 'Asia/Hong_Kong', reentry: { policy: 'once' } }, goal: { event: 'first_deposit' } });
-    expect(diffCanvases(base, to).settings).toEqual({ changed: ['goal', 'name', 'settings.timeZone'] });
+    expect(diffCanvases(base, to).settings).toEqual({
+      changed: ['goal', 'name', 'settings.timeZone'],
+      values: [
+        { field: 'goal', old: null, new: { event: 'first_deposit' } },
+        { field: 'name', old: 'Onboarding', new: 'Onboarding v2' },
+        { field: 'settings.timeZone', old: 'Asia/Shanghai', new: 'Asia/Hong_Kong' },
+      ],
+    });
   });
 
   test('from nothing, everything is added', () => {
@@ -104,7 +119,7 @@ describe('diffCanvases', () => {
       identical: false,
       nodes: { added: [{ id: 'x', type: null }], removed: [], changed: [] },
       edges: { added: [], removed: [] },
-      settings: { changed: [] },
+      settings: { changed: [], values: [] },
     });
   });
 });

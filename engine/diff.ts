@@ -11,9 +11,17 @@ export interface NodeRef {
   type: string | null;
 }
 
-/** A node present on both sides whose content differs; `fields` are paths inside the node (`params.body`). */
+/** One changed field with its value before and after (`null` when absent on that side). */
+export interface ValueChange {
+  field: string;
+  old: unknown;
+  new: unknown;
+}
+
+/** A node present on both sides whose content differs; `fields` are paths inside the node (`params.body`), `values` their old and new values. */
 export interface NodeChange extends NodeRef {
   fields: string[];
+  values: ValueChange[];
 }
 
 /** An edge, with its port made explicit (`next` when the canvas leaves it out). */
@@ -28,8 +36,8 @@ export interface CanvasDiff {
   identical: boolean;
   nodes: { added: NodeRef[]; removed: NodeRef[]; changed: NodeChange[] };
   edges: { added: EdgeRef[]; removed: EdgeRef[] };
-  /** Paths of the journey-level fields that changed (`name`, `settings.timeZone`, `goal`, ...). */
-  settings: { changed: string[] };
+  /** Paths of the journey-level fields that changed (`name`, `settings.timeZone`, `goal`, ...), with their old and new values. */
+  settings: { changed: string[]; values: ValueChange[] };
 }
 
 type Json = Record<string, unknown>;
@@ -56,6 +64,18 @@ export function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
   if (!isObject(a) || !isObject(b)) return [prefix];
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return keys.flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+}
+
+/** The value at a dotted path of `changedPaths` (the whole value for ''), null when absent. */
+function valueAt(doc: unknown, path: string): unknown {
+  let at: unknown = doc;
+  for (const key of path === '' ? [] : path.split('.')) at = isObject(at) ? at[key] : undefined;
+  return at ?? null;
+}
+
+/** The changed fields of two JSON objects with their old and new values. */
+function valueChanges(a: unknown, b: unknown, fields: string[]): ValueChange[] {
+  return fields.map((field) => ({ field, old: valueAt(a, field), new: valueAt(b, field) }));
 }
 
 function nodesOf(canvas: unknown): Map<string, Json> {
@@ -102,7 +122,7 @@ export function diffCanvases(from: unknown, to: unknown): CanvasDiff {
     const { id: _a, ...oldContent } = old;
     const { id: _b, ...newContent } = node;
     const fields = changedPaths(oldContent, newContent);
-    if (fields.length > 0) changed.push({ ...refOf(node), fields });
+    if (fields.length > 0) changed.push({ ...refOf(node), fields, values: valueChanges(oldContent, newContent, fields) });
   }
   const edgesBefore = edgesOf(from);
   const edgesAfter = edgesOf(to);
@@ -110,7 +130,8 @@ export function diffCanvases(from: unknown, to: unknown): CanvasDiff {
     added: [...edgesAfter].filter(([k]) => !edgesBefore.has(k)).map(([, e]) => e),
     removed: [...edgesBefore].filter(([k]) => !edgesAfter.has(k)).map(([, e]) => e),
   };
-  const settings = { changed: changedPaths(journeyFields(from), journeyFields(to)) };
+  const settingsChanged = changedPaths(journeyFields(from), journeyFields(to));
+  const settings = { changed: settingsChanged, values: valueChanges(journeyFields(from), journeyFields(to), settingsChanged) };
   const identical =
     added.length + removed.length + changed.length + edges.added.length + edges.removed.length + settings.changed.length === 0;
   return { identical, nodes: { added, removed, changed }, edges, settings };

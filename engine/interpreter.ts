@@ -439,8 +439,18 @@ class Step {
         const match = this.s.inbox.find(inWindow(this.input, this.s, wait)) ?? null;
         if (resumed) return this.eventFound(wait, match);
         this.s.waitingUntil = wait.windowEnd;
-        this.record('wait_started', { until: iso(wait.windowEnd), kind: step.kind, event: step.event, windowStart: iso(windowStart), windowEnd: iso(wait.windowEnd) });
-        return this.flush({ status: 'active', currentNode: step.id, waitingUntil: wait.windowEnd }, { at: 'event_announced', wait, match });
+        // The run listens for late events after the window: it moves on only when the grace is over too.
+        const movesOnAt = this.deadlineOf(wait);
+        this.record('wait_started', {
+          until: iso(wait.windowEnd),
+          kind: step.kind,
+          event: step.event,
+          windowStart: iso(windowStart),
+          windowEnd: iso(wait.windowEnd),
+          lateEventGraceMs: this.input.defaults.lateEventGraceMs,
+          movesOnAt: iso(movesOnAt),
+        });
+        return this.flush({ status: 'active', currentNode: step.id, waitingUntil: wait.windowEnd, movesOnAt }, { at: 'event_announced', wait, match });
       }
 
       case 'condition':

@@ -19,6 +19,10 @@ export interface EnrollmentEntry {
   kind: 'event' | 'segment' | 'api';
   event?: CustomerEvent;
   segment?: string;
+  /** The segment run (bulk entry) that enrolled the customer; absent when a profile or event change did. */
+  segmentRun?: string;
+  /** The API key (`role:name`) that asked, for an API entry. */
+  requestedBy?: string;
   /** Fields later steps read as `entry.*`: the event's properties or the API payload. */
   payload: Record<string, unknown>;
 }
@@ -101,6 +105,8 @@ export interface EnrollmentPatch {
   status?: 'active' | RunStatus;
   currentNode?: string | null;
   waitingUntil?: number | null;
+  /** When the run will actually move on if nothing happens: the wait's end plus the late-event grace of a wait for an event; default `waitingUntil`. */
+  movesOnAt?: number | null;
   endedAt?: number;
   exitReason?: string;
 }

@@ -182,7 +182,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
     {
       read: (tx) => counts.suppressedSends(tx),
       outputs: [
-        gaugeOut('je_suppressed_sends', 'Touches that did not reach the customer (ledger failed or unknown), by action and reason (error code)', ['action', 'reason']),
+        counterOut('je_suppressed_sends_total', 'Touches held back before reaching a provider (consent, frequency cap, no recipient), by action and reason', ['action', 'reason']),
       ],
     },
     {

@@ -46,20 +46,28 @@ export class CustomersRepository {
    * jsonb update so concurrent trait merges are not lost. Returns the ids of the customers changed.
    */
   async setSmsConsent(target: ConsentTarget, consented: boolean): Promise<string[]> {
+    return this.setConsent(target, 'sms', consented);
+  }
+
+  /**
+   * Sets `consent.<channel>` and, on an opt-out, `<channel>_opted_out_at` (now; removed on an opt-in)
+   * on the customers `target` names; answers their ids.
+   */
+  async setConsent(target: ConsentTarget, channel: string, consented: boolean): Promise<string[]> {
     const [where, value] = 'customerId' in target ? ['id = $1', target.customerId] : [`traits->>'phone' = $1`, target.phone];
     const rows: { id: string }[] = await this.db.query(
       `WITH changed AS (
          UPDATE customers
-            SET traits = (CASE WHEN $2::boolean THEN traits - 'sms_opted_out_at'
-                               ELSE traits || jsonb_build_object('sms_opted_out_at', to_jsonb(now())) END)
+            SET traits = (CASE WHEN $2::boolean THEN traits - ($3 || '_opted_out_at')
+                               ELSE traits || jsonb_build_object($3 || '_opted_out_at', to_jsonb(now())) END)
                          || jsonb_build_object('consent',
                               (CASE WHEN jsonb_typeof(traits->'consent') = 'object' THEN traits->'consent' ELSE '{}'::jsonb END)
-                              || jsonb_build_object('sms', $2::boolean)),
+                              || jsonb_build_object($3::text, $2::boolean)),
                 updated_at = now()
           WHERE ${where}
           RETURNING id
        ) SELECT id FROM changed`,
-      [value, consented],
+      [value, consented, channel],
     );
     return rows.map((r) => r.id);
   }

@@ -48,6 +48,8 @@ export interface EnrollmentSummaryPatch {
   currentNode: string | null;
   setWaitingUntil: boolean;
   waitingUntil: number | null;
+  /** Written with `waitingUntil`: when the run really moves on (the grace of a wait for an event included). */
+  movesOnAt: number | null;
   setEndedAt: boolean;
   endedAt: number | null;
   exitReason: string | null;
@@ -64,6 +66,11 @@ export interface CustomerEnrollmentRow {
   exitReason: string | null;
   currentNode: string | null;
   waitingUntil: Date | null;
+  /** When the run will actually move on: `waitingUntil` plus the late-event grace of a wait for an event. */
+  movesOnAt: Date | null;
+  /** What started the run (the stored entry) and the trigger's key. */
+  entry: EnrollmentEntry;
+  triggerKey: string | null;
 }
 
 /** One step record of an enrollment, with its enrollment id (camel-cased by the query). */
@@ -83,9 +90,9 @@ export interface EnrollmentStepRow {
  */
 const STUCK_CANDIDATES = `
   SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.status, e.current_node, e.waiting_until, e.enrolled_at,
-         'wait_overdue' AS reason, e.waiting_until AS stuck_since
+         'wait_overdue' AS reason, COALESCE(e.moves_on_at, e.waiting_until) AS stuck_since
     FROM enrollments e
-   WHERE e.status = 'active' AND e.waiting_until < now() - make_interval(secs => $1)
+   WHERE e.status = 'active' AND COALESCE(e.moves_on_at, e.waiting_until) < now() - make_interval(secs => $1)
   UNION ALL
   SELECT e.id, e.journey_id, e.version_id, e.customer_id, e.status, e.current_node, e.waiting_until, e.enrolled_at,
          'never_started', e.enrolled_at
@@ -228,11 +235,12 @@ export class EnrollmentsRepository {
          status        = COALESCE($2, status),
          current_node  = CASE WHEN $3 THEN $4 ELSE current_node END,
          waiting_until = CASE WHEN $5 THEN to_timestamp($6 / 1000.0) ELSE waiting_until END,
+         moves_on_at   = CASE WHEN $5 THEN to_timestamp($10 / 1000.0) ELSE moves_on_at END,
          started_at    = COALESCE(started_at, now()),
          ended_at      = CASE WHEN $7 THEN to_timestamp($8 / 1000.0) ELSE ended_at END,
          exit_reason   = COALESCE($9, exit_reason)
        WHERE id = $1`,
-      [enrollmentId, p.status, p.setCurrentNode, p.currentNode, p.setWaitingUntil, p.waitingUntil, p.setEndedAt, p.endedAt, p.exitReason],
+      [enrollmentId, p.status, p.setCurrentNode, p.currentNode, p.setWaitingUntil, p.waitingUntil, p.setEndedAt, p.endedAt, p.exitReason, p.movesOnAt],
     );
   }
 
@@ -241,7 +249,8 @@ export class EnrollmentsRepository {
     return this.db.query(
       `SELECT id AS "enrollmentId", journey_id AS "journeyId", version_id AS "versionId", status,
               enrolled_at AS "enrolledAt", ended_at AS "endedAt", exit_reason AS "exitReason",
-              current_node AS "currentNode", waiting_until AS "waitingUntil"
+              current_node AS "currentNode", waiting_until AS "waitingUntil",
+              COALESCE(moves_on_at, waiting_until) AS "movesOnAt", entry, trigger_key AS "triggerKey"
          FROM enrollments
         WHERE customer_id = $1
           AND ($2::timestamptz IS NULL OR (date_trunc('milliseconds', enrolled_at), id) < ($2::timestamptz, $3::text))

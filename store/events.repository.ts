@@ -20,6 +20,17 @@ export interface StoredEvent {
   properties: Record<string, unknown>;
 }
 
+/** One event of a customer as listed for support (camel-cased by the query). */
+export interface ListedEventRow {
+  /** The row id (the page cursor's tie-breaker). */
+  id: string;
+  eventId: string;
+  name: string;
+  eventTime: Date;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
+}
+
 /** One event of a customer, as a run reads it. */
 export interface CustomerEventRow {
   event_id: string;
@@ -136,6 +147,29 @@ export class EventsRepository {
         WHERE e.event_time <= to_timestamp($4 / 1000.0)
           AND (w.since_ms IS NULL OR e.event_time > to_timestamp(w.since_ms / 1000.0))`,
       [customerId, needs.map((n) => n.name), needs.map((n) => n.sinceMs), toMs],
+    );
+  }
+
+  /**
+   * A page of the customer's events, newest first by event time then id, after keyset `after`
+   * ([event time ISO, row id]); only events named `name` and within [fromMs, toMs) when given.
+   */
+  async pageOfCustomer(
+    customerId: string,
+    filter: { name: string | null; fromMs: number | null; toMs: number | null },
+    after: [string, string] | null,
+    limit: number,
+  ): Promise<ListedEventRow[]> {
+    return this.db.query(
+      `SELECT id::text AS id, event_id AS "eventId", name, event_time AS "eventTime", received_at AS "receivedAt", properties
+         FROM events
+        WHERE customer_id = $1
+          AND ($2::text IS NULL OR name = $2)
+          AND ($3::bigint IS NULL OR event_time >= to_timestamp($3 / 1000.0))
+          AND ($4::bigint IS NULL OR event_time < to_timestamp($4 / 1000.0))
+          AND ($5::timestamptz IS NULL OR (date_trunc('milliseconds', event_time), id) < ($5::timestamptz, $6::bigint))
+        ORDER BY date_trunc('milliseconds', event_time) DESC, id DESC LIMIT $7`,
+      [customerId, filter.name, filter.fromMs, filter.toMs, after?.[0] ?? null, after?.[1] ?? null, limit],
     );
   }
 }

@@ -43,6 +43,20 @@ export interface CurrentRow {
   count: number;
 }
 
+/** Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and ledger outcome. */
+export interface SendRow {
+  day: string;
+  nodeId: string;
+  /** The random split and its arm the run went through, when the journey has one (one row per split passed). */
+  splitNodeId: string | null;
+  arm: string | null;
+  status: string;
+  errorCode: string | null;
+  deliveryStatus: string | null;
+  deliveryErrorCode: string | null;
+  count: number;
+}
+
 /** Every grouped count of a journey's figures. */
 export interface StatsRows {
   entered: EnteredRow[];
@@ -50,6 +64,10 @@ export interface StatsRows {
   flow: FlowRow[];
   armEndings: ArmEndingRow[];
   current: CurrentRow[];
+  /** Touches by day, node and outcome (`splitNodeId` and `arm` null). */
+  sends: SendRow[];
+  /** The same touches by the random-split arm their run took (one row per split passed). */
+  armSends: SendRow[];
 }
 
 /** Which rows the figures count: one journey, one version or all, a time window, the zone of the days. */
@@ -89,6 +107,8 @@ export interface EnrollmentListRow {
   status: string;
   currentNode: string | null;
   waitingUntil: Date | null;
+  /** When the run will actually move on (`waitingUntil` plus a wait for an event's late-event grace). */
+  movesOnAt: Date | null;
   enrolledAt: Date;
   endedAt: Date | null;
   exitReason: string | null;
@@ -161,11 +181,30 @@ export class JourneyStatsRepository {
             [...params, splits.map((s) => s[0]), splits.map((s) => s[1])],
           );
     const current: CurrentRow[] = await tx.query(
-      `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until > now()) AS waiting, count(*)::int AS count
+      `SELECT e.current_node AS "nodeId", e.status, (e.status = 'active' AND e.waiting_until IS NOT NULL) AS waiting, count(*)::int AS count
          FROM enrollments e WHERE ${OF_JOURNEY} AND e.status IN ('pending', 'active') GROUP BY 1, 2, 3`,
       params.slice(0, 2),
     );
-    return { entered, endings, flow, armEndings, current };
+    // Touches by the day they were asked for.
+    const sendsOf = (armJoin: string, extra: unknown[]): Promise<SendRow[]> =>
+      tx.query(
+        `SELECT ${dayOf('m.requested_at')} AS day, m.node_id AS "nodeId", ${armJoin ? `s.node_id AS "splitNodeId", s.detail->>'port' AS arm` : 'NULL AS "splitNodeId", NULL AS arm'},
+                m.status, m.error_code AS "errorCode", m.delivery_status AS "deliveryStatus",
+                m.delivery_error_code AS "deliveryErrorCode", count(*)::int AS count
+           FROM enrollments e JOIN messages m ON m.enrollment_id = e.id ${armJoin}
+          WHERE ${OF_JOURNEY} AND ${inWindow('m.requested_at')}
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+        [...params, ...extra],
+      );
+    const sends = await sendsOf('', []);
+    const armSends =
+      splits.length === 0
+        ? []
+        : await sendsOf(
+            `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`,
+            [splits.map((s) => s[0]), splits.map((s) => s[1])],
+          );
+    return { entered, endings, flow, armEndings, current, sends, armSends };
   }
 
   /** A page of the journey's enrollments matching `criteria`, newest first, at most `limit`. */
@@ -173,7 +212,7 @@ export class JourneyStatsRepository {
     return this.db.query(
       `SELECT e.id AS "enrollmentId", e.customer_id AS "customerId", v.version, e.version_id AS "versionId", e.status,
               e.current_node AS "currentNode",
-              e.waiting_until AS "waitingUntil", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
+              e.waiting_until AS "waitingUntil", COALESCE(e.moves_on_at, e.waiting_until) AS "movesOnAt", e.enrolled_at AS "enrolledAt", e.ended_at AS "endedAt", e.exit_reason AS "exitReason",
               to_char(e.enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
          FROM enrollments e
          JOIN journey_versions v ON v.id = e.version_id

@@ -38,11 +38,14 @@ export class RuntimeGaugesRepository {
     return tx.query(`SELECT action, status, count(*)::int AS n FROM messages GROUP BY 1, 2`);
   }
 
-  /** Touches that did not reach the customer (failed or unknown), by action and reason (error code, else status). */
+  /**
+   * Touches held back before any provider was called, by action (the channel) and reason: policy
+   * (`no_consent`, `frequency_cap`) and a missing recipient (`no_recipient`), as the journey stats count them.
+   */
   async suppressedSends(tx: Queryable = this.db): Promise<GaugeRow<'action' | 'reason'>[]> {
     return tx.query(
       `SELECT action, COALESCE(error_code, status) AS reason, count(*)::int AS n
-         FROM messages WHERE status IN ('failed', 'unknown') GROUP BY 1, 2`,
+         FROM messages WHERE status = 'suppressed' OR (status = 'failed' AND error_code = 'no_recipient') GROUP BY 1, 2`,
     );
   }
 

@@ -35,12 +35,21 @@ export interface LedgerSettlement {
   providerMessageId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Who the provider sent to (phone, token, queue), when the channel says; a known one is kept when null. */
+  recipient?: string | null;
 }
 
 /** One message of an enrollment, for the customer's history (camel-cased by the query). */
 export interface EnrollmentMessageRow {
+  /** The ledger row's id (delivery reports hang off it). */
+  id: string;
   enrollmentId: string;
+  /** The journey version whose action node (and template) the message came from. */
+  versionId: string;
   nodeId: string;
+  recipient: string | null;
+  /** The params as rendered for the send (the SMS body, the push title and body, ...). */
+  request: Record<string, unknown>;
   action: string;
   status: string;
   provider: string | null;
@@ -51,6 +60,15 @@ export interface EnrollmentMessageRow {
   deliveryStatus: string | null;
   deliveryErrorCode: string | null;
   createdAt: Date;
+}
+
+/** One delivery report as it arrived (camel-cased by the query). */
+export interface DeliveryReportRow {
+  messageId: string;
+  status: string;
+  errorCode: string | null;
+  explanation: string;
+  receivedAt: Date;
 }
 
 export class SendLedgerRepository {
@@ -109,9 +127,9 @@ export class SendLedgerRepository {
   async settle(idempotencyKey: string, s: LedgerSettlement): Promise<void> {
     await this.db.query(
       `UPDATE messages SET status = $2, provider = COALESCE($3, provider), provider_message_id = COALESCE($4, provider_message_id),
-              error_code = $5, error_message = $6, updated_at = now()
+              error_code = $5, error_message = $6, recipient = COALESCE($7, recipient), updated_at = now()
         WHERE idempotency_key = $1`,
-      [idempotencyKey, s.status, s.provider, s.providerMessageId, s.errorCode, s.errorMessage],
+      [idempotencyKey, s.status, s.provider, s.providerMessageId, s.errorCode, s.errorMessage, s.recipient ?? null],
     );
   }
 
@@ -162,15 +180,34 @@ export class SendLedgerRepository {
     return updated.length > 0;
   }
 
+  /** Appends a delivery report, as it arrived, to the provider's message (stale ones too: the history shows every report). */
+  async appendDeliveryReport(provider: string, providerMessageId: string, status: string, errorCode: string | null, explanation: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO message_delivery_reports (message_id, status, error_code, explanation)
+       SELECT id, $3, $4, $5 FROM messages WHERE provider = $1 AND provider_message_id = $2`,
+      [provider, providerMessageId, status, errorCode, explanation],
+    );
+  }
+
   /** The messages of the enrollments, oldest first. */
   async ofEnrollments(enrollmentIds: string[]): Promise<EnrollmentMessageRow[]> {
     return this.db.query(
-      `SELECT enrollment_id AS "enrollmentId", node_id AS "nodeId", action, status, provider,
-              provider_message_id AS "providerMessageId", error_code AS "errorCode",
-              error_message AS "errorMessage", delivery_status AS "deliveryStatus",
-              delivery_error_code AS "deliveryErrorCode", created_at AS "createdAt"
-         FROM messages WHERE enrollment_id = ANY($1) ORDER BY created_at, id`,
+      `SELECT m.id::text AS id, m.enrollment_id AS "enrollmentId", e.version_id AS "versionId", m.node_id AS "nodeId", m.action,
+              m.status, m.recipient, m.request, m.provider, m.provider_message_id AS "providerMessageId", m.error_code AS "errorCode",
+              m.error_message AS "errorMessage", m.delivery_status AS "deliveryStatus",
+              m.delivery_error_code AS "deliveryErrorCode", m.created_at AS "createdAt"
+         FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
+        WHERE m.enrollment_id = ANY($1) ORDER BY m.created_at, m.id`,
       [enrollmentIds],
+    );
+  }
+
+  /** The delivery reports of the messages (ledger ids), in the order they arrived. */
+  async deliveryReportsOf(messageIds: string[]): Promise<DeliveryReportRow[]> {
+    return this.db.query(
+      `SELECT message_id::text AS "messageId", status, error_code AS "errorCode", explanation, received_at AS "receivedAt"
+         FROM message_delivery_reports WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id`,
+      [messageIds],
     );
   }
 }

@@ -95,6 +95,28 @@ export class VersionsRepository {
     return this.db.query(`SELECT id, plan FROM journey_versions WHERE active AND trigger_kind = 'event' AND trigger_event = $1`, [eventName]);
   }
 
+  /** Every version of the journey with its number of live (pending or active) runs, oldest first. */
+  async liveRunsByVersion(journeyId: string): Promise<{ version: number; versionId: string; live: number }[]> {
+    return this.db.query(
+      `SELECT v.version, v.id AS "versionId", COALESCE(l.live, 0) AS live
+         FROM journey_versions v
+         LEFT JOIN (SELECT version_id, count(*)::int AS live FROM enrollments
+                     WHERE journey_id = $1 AND status IN ('pending', 'active') GROUP BY 1) l ON l.version_id = v.id
+        WHERE v.journey_id = $1 ORDER BY v.version`,
+      [journeyId],
+    );
+  }
+
+  /** Versions of paused or stopped journeys (their current version) that an event of `eventName` would trigger. */
+  async closedOnEvent(eventName: string): Promise<{ id: string; journey_id: string; plan: ExecutionPlan; status: string }[]> {
+    return this.db.query(
+      `SELECT v.id, v.journey_id, v.plan, j.status FROM journeys j
+         JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.active_version
+        WHERE j.status IN ('paused', 'stopped') AND v.trigger_kind = 'event' AND v.trigger_event = $1`,
+      [eventName],
+    );
+  }
+
   /** Active versions triggered by entering a segment. */
   async activeOnSegment(): Promise<{ id: string; segment: string }[]> {
     return this.db.query(`SELECT id, trigger_segment AS segment FROM journey_versions WHERE active AND trigger_kind = 'segment'`);

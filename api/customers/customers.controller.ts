@@ -1,21 +1,53 @@
 /** Customer profiles: traits in, the support history out. */
-import { Body, Controller, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
-import { Checker, isPlainObject } from '../http/validation.js';
-import { HistoryService } from '../../core/customers/history.js';
+import { Checker, invalidRequest, isPlainObject, parseInstant, type FieldIssue } from '../http/validation.js';
+import { Actor } from '../auth/actor.decorator.js';
+import type { Principal } from '../../core/access/roles.js';
+import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
+import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
 export const MAX_TRAITS_BYTES = 64 * 1024;
+/** Channels a customer can opt out of: the actions that reach them (the send policy reads `consent.<action>`). */
+const CONSENT_CHANNELS = ['sms', 'push', 'crm_task'];
 
 @Controller('v1/customers')
 export class CustomersController {
   constructor(
     private readonly ingestion: IngestionService,
     private readonly history: HistoryService,
+    private readonly consent: ConsentService,
   ) {}
+
+  @Endpoint({
+    summary: "Record a customer's opt-out or opt-in for a channel (support, when the customer asks by phone)",
+    description:
+      'Sets `consent.<channel>` in the traits (false holds back marketing touches of that channel; true lets them through again) ' +
+      'and stamps `<channel>_opted_out_at` on an opt-out. Audited as customer.consent with the reason.',
+    access: ['support'],
+    body: {
+      type: 'object',
+      required: ['channel', 'consented', 'reason'],
+      properties: {
+        channel: { type: 'string', enum: CONSENT_CHANNELS },
+        consented: { type: 'boolean' },
+        reason: { type: 'string', maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
+      },
+    },
+    ok: { description: '{ customerId, consent, traits }: the merged traits' },
+    errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['customer_not_found'] }],
+  })
+  @Post(':customerId/consent')
+  @HttpCode(200)
+  async recordConsent(@Param('customerId') customerId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    const change = parseConsentChange(body);
+    const traits = await this.consent.record(actor, customerId, change);
+    return { customerId, consent: traits.consent, traits };
+  }
 
   /** Creates the customer or merges `traits` into theirs; answers with the merged traits. */
   @Endpoint({
@@ -38,17 +70,85 @@ export class CustomersController {
   }
 
   @Endpoint({
-    summary: "One customer's journeys: every enrollment, step, decision, message and current wait",
-    description: 'Enrollments come newest first, a page at a time (`limit`, `cursor`; `nextCursor` in the answer).',
+    summary: "One customer's journeys: every enrollment, step, decision, message and current wait, and the journeys that did not enrol them",
+    description:
+      'Enrollments come newest first, a page at a time (`limit`, `cursor`; `nextCursor` in the answer). Each names what enrolled the customer (`entry`); ' +
+      'each message carries its channel, recipient (masked unless the key is admin or engineer), rendered content, template version and every delivery report. ' +
+      '`notEnrolled` (first page) lists the journeys whose trigger matched but refused the customer, with the rule.',
     access: ['support', 'viewer'],
     query: PAGE_QUERY,
     ok: { description: '{ customerId, traits, enrollments: [...], nextCursor }' },
     errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
   })
   @Get(':customerId/history')
-  async getHistory(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>) {
-    const history = await this.history.history(customerId, parsePageQuery(query, isTimeIdCursor));
-    if (!history) throw new ApiError(404, 'customer_not_found', `No customer with id "${customerId}"`);
+  async getHistory(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>, @Actor() actor: Principal) {
+    const history = await this.history.history(customerId, parsePageQuery(query, isTimeIdCursor), actor.role);
+    if (!history) throw notFound(customerId);
     return history;
   }
+
+  @Endpoint({
+    summary: "One customer's events, newest first",
+    description: 'Filter by `name` and by event time (`from` inclusive, `to` exclusive: ISO 8601 with an offset, or epoch ms); a page at a time (`limit`, `cursor`).',
+    access: ['support', 'viewer', 'marketer', 'engineer'],
+    query: {
+      ...PAGE_QUERY,
+      name: { description: 'only events with this name' },
+      from: { description: 'event time from (inclusive)' },
+      to: { description: 'event time before (exclusive)' },
+    },
+    ok: { description: '{ items: [{ eventId, name, eventTime, receivedAt, properties }], nextCursor }' },
+    errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
+  })
+  @Get(':customerId/events')
+  async getEvents(@Param('customerId') customerId: string, @Query() query: Record<string, unknown>) {
+    const issues: FieldIssue[] = [];
+    const filter = parseEventsFilter(query, issues);
+    let page: ReturnType<typeof parsePageQuery<[string, string]>> | null = null;
+    try {
+      page = parsePageQuery(query, isEventCursor);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      issues.push(...(err.details.issues as FieldIssue[]));
+    }
+    if (issues.length > 0 || !page) throw invalidRequest('invalid_query', issues);
+    const events = await this.history.events(customerId, filter, page);
+    if (!events) throw notFound(customerId);
+    return events;
+  }
+}
+
+function parseConsentChange(body: unknown): ConsentChangeRequest {
+  const check = new Checker();
+  const b = isPlainObject(body) ? body : {};
+  if (check.string(b.channel, '$.channel', { max: 40 }) && !CONSENT_CHANNELS.includes(b.channel)) {
+    check.fail('$.channel', 'invalid_value', `$.channel must be one of ${CONSENT_CHANNELS.join(', ')}`);
+  }
+  if (typeof b.consented !== 'boolean') check.fail('$.consented', b.consented === undefined ? 'required' : 'invalid_type', '$.consented must be true or false');
+  check.string(b.reason, '$.reason', { max: 500 });
+  if (check.issues.length > 0) throw check.error('invalid_body');
+  return { channel: b.channel as string, consented: b.consented as boolean, reason: b.reason as string };
+}
+
+function notFound(customerId: string): ApiError {
+  return new ApiError(404, 'customer_not_found', `No customer with id "${customerId}"`);
+}
+
+/** An events page cursor: the event time and the row id (digits). */
+const isEventCursor = (value: unknown): value is [string, string] => isTimeIdCursor(value) && /^\d{1,18}$/.test(value[1]);
+
+/** `name`, `from` and `to` of the events query; what is wrong with them goes to `issues`. */
+function parseEventsFilter(query: Record<string, unknown>, issues: FieldIssue[]): CustomerEventsFilter {
+  const instant = (key: 'from' | 'to'): number | null => {
+    const raw = query[key];
+    if (raw === undefined) return null;
+    const ms = parseInstant(typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw);
+    if (ms === null) issues.push({ path: `query.${key}`, code: 'invalid_format', message: `query.${key} must be an ISO 8601 date-time with an offset or epoch milliseconds` });
+    return ms;
+  };
+  const name = query.name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
+    issues.push({ path: 'query.name', code: 'invalid_format', message: 'query.name must be an event name of 1 to 200 characters' });
+  }
+  return { name: typeof name === 'string' ? name : null, fromMs: instant('from'), toMs: instant('to') };
 }

@@ -2,6 +2,8 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HistoryService } from '../../core/customers/history.js';
+import { ConsentService } from '../../core/customers/consent.js';
+import { AuditLog } from '../audit/audit-log.service.js';
 import { EventsModule } from '../events/events.module.js';
 import { CustomersController } from './customers.controller.js';
 import { DATA_SOURCE } from '../runtime.js';
@@ -9,6 +11,9 @@ import { DATA_SOURCE } from '../runtime.js';
 @Module({
   imports: [EventsModule],
   controllers: [CustomersController],
-  providers: [{ provide: HistoryService, useFactory: (db: DataSource) => new HistoryService(db), inject: [DATA_SOURCE] }],
+  providers: [
+    { provide: HistoryService, useFactory: (db: DataSource) => new HistoryService(db), inject: [DATA_SOURCE] },
+    { provide: ConsentService, useFactory: (db: DataSource, audit: AuditLog) => new ConsentService(db, audit), inject: [DATA_SOURCE, AuditLog] },
+  ],
 })
 export class CustomersModule {}

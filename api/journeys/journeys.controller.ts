@@ -97,7 +97,7 @@ export class JourneysController {
     summary: "Validate a canvas: the compiler's full error list; saves nothing",
     access: ['marketer', 'engineer', 'viewer'],
     body: { type: 'object', description: 'a canvas' },
-    ok: { description: '{ valid, issues, warnings }' },
+    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)' },
   })
   @Post('validate')
   @HttpCode(200)
@@ -202,9 +202,9 @@ export class JourneysController {
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, { status: 404, codes: ['journey_not_active'] }, { status: 409, codes: ['trigger_mismatch'] }],
   })
   @Post(':journeyId/enrollments')
-  async enroll(@Param('journeyId') journeyId: string, @Body() body: unknown, @Res({ passthrough: true }) res: HttpResponse) {
+  async enroll(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal, @Res({ passthrough: true }) res: HttpResponse) {
     assertJourneyId(journeyId);
-    const result = await this.entry.enroll(journeyId, parseEnrollmentRequest(body));
+    const result = await this.entry.enroll(journeyId, parseEnrollmentRequest(body), `${actor.role}:${actor.name}`);
     res.status(result.enrolled ? 201 : 200);
     return result;
   }

@@ -54,6 +54,8 @@ export interface DeliveryReportRoute<F extends ChannelVariable = ChannelVariable
    */
   verifier(settings: ChannelSettingsOf<F>): ((req: CallbackRequest) => string | null) | null;
   parse(fields: Record<string, unknown>): CallbackReading;
+  /** A report in plain words for the customer history (status meaning, and the provider's error code explained). */
+  explain?(status: string, errorCode: string | null): string;
   /** Runs before the report is recorded, once its message is known (e.g. an opt-out the report carries). */
   beforeRecord?(report: DeliveryReport, about: { db: DataSource; customerId: string }): Promise<void>;
 }

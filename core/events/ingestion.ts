@@ -238,6 +238,7 @@ export class IngestionService {
   }
 
   private async enrollByEvent(customerId: string, event: CustomerEvent): Promise<void> {
+    await this.deps.enrollments.refuseOnClosedJourneys(customerId, event);
     const versions = await this.versions.activeOnEvent(event.name);
     for (const version of versions) {
       const trigger = version.plan.trigger;

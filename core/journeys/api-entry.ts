@@ -53,7 +53,7 @@ export class ApiEntryService {
   }
 
   /** Enrolls a customer into the journey's active version, which must have an `api` trigger. */
-  async enroll(journeyId: string, req: ApiEnrollmentRequest): Promise<EnrollResult> {
+  async enroll(journeyId: string, req: ApiEnrollmentRequest, requestedBy?: string): Promise<EnrollResult> {
     const version = await this.versions.activeOfJourney(journeyId);
     if (!version?.id) {
       const why = version ? `is ${version.status}` : 'does not exist';
@@ -74,7 +74,7 @@ export class ApiEntryService {
       this.enrollments.enroll({
         versionId,
         customerId: req.customerId,
-        entry: { kind: 'api', payload: req.payload ?? {} },
+        entry: { kind: 'api', payload: req.payload ?? {}, ...(requestedBy !== undefined ? { requestedBy } : {}) },
         ...(req.entryKey !== undefined ? { entryKey: req.entryKey } : {}),
         ...(req.idempotencyKey !== undefined ? { triggerKey: `api:${req.idempotencyKey}` } : {}),
       }),

@@ -13,12 +13,15 @@ import { allowedActions, transition, type JourneyAction, type JourneyStatus } fr
 import { insertJourney, journeyNotFound, journeysIn, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
 import type { PublishingService } from './publishing.js';
+import { profileNeedsInfo } from '../../engine/actions.js';
 
 /** What the compiler says about a canvas. */
 export interface CanvasValidation {
   valid: boolean;
   issues: DocumentIssue[];
   warnings: DocumentIssue[];
+  /** Facts worth knowing that are not problems: the profile data each action needs (`needs_profile_data`). */
+  info: DocumentIssue[];
 }
 
 /** A journey in lists. */
@@ -79,7 +82,8 @@ export class DraftsService {
 
   validate(canvas: unknown): CanvasValidation {
     const result = this.publishing.compile(canvas);
-    return result.ok ? { valid: true, issues: [], warnings: result.warnings } : { valid: false, issues: result.errors, warnings: [] };
+    const info = profileNeedsInfo(canvas, this.publishing.actionSpecs());
+    return result.ok ? { valid: true, issues: [], warnings: result.warnings, info } : { valid: false, issues: result.errors, warnings: [], info };
   }
 
   /** Creates a journey in status `draft`; 409 `journey_exists` when the id is taken. */

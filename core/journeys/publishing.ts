@@ -3,7 +3,7 @@
  * whose trigger enrolls new customers. Runs in flight keep the plan they started with.
  */
 import type { DataSource } from 'typeorm';
-import type { ActionSpec } from '../../engine/actions.js';
+import { BUILTIN_ACTIONS, type ActionSpec } from '../../engine/actions.js';
 import { compileCanvas, type CompileResult } from '../../engine/compile.js';
 import { diffCanvases, type CanvasDiff } from '../../engine/diff.js';
 import type { DocumentIssue } from '../../engine/errors.js';
@@ -45,6 +45,11 @@ export class PublishingService {
     private readonly db: DataSource,
     private readonly actions?: Record<string, ActionSpec>,
   ) {}
+
+  /** The action specs canvases are compiled against. */
+  actionSpecs(): Record<string, ActionSpec> {
+    return this.actions ?? BUILTIN_ACTIONS;
+  }
 
   compile(canvas: unknown): CompileResult {
     return compileCanvas(canvas, this.actions ? { actions: this.actions } : undefined);

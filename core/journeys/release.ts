@@ -12,6 +12,7 @@ import { transition } from './journey-states.js';
 import { insertJourney, lockJourney, recordJourneyChange, requireJourney, updateDraft, type JourneyRow } from './journey-store.js';
 import type { PublishRequest, PublishRequestsService } from './publish-requests.js';
 import { invalidCanvas, type PublishingService } from './publishing.js';
+import { unknownSegmentIssues } from './segment-check.js';
 
 /** How publishing goes: under four-eyes publishing a publish takes effect only once another key approves it. */
 export interface ReleaseOptions {
@@ -65,6 +66,8 @@ export class ReleaseService {
     transition(journey.id, journey.status, 'publish');
     const compiled = this.publishing.compile(journey.draft);
     if (!compiled.ok) throw invalidCanvas(compiled.errors);
+    const unknown = await unknownSegmentIssues(tx, journey.draft, compiled.plan);
+    if (unknown.length > 0) throw invalidCanvas(unknown);
     if (this.options.fourEyesPublishing) return { published: false, request: await this.requests.open(tx, journey, actor) };
     const published = await this.publishing.publishVersion(tx, journey, journey.draft, compiled.plan, { publishedBy: actor });
     await recordJourneyChange(this.audit, tx, actor, 'journey.publish', journey.id, {

@@ -38,6 +38,8 @@ export interface DiffAnswer {
   from: { ref: CanvasRef; version: number | null };
   to: { ref: CanvasRef; version: number | null };
   diff: CanvasDiff;
+  /** Runs live (pending or active) on each published version now: who a publish leaves on the old version. */
+  liveRuns: { version: number; versionId: string; live: number }[];
 }
 
 type VersionRow = PublishedVersionRow<Principal>;
@@ -84,6 +86,7 @@ export class VersionsService {
       from: { ref: from, version: a.version },
       to: { ref: to, version: b.version },
       diff: diffCanvases(a.canvas, b.canvas),
+      liveRuns: await this.versions.liveRunsByVersion(journeyId),
     };
   }
 

@@ -34,6 +34,9 @@ export class DeliveryService {
     const customerId = await this.ledger.customerOfProviderMessage(route.provider, report.providerMessageId);
     if (customerId === null) return 'unknown_message';
     await route.beforeRecord?.(report, { db: this.db, customerId });
+    // Every report is kept as it arrived, for the history; only a later state updates the message.
+    const explanation = route.explain?.(report.status, report.errorCode) ?? report.status;
+    await this.ledger.appendDeliveryReport(route.provider, report.providerMessageId, report.status, report.errorCode, explanation);
     const ranks = JSON.stringify(route.ranks);
     const written = await this.ledger.recordDelivery(route.provider, report.providerMessageId, report.status, report.errorCode, report.rank, ranks);
     return written ? 'updated' : 'stale';

@@ -61,7 +61,10 @@ export interface EnrollmentItem {
   status: EnrollmentStatus;
   /** Where a live run is (last reported); where an ended run ended. */
   currentNode: string | null;
+  /** The wait's nominal end. */
   waitingUntil: Date | null;
+  /** When the run will actually move on: a wait for an event also listens for the late-event grace after its end. */
+  movesOnAt: Date | null;
   enrolledAt: Date;
   endedAt: Date | null;
   exitReason: string | null;

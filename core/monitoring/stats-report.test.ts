@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ExecutionPlan, PlanStep } from '../../engine/plan.js';
-import { buildStats, conversionRate, daysBetween, mergeExits, planNodes, stepsInOrder, type StatsRows } from './stats-report.js';
+import { buildStats, conversionRate, daysBetween, mergeExits, planNodes, stepsInOrder, type SendRow, type StatsRows } from './stats-report.js';
 
 function plan(nodes: PlanStep[]): ExecutionPlan {
   return {
@@ -94,6 +94,8 @@ describe('mergeExits', () => {
   });
 });
 
+const NO_SENDS = { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} };
+
 describe('buildStats', () => {
   const nodes = planNodes([{ version: 1, plan: V1 }]);
   const rows: StatsRows = {
@@ -125,6 +127,8 @@ describe('buildStats', () => {
       { nodeId: 'ab', status: 'active', waiting: true, count: 1 },
       { nodeId: 'ab', status: 'active', waiting: false, count: 3 },
     ],
+    sends: [],
+    armSends: [],
   };
 
   it('totals, nodes with zero-filled branches, arms with their own conversions', () => {
@@ -140,6 +144,7 @@ describe('buildStats', () => {
       pending: 2,
       waiting: 1,
       inProgress: 3,
+      messages: NO_SENDS,
     });
     expect(stats.nodes.map(({ nodeId, passed, waiting, inProgress, branches }) => ({ nodeId, passed, waiting, inProgress, branches }))).toEqual([
       { nodeId: 'vip', passed: 4, waiting: 0, inProgress: 0, branches: { yes: 3, no: 1 } },
@@ -151,8 +156,8 @@ describe('buildStats', () => {
         nodeId: 'ab',
         label: 'A/B',
         arms: [
-          { key: 't', weight: 1, control: false, entered: 2, converted: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }] },
-          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }] },
+          { key: 't', weight: 1, control: false, entered: 2, converted: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }], messages: NO_SENDS },
+          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }], messages: NO_SENDS },
         ],
       },
     ]);
@@ -168,8 +173,9 @@ describe('buildStats', () => {
         exits: [{ status: 'completed', reason: 'done', count: 2 }],
         nodes: { vip: { passed: 3, branches: { yes: 2, no: 1 } }, ab: { passed: 2, branches: { t: 2 } } },
         arms: { ab: { t: { entered: 2, converted: 0 } } },
+        messages: NO_SENDS,
       },
-      { date: '2026-03-02', entered: 0, converted: 0, exits: [], nodes: {}, arms: {} },
+      { date: '2026-03-02', entered: 0, converted: 0, exits: [], nodes: {}, arms: {}, messages: NO_SENDS },
       {
         date: '2026-03-03',
         entered: 1,
@@ -177,6 +183,7 @@ describe('buildStats', () => {
         exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }],
         nodes: { vip: { passed: 1, branches: { yes: 1 } }, ab: { passed: 1, branches: { c: 1 } } },
         arms: { ab: { c: { entered: 1, converted: 1 } } },
+        messages: NO_SENDS,
       },
     ]);
   });
@@ -201,7 +208,7 @@ describe('buildStats', () => {
   });
 
   it('no activity and no range: an empty series and null rates', () => {
-    const empty: StatsRows = { entered: [], endings: [], flow: [], armEndings: [], current: [] };
+    const empty: StatsRows = { entered: [], endings: [], flow: [], armEndings: [], current: [], sends: [], armSends: [] };
     const stats = buildStats(nodes, empty, { from: null, to: null });
     expect(stats.series).toEqual([]);
     expect(stats.totals.conversionRate).toBeNull();
@@ -212,5 +219,63 @@ describe('buildStats', () => {
   it('counts a port the plan no longer has (an older version) rather than dropping it', () => {
     const stats = buildStats(nodes, { ...rows, flow: [{ day: '2026-03-01', nodeId: 'vip', port: 'maybe', count: 1 }] }, { from: null, to: null });
     expect(stats.nodes[0].branches).toEqual({ yes: 0, no: 0, maybe: 1 });
+  });
+});
+
+describe('send outcomes', () => {
+  const send = (day: string, status: string, extra: Partial<SendRow> = {}): SendRow => ({
+    day,
+    nodeId: 'sms',
+    splitNodeId: null,
+    arm: null,
+    status,
+    errorCode: null,
+    deliveryStatus: null,
+    deliveryErrorCode: null,
+    count: 1,
+    ...extra,
+  });
+  const nodes = planNodes([{ version: 1, plan: V1 }, { version: 2, plan: V2 }]);
+  const base: StatsRows = { entered: [], endings: [], flow: [], armEndings: [], current: [], sends: [], armSends: [] };
+
+  it('classifies each ledger outcome: delivered, failed by reason, suppressed by reason (no recipient included)', () => {
+    const sends = [
+      send('2026-03-01', 'sent', { deliveryStatus: 'delivered', count: 4 }),
+      send('2026-03-01', 'sent', { deliveryStatus: 'undelivered', deliveryErrorCode: '30003' }),
+      send('2026-03-01', 'sent'),
+      send('2026-03-02', 'failed', { errorCode: 'no_recipient', count: 5 }),
+      send('2026-03-02', 'suppressed', { errorCode: 'frequency_cap', count: 2 }),
+      send('2026-03-02', 'suppressed', { errorCode: 'no_consent' }),
+      send('2026-03-02', 'failed', { errorCode: 'invalid_token' }),
+      send('2026-03-02', 'unknown', { errorCode: 'outcome_unknown' }),
+      send('2026-03-02', 'pending'),
+    ];
+    const stats = buildStats(nodes, { ...base, sends }, { from: null, to: null });
+    const all = {
+      attempted: 17,
+      sent: 6,
+      delivered: 4,
+      failed: { '30003': 1, invalid_token: 1, outcome_unknown: 1 },
+      suppressed: { no_recipient: 5, frequency_cap: 2, no_consent: 1 },
+    };
+    expect(stats.totals.messages).toEqual(all);
+    expect(stats.nodes.find((n) => n.nodeId === 'sms')!.messages).toEqual(all);
+    expect(stats.nodes.find((n) => n.nodeId === 'vip')!.messages).toBeNull();
+    expect(stats.series.map((d) => [d.date, d.messages.attempted, d.nodes.sms?.messages?.suppressed])).toEqual([
+      ['2026-03-01', 6, {}],
+      ['2026-03-02', 11, { no_recipient: 5, frequency_cap: 2, no_consent: 1 }],
+    ]);
+  });
+
+  it('counts each arm of a random split on its own', () => {
+    const armSends = [
+      send('2026-03-01', 'sent', { splitNodeId: 'ab', arm: 't', deliveryStatus: 'delivered', count: 2 }),
+      send('2026-03-01', 'failed', { splitNodeId: 'ab', arm: 'c', errorCode: 'no_recipient' }),
+    ];
+    const [arms] = buildStats(nodes, { ...base, armSends }, { from: null, to: null }).randomSplits.map((s) => s.arms);
+    expect(arms.map((a) => [a.key, a.messages])).toEqual([
+      ['t', { attempted: 2, sent: 2, delivered: 2, failed: {}, suppressed: {} }],
+      ['c', { attempted: 1, sent: 0, delivered: 0, failed: {}, suppressed: { no_recipient: 1 } }],
+    ]);
   });
 });

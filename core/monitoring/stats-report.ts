@@ -6,9 +6,12 @@
 import { isBranchingKind, stepPorts, type ExecutionPlan, type PlanStep, type PlanStepKind } from '../../engine/plan.js';
 
 import type { EndingRow, StatsRows } from '../../store/journey-stats.repository.js';
+import { addSends, noSends, sendOutcomes, type SendOutcomes } from './send-outcomes.js';
+
+export type { SendOutcomes } from './send-outcomes.js';
 
 /** The grouped rows come from the store (store/journey-stats.repository.ts). */
-export type { ArmEndingRow, CurrentRow, EndingRow, EnteredRow, FlowRow, StatsRows } from '../../store/journey-stats.repository.js';
+export type { ArmEndingRow, CurrentRow, EndingRow, EnteredRow, FlowRow, SendRow, StatsRows } from '../../store/journey-stats.repository.js';
 
 /** A published version whose plan describes the nodes. */
 export interface VersionPlan {
@@ -43,6 +46,8 @@ export interface NodeStats extends NodeInfo {
   inProgress: number;
   /** Decisions per port, for branching nodes; null for the others. */
   branches: Record<string, number> | null;
+  /** What became of the node's touches, for action nodes that reach customers; null for the others. */
+  messages: SendOutcomes | null;
 }
 
 export interface ArmStats {
@@ -53,6 +58,8 @@ export interface ArmStats {
   converted: number;
   conversionRate: number | null;
   exits: ExitCount[];
+  /** The touches of runs that took this arm, all action nodes together. */
+  messages: SendOutcomes;
 }
 
 export interface SeriesDay {
@@ -61,8 +68,10 @@ export interface SeriesDay {
   entered: number;
   converted: number;
   exits: ExitCount[];
-  /** Only nodes with activity that day. */
-  nodes: Record<string, { passed: number; branches?: Record<string, number> }>;
+  /** Only nodes with activity that day (`messages` for action nodes that touched customers that day). */
+  nodes: Record<string, { passed: number; branches?: Record<string, number>; messages?: SendOutcomes }>;
+  /** The touches asked for that day, all action nodes together. */
+  messages: SendOutcomes;
   /** Random split -> arm -> entered / converted that day; only arms with activity. */
   arms: Record<string, Record<string, { entered: number; converted: number }>>;
 }
@@ -76,6 +85,7 @@ export interface StatsReport {
     pending: number;
     waiting: number;
     inProgress: number;
+    messages: SendOutcomes;
   };
   nodes: NodeStats[];
   randomSplits: { nodeId: string; label: string | null; arms: ArmStats[] }[];
@@ -197,6 +207,7 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
       waiting: waiting.get(n.nodeId) ?? 0,
       inProgress: inProgress.get(n.nodeId) ?? 0,
       branches: counts,
+      messages: n.kind === 'action' ? sendOutcomes(rows.sends, (r) => r.nodeId === n.nodeId) : null,
     };
   });
 
@@ -209,7 +220,8 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
         const endings = rows.armEndings.filter((r) => r.nodeId === n.nodeId && r.arm === arm.key);
         const entered = branches.get(n.nodeId)?.get(arm.key) ?? 0;
         const converted = convertedIn(endings);
-        return { ...arm, entered, converted, conversionRate: conversionRate(converted, entered), exits: mergeExits(endings) };
+        const messages = sendOutcomes(rows.armSends, (r) => r.splitNodeId === n.nodeId && r.arm === arm.key);
+        return { ...arm, entered, converted, conversionRate: conversionRate(converted, entered), exits: mergeExits(endings), messages };
       }),
     }));
 
@@ -224,6 +236,7 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
       pending,
       waiting: sumValues(waiting),
       inProgress: sumValues(inProgress),
+      messages: sendOutcomes(rows.sends),
     },
     nodes: nodeStats,
     randomSplits,
@@ -237,16 +250,17 @@ function sumValues(map: Map<unknown, number>): number {
 
 /** One entry per local day of the range, zeros included; per-node and per-arm maps hold only activity. */
 export function buildSeries(
-  rows: Pick<StatsRows, 'entered' | 'endings' | 'flow' | 'armEndings'>,
+  rows: Pick<StatsRows, 'entered' | 'endings' | 'flow' | 'armEndings'> & Partial<Pick<StatsRows, 'sends'>>,
   nodes: Map<string, NodeInfo>,
   range: { from: string | null; to: string | null },
 ): SeriesDay[] {
-  const active = [...rows.entered, ...rows.endings, ...rows.flow, ...rows.armEndings].map((r) => r.day).sort();
+  const sends = rows.sends ?? [];
+  const active = [...rows.entered, ...rows.endings, ...rows.flow, ...rows.armEndings, ...sends].map((r) => r.day).sort();
   const from = range.from ?? active[0] ?? range.to;
   const to = range.to ?? active[active.length - 1] ?? range.from;
   if (from === undefined || to === undefined) return [];
   const days = new Map<string, SeriesDay>(
-    daysBetween(from, to).map((date) => [date, { date, entered: 0, converted: 0, exits: [], nodes: {}, arms: {} }]),
+    daysBetween(from, to).map((date) => [date, { date, entered: 0, converted: 0, exits: [], nodes: {}, arms: {}, messages: noSends() }]),
   );
   for (const r of rows.entered) {
     const day = days.get(r.day);
@@ -272,6 +286,12 @@ export function buildSeries(
   for (const r of rows.armEndings) {
     const day = days.get(r.day);
     if (day && r.status === 'converted') arm(day, r.nodeId, r.arm).converted += r.count;
+  }
+  for (const r of sends) {
+    const day = days.get(r.day);
+    if (!day) continue;
+    addSends(day.messages, r);
+    addSends((day.nodes[r.nodeId] ??= { passed: 0 }).messages ??= noSends(), r);
   }
   return [...days.values()];
 }

@@ -9,7 +9,7 @@ import { compileWithStoredSegments, explainMembership, loadSegmentRules } from '
 import type { Queryable } from '../../store/queryable.js';
 import { SegmentsRepository, type SegmentRow as StoredSegment } from '../../store/segments.repository.js';
 import { EngineError } from '../../engine/errors.js';
-import { referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
+import { howClose, referencedSegments, validateSegmentRule, type FailedNode, type SegmentRule } from '../../engine/segments/index.js';
 import type { AuditLog } from '../access/audit-log.js';
 import type { Principal } from '../access/roles.js';
 import { conflict, notFound, unavailable, unprocessable } from '../errors.js';
@@ -42,7 +42,8 @@ export interface MembershipAnswer {
   segment: string;
   customerId: string;
   member: boolean;
-  failed: (Pick<FailedNode, 'path' | 'kind' | 'rule' | 'result' | 'expected'> & { reason: string })[];
+  /** Each condition that kept the customer out, with what they hold (`found`) and how close that is (`howClose`). */
+  failed: (Pick<FailedNode, 'path' | 'kind' | 'rule' | 'result' | 'expected' | 'found'> & { reason: string; howClose: string })[];
 }
 
 type SegmentRow = StoredSegment<SegmentRule>;
@@ -160,13 +161,15 @@ export class SegmentsService {
       throw engineRejection(err);
     }
     if (!explained.exists) throw notFound('customer_not_found', `No customer with id "${customerId}"`);
-    const failed = explained.failed.map(({ path, kind, rule, result, expected }) => ({
+    const failed = explained.failed.map(({ path, kind, rule, result, expected, found }) => ({
       path,
       kind,
       rule,
       result,
       expected,
+      found,
       reason: expected ? `${describe(kind)} does not hold for this customer` : `${describe(kind)} holds, but the segment requires it not to`,
+      howClose: howClose(rule, found, expected),
     }));
     return { segment: key, customerId, member: explained.member, failed };
   }

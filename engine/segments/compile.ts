@@ -4,7 +4,7 @@
  * whole segment. Rules are validated first; references to other segments are inlined.
  */
 import { EngineError } from '../errors.js';
-import { compileEventRule } from './events.js';
+import { compileEventFound, compileEventRule } from './events.js';
 import { compileComparison, SqlParams, type SqlContext } from './sql.js';
 import type { SegmentRule } from './types.js';
 import { assertSegmentRule, type SegmentResolver } from './validate.js';
@@ -68,6 +68,13 @@ export class RuleCompiler {
     if ('trait' in rule) return `COALESCE(${compileComparison(this.ctx, 'c.traits', rule.trait, rule)}, false)`;
     if ('event' in rule) return compileEventRule(this.ctx, rule);
     throw new EngineError('invalid_rule', 'Not a trait, event or segment rule');
+  }
+
+  /** SQL (jsonb) for what the customer holds against a leaf: the trait's value, the event count or time; null for a segment reference. */
+  found(rule: SegmentRule): string {
+    if ('trait' in rule) return `(c.traits #> ${this.ctx.params.add(rule.trait.split('.'), 'text[]')})`;
+    if ('event' in rule) return compileEventFound(this.ctx, rule);
+    return 'NULL::jsonb';
   }
 
   private reference(key: string): string {

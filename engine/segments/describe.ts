@@ -74,3 +74,24 @@ function eventText(rule: EventRule): string {
   }
   return text;
 }
+
+/**
+ * How close a customer came to one leaf of a rule, in words: what they hold (`found`, as the explain
+ * query reads it) against what the rule needed ("fund_page_viewed within P7D: 1 time; needs at least 2 ×").
+ * `expected` false means the rule needed the leaf not to hold (it sits under a `not`).
+ */
+export function howClose(rule: JourneyCondition, found: unknown, expected: boolean): string {
+  const needs = expected ? describeRule(rule) : `NOT (${describeRule(rule)})`;
+  if ('trait' in rule) return `trait ${rule.trait} is ${found === null || found === undefined ? 'not set' : JSON.stringify(found)}; needs ${needs}`;
+  if ('event' in rule) {
+    if (rule.first || rule.last) {
+      const which = rule.first ? 'first' : 'last';
+      return `${which} ${rule.event}${filters(rule.where)}: ${found ? String(found) : 'never'}; needs ${needs}`;
+    }
+    if (typeof found === 'number') {
+      const window = rule.within !== undefined ? ` within ${rule.within}` : '';
+      return `${rule.event}${filters(rule.where)}${window}: ${found} ${found === 1 ? 'time' : 'times'}; needs ${needs}`;
+    }
+  }
+  return `needs ${needs}`;
+}

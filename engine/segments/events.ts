@@ -26,6 +26,26 @@ export function compileEventRule(ctx: SqlContext, rule: EventRule): string {
     WHERE anchor.at IS NOT NULL AND ${countPredicate(ctx, conditions, rule.count)})`;
 }
 
+/** The most events "how close" counts for one rule (an explanation, not a decision). */
+const FOUND_COUNT_CAP = 10_000;
+
+/**
+ * SQL (jsonb) for what the customer's history holds against an event rule, for "why not" answers:
+ * the number of matching events (in the rule's window, at most 10 000), or for `first` / `last` rules
+ * the time of that occurrence (null when never). Windows after another event are not counted (null).
+ */
+export function compileEventFound(ctx: SqlContext, rule: EventRule): string {
+  const range = rule.first ?? rule.last;
+  if (range) {
+    const match = matchEvents(ctx, 'e', rule.event, rule.where).join(' AND ');
+    return `(SELECT to_jsonb(${rule.first ? 'min' : 'max'}(e.event_time)) FROM events e WHERE ${match})`;
+  }
+  if (rule.after_event) return 'NULL::jsonb';
+  const conditions = matchEvents(ctx, 'e', rule.event, rule.where);
+  if (rule.within !== undefined) conditions.push(`e.event_time > ${ctx.now} - ${intervalParam(ctx, rule.within)}`);
+  return `(SELECT to_jsonb(count(*)) FROM (SELECT 1 FROM events e WHERE ${conditions.join(' AND ')} LIMIT ${FOUND_COUNT_CAP}) found)`;
+}
+
 /** The conditions selecting the customer's events named `event` that happened by now and match `where`. */
 function matchEvents(ctx: SqlContext, alias: string, event: string, where: PropertyFilter[] | undefined): string[] {
   return [

@@ -19,6 +19,8 @@ export interface ExplainNode {
   rule: SegmentRule;
   /** Result column of a leaf (trait, event, segment reference); absent for and/or/not. */
   column?: string;
+  /** Column of what the customer holds against a leaf (jsonb: trait value, event count or time). */
+  foundColumn?: string;
   /** Indexes (into `nodes`) of the children of and/or/not. */
   children: number[];
 }
@@ -38,6 +40,8 @@ export interface NodeOutcome {
   kind: SegmentNodeKind;
   rule: SegmentRule;
   result: boolean;
+  /** What the customer holds against a leaf: the trait's value, the number of matching events (in the window), the first/last time; null when none or for and/or/not. */
+  found: unknown;
 }
 
 /** A node that decided against the wanted outcome: `expected` is what membership needed from it. */
@@ -70,7 +74,8 @@ export function compileSegmentExplain(rule: SegmentRule, options: CompileSegment
       entry.children = [visit(node.not, joinPath(path, 'not'))];
     } else {
       entry.column = `n${columns.length}`;
-      columns.push(`${compiler.leaf(node)} AS ${entry.column}`);
+      entry.foundColumn = `f${entry.column.slice(1)}`;
+      columns.push(`${compiler.leaf(node)} AS ${entry.column}`, `${compiler.found(node)} AS ${entry.foundColumn}`);
     }
     return index;
   };
@@ -94,8 +99,8 @@ export function explainRow(query: SegmentExplainQuery, row: Record<string, unkno
   };
   const member = decide(0);
   const outcome = (index: number): NodeOutcome => {
-    const { path, kind, rule } = query.nodes[index];
-    return { path, kind, rule, result: results[index] };
+    const { path, kind, rule, foundColumn } = query.nodes[index];
+    return { path, kind, rule, result: results[index], found: foundColumn === undefined ? null : (row[foundColumn] ?? null) };
   };
   const failed: FailedNode[] = [];
   // Descend from the root into the children that disagree with what their parent needed from them.

@@ -25,7 +25,7 @@ export type {
   TimeValue,
   TraitRule,
 } from './types.js';
-export { describeRule } from './describe.js';
+export { describeRule, howClose } from './describe.js';
 export { SEGMENT_RULE_JSON_SCHEMA, JOURNEY_CONDITION_JSON_SCHEMA, COMPARISON_OPS, NAME_PATTERN, SEGMENT_KEY_PATTERN, MAX_DEPTH } from './schema.js';
 export {
   SEGMENT_ERROR_CODES,

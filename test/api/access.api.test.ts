@@ -45,6 +45,8 @@ const EXPECTED: Record<string, Expected> = {
   'POST /v1/enrollments/{enrollmentId}/exit': ['marketer', 'support'],
   'PUT /v1/customers/{customerId}': ['engineer'],
   'GET /v1/customers/{customerId}/history': ['support', 'viewer'],
+  'GET /v1/customers/{customerId}/events': ['support', 'viewer', 'marketer', 'engineer'],
+  'POST /v1/customers/{customerId}/consent': ['support'],
   'POST /v1/events': ['engineer'],
   'GET /v1/crm/tasks': ['support', 'engineer', 'viewer'],
   'GET /v1/crm/tasks/{id}': ['support', 'engineer', 'viewer'],

@@ -134,6 +134,7 @@ describe('POST /v1/journeys/validate', () => {
       valid: true,
       issues: [],
       warnings: [{ code: 'single_arm_split', message: expect.any(String), path: '$.nodes[1].arms' }],
+      info: [],
     });
     expect(await count('journey_versions', [])).toBe(before);
   });

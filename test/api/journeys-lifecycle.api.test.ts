@@ -191,11 +191,21 @@ describe('publishing the draft, versions and diffs', () => {
     const pending = await api.as('viewer').get(`/v1/journeys/${id}/diff`).expect(200);
     const expected = {
       identical: false,
-      nodes: { added: [{ id: 'sms', type: 'action' }], removed: [], changed: [{ id: 'wait', type: 'wait', fields: ['duration'] }] },
+      nodes: {
+        added: [{ id: 'sms', type: 'action' }],
+        removed: [],
+        changed: [{ id: 'wait', type: 'wait', fields: ['duration'], values: [{ field: 'duration', old: 'P1D', new: 'P2D' }] }],
+      },
       edges: { added: [{ from: 'wait', port: 'next', to: 'sms' }, { from: 'sms', port: 'next', to: 'done' }], removed: [{ from: 'wait', port: 'next', to: 'done' }] },
-      settings: { changed: [] },
+      settings: { changed: [], values: [] },
     };
-    expect(pending.body).toEqual({ journeyId: id, from: { ref: 'active', version: 1 }, to: { ref: 'draft', version: null }, diff: expected });
+    expect(pending.body).toEqual({
+      journeyId: id,
+      from: { ref: 'active', version: 1 },
+      to: { ref: 'draft', version: null },
+      diff: expected,
+      liveRuns: [{ version: 1, versionId: `${id}@1`, live: 0 }],
+    });
 
     await post(`/v1/journeys/${id}/publish`).expect(201);
     const between = await api.as('viewer').get(`/v1/journeys/${id}/versions/1/diff/2`).expect(200);

@@ -166,6 +166,8 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
       pending: 0,
       waiting: 1,
       inProgress: 0,
+      // The three SMS of the treatment arm, through the recording channel (no delivery reports).
+      messages: { attempted: 3, sent: 3, delivered: 0, failed: {}, suppressed: {} },
     });
     // The same endings, counted straight from the enrollments table.
     const db: { status: string; reason: string; count: number }[] = await api.rt.db.query(
@@ -184,10 +186,10 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
     ]);
     expect(byId.vip).toEqual({
       nodeId: 'vip', kind: 'condition', label: 'VIP?', next: { yes: 'ab', no: 'not_vip' },
-      passed: 8, waiting: 0, inProgress: 0, branches: { yes: 6, no: 2 },
+      passed: 8, waiting: 0, inProgress: 0, branches: { yes: 6, no: 2 }, messages: null,
     });
     expect(byId.ab).toMatchObject({ kind: 'random_split', passed: 6, branches: { treatment: 3, control: 3 } });
-    expect(byId.sms).toMatchObject({ kind: 'action', next: { next: 'wait_offer' }, passed: 3, branches: null });
+    expect(byId.sms).toMatchObject({ kind: 'action', next: { next: 'wait_offer' }, passed: 3, branches: null, messages: { attempted: 3, sent: 3, delivered: 0, failed: {}, suppressed: {} } });
     // T3 converted while waiting: it took no branch.
     expect(byId.wait_offer).toMatchObject({ kind: 'wait_for_event', passed: 3, waiting: 0, branches: { matched: 1, timed_out: 1 } });
     expect(byId.hold).toMatchObject({ kind: 'wait_duration', passed: 3, waiting: 1, inProgress: 0, branches: null });
@@ -209,6 +211,7 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
               { status: 'completed', reason: 'silent', count: 1 },
               { status: 'converted', reason: 'goal_reached', count: 1 },
             ],
+            messages: { attempted: 3, sent: 3, delivered: 0, failed: {}, suppressed: {} },
           },
           {
             key: 'control', weight: 1, control: true, entered: 3, converted: 1, conversionRate: 0.3333,
@@ -216,6 +219,7 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
               { status: 'converted', reason: 'goal_reached', count: 1 },
               { status: 'exited', reason: 'asked_to_stop', count: 1 },
             ],
+            messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} },
           },
         ],
       },
@@ -247,12 +251,12 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
     expect(sum((d) => d.nodes.vip?.passed ?? 0)).toBe(8);
   });
 
-  it('counts a run whose wait deadline has passed as in progress, not waiting', async () => {
+  it('counts a run whose wait deadline has passed as waiting, as je_waits_in_progress does (overdue ones show in stuck-runs)', async () => {
     await api.rt.db.query(`UPDATE enrollments SET waiting_until = waiting_until - interval '2 hours' WHERE id = $1`, [runOf(C3)]);
     try {
       const body = await stats();
-      expect(body.totals).toMatchObject({ waiting: 0, inProgress: 1 });
-      expect(body.nodes.find((n: { nodeId: string }) => n.nodeId === 'hold')).toMatchObject({ waiting: 0, inProgress: 1 });
+      expect(body.totals).toMatchObject({ waiting: 1, inProgress: 0 });
+      expect(body.nodes.find((n: { nodeId: string }) => n.nodeId === 'hold')).toMatchObject({ waiting: 1, inProgress: 0 });
     } finally {
       await api.rt.db.query(`UPDATE enrollments SET waiting_until = waiting_until + interval '2 hours' WHERE id = $1`, [runOf(C3)]);
     }
@@ -317,6 +321,7 @@ describe('GET /v1/journeys/:journeyId/enrollments', () => {
       status: 'active',
       currentNode: 'hold',
       waitingUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      movesOnAt: live.waitingUntil,
       enrolledAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       endedAt: null,
       exitReason: null,
@@ -394,8 +399,9 @@ describe('versions and day boundaries', () => {
         exits: [],
         nodes: { vip: { passed: 1, branches: { no: 1 } }, not_vip: { passed: 1 } },
         arms: {},
+        messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} },
       },
-      { date: '2026-01-11', entered: 0, converted: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], nodes: {}, arms: {} },
+      { date: '2026-01-11', entered: 0, converted: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], nodes: {}, arms: {}, messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} } },
     ]);
     expect(shanghai.totals).toMatchObject({ entered: 1, converted: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], waiting: 1 });
 

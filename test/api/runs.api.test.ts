@@ -167,14 +167,20 @@ describe('GET /v1/customers/:customerId/history', () => {
     expect(run.messages).toEqual([
       {
         nodeId: 'sms',
+        channel: 'sms',
         action: 'sms',
         status: 'sent',
+        recipient: '+8613800000001',
+        recipientMasked: false,
+        content: { body: 'Welcome Mei' },
+        templateVersion: `${welcome}@1`,
         provider: 'recorder',
         providerMessageId: expect.stringMatching(/^rec-\d+$/),
         errorCode: null,
         errorMessage: null,
         deliveryStatus: null,
         deliveryErrorCode: null,
+        deliveryReports: [],
         createdAt: expect.any(String),
       },
     ]);

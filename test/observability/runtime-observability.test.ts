@@ -239,10 +239,10 @@ describe('GET /metrics', () => {
     expect(res.headers['content-type']).toBe(METRICS_CONTENT_TYPE);
     const { samples, types } = parsePromText(res.text);
     // Counts of rows only ever added are counters (`_total`); counts by a current state are gauges.
-    for (const family of ['je_enrollments_total', 'je_node_transitions_total', 'je_messages_total']) {
+    for (const family of ['je_enrollments_total', 'je_node_transitions_total', 'je_messages_total', 'je_suppressed_sends_total']) {
       expect([family, types.get(family)]).toEqual([family, 'counter']);
     }
-    for (const family of ['je_enrollments', 'je_waits_in_progress', 'je_messages', 'je_suppressed_sends', 'je_stuck_runs']) {
+    for (const family of ['je_enrollments', 'je_waits_in_progress', 'je_messages', 'je_stuck_runs']) {
       expect([family, types.get(family)]).toEqual([family, 'gauge']);
     }
     // Every gauge-typed family is named without `_total`, every counter with it.
@@ -270,7 +270,7 @@ describe('GET /metrics', () => {
     expect(sent).toBeGreaterThanOrEqual(Math.max(sentBefore, 1));
     expect(sent).toBeLessThanOrEqual(sentAfter);
     expect(valueOf(samples, 'je_messages_total', { action: 'sms' })!).toBeGreaterThanOrEqual(sent);
-    const suppressed = valueOf(samples, 'je_suppressed_sends', { action: 'sms', reason: 'no_recipient' })!;
+    const suppressed = valueOf(samples, 'je_suppressed_sends_total', { action: 'sms', reason: 'no_recipient' })!;
     expect(suppressed).toBeGreaterThanOrEqual(Math.max(noRecipientBefore, 1));
     expect(suppressed).toBeLessThanOrEqual(noRecipientAfter);
   });

@@ -200,6 +200,23 @@ describe('GET /v1/segments/:key/members/:customerId', () => {
     expect(res.body.failed).toEqual([expect.objectContaining({ path, kind, expected, result: !expected, reason: expect.any(String) })]);
   });
 
+  it('says how close: the value or count found against what was needed', async () => {
+    const failedOf = async (suffix: string) =>
+      (await api.as('support').get(`/v1/segments/${key('onboarding')}/members/${cohort}-${suffix}`).expect(200)).body.failed[0];
+    // 06 viewed the fund page twice; the rule needs three views.
+    expect(await failedOf('06')).toMatchObject({
+      found: 2,
+      howClose: 'page_view where page = "fund_detail": 2 times; needs at least 3 × page_view where page = "fund_detail"',
+    });
+    // 05 is C2; the rule needs C3 or above.
+    expect(await failedOf('05')).toMatchObject({
+      found: 'C2',
+      howClose: 'trait risk_level is "C2"; needs trait risk_level ≥ "C3" (order C1 < C2 < C3 < C4 < C5)',
+    });
+    // 04 opened an account once; the rule needs that never to have happened.
+    expect(await failedOf('04')).toMatchObject({ found: 1, howClose: 'account_opened: 1 time; needs NOT (at least 1 × account_opened)' });
+  });
+
   it('404s an unknown customer or segment', async () => {
     const customer = await api.http().get(`/v1/segments/${key('onboarding')}/members/nobody-${unique}`).expect(404);
     expect(customer.body.error.code).toBe('customer_not_found');

@@ -4,7 +4,7 @@ import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
 import { defineChannel, deliveryReportPath, type CallbackReading } from '../../../core/channels/descriptor.js';
 import { createRecordingChannel } from '../recording/index.js';
-import { DELIVERY_RANKS, parseTwilioDeliveryReport } from './delivery-report.js';
+import { DELIVERY_RANKS, explainTwilioReport, parseTwilioDeliveryReport } from './delivery-report.js';
 import { createTwilioSmsChannel, TWILIO_PROVIDER } from './index.js';
 
 /** Twilio error code: the recipient replied STOP to our sender. */
@@ -50,6 +50,7 @@ export const twilioSmsDescriptor = defineChannel({
     name: 'twilio',
     provider: TWILIO_PROVIDER,
     ranks: DELIVERY_RANKS,
+    explain: explainTwilioReport,
     // Served only with the auth token Twilio signs with and the public origin it posts to.
     verifier({ twilioAuthToken, publicBaseUrl }) {
       if (!twilioAuthToken || !publicBaseUrl) return null;
