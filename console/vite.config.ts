@@ -18,6 +18,8 @@ export default defineConfig({
   },
   test: {
     environment: 'jsdom',
+    // ELK's first layout and jsdom start-up are slow on a busy machine.
+    testTimeout: 60_000,
     include: ['src/**/*.test.{ts,tsx}'],
     root,
   },
