@@ -10,6 +10,8 @@ export default defineConfig({
   root,
   base: '/console/',
   plugins: [react()],
+  // `npx vite --config console/vite.config.ts`: hot reload, the API calls proxied to a running API.
+  server: { proxy: { '/v1': process.env.JE_API_URL ?? 'http://127.0.0.1:3000' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

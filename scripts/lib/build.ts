@@ -61,9 +61,45 @@ export function buildReason(root: string, requiredOutputs: string[]): string | u
   return undefined;
 }
 
+/** Held while a build runs, so that two starts at once (parallel tests) never build over each other. */
+const LOCK = path.join('dist', '.build-lock');
+/** A lock older than this is left over by a killed build. */
+const STALE_LOCK_MS = 15 * 60_000;
+
+function takeLock(root: string, log: (m: string) => void): boolean {
+  const lock = path.join(root, LOCK);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  try {
+    fs.mkdirSync(lock);
+    return true;
+  } catch {
+    const st = fs.statSync(lock, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
+      log(`removing a stale build lock (${LOCK})`);
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+    return false;
+  }
+}
+
 /** Builds when needed; throws with the compiler's output when tsc fails. */
 export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: string) => void): void {
-  const reason = process.env.JE_START_FORCE_BUILD === '1' ? 'JE_START_FORCE_BUILD=1' : buildReason(root, requiredOutputs);
+  let waited = false;
+  while (!takeLock(root, log)) {
+    if (!waited) log(`another build is running (${LOCK}); waiting for it`);
+    waited = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+  try {
+    buildLocked(root, requiredOutputs, log, waited);
+  } finally {
+    fs.rmSync(path.join(root, LOCK), { recursive: true, force: true });
+  }
+}
+
+function buildLocked(root: string, requiredOutputs: string[], log: (m: string) => void, afterAnotherBuild: boolean): void {
+  const forced = process.env.JE_START_FORCE_BUILD === '1' && !afterAnotherBuild;
+  const reason = forced ? 'JE_START_FORCE_BUILD=1' : buildReason(root, requiredOutputs);
   if (!reason) {
     log('dist/ is up to date, skipping the build');
     return;

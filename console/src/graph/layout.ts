@@ -6,8 +6,8 @@
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import type { JourneyFlowEdge, JourneyFlowNode } from './mapping';
 
-export const NODE_WIDTH = 250;
-export const NODE_HEIGHT = 96;
+export const NODE_WIDTH = 210;
+export const NODE_HEIGHT = 84;
 
 let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined;
 const loadElk = () => (elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default()));
@@ -20,8 +20,8 @@ export async function layoutGraph(nodes: JourneyFlowNode[], edges: JourneyFlowEd
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
-      'elk.spacing.nodeNode': '40',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '60',
+      'elk.spacing.nodeNode': '28',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
     },
     children: nodes.map((n) => ({

@@ -33,7 +33,6 @@ describe('canvasToGraph', () => {
     const figures = figuresByNode({
       nodes: [
         { nodeId: 'wait_opening_page', passed: 10, waiting: 4, inProgress: 0, branches: { matched: 5, timed_out: 1 } },
-        { nodeId: 'registered', passed: 10, waiting: 0, inProgress: 0, branches: null },
       ],
     });
     const withFigures = canvasToGraph(onboarding, { figures });
@@ -41,7 +40,14 @@ describe('canvasToGraph', () => {
     const matched = withFigures.edges.find((e) => e.source === 'wait_opening_page' && e.data!.port === 'matched')!;
     expect(matched.data).toMatchObject({ count: 5, share: 0.5 });
     expect(matched.label).toBe('matched · 50%');
-    expect(withFigures.edges.find((e) => e.source === 'registered')!.data).toMatchObject({ count: 10, share: 1 });
+    expect(withFigures.edges.find((e) => e.source === 'registered')).toMatchObject({ label: 'next' });
+  });
+
+  it("shows the entered count on the trigger, which the stats do not list as a node", () => {
+    const g = canvasToGraph(onboarding, { figures: {}, entered: 7 });
+    expect(g.nodes.find((n) => n.id === 'registered')!.data.figures).toEqual({ passed: 7, waiting: 0, inProgress: 0 });
+    expect(g.edges.find((e) => e.source === 'registered')!.data).toMatchObject({ count: 7, share: 1 });
+    expect(g.nodes.find((n) => n.id === 'wait_day3')!.data.figures).toBeUndefined();
   });
 
   it('skips edges whose ends do not exist, and tolerates a half-written node', () => {

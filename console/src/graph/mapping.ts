@@ -46,6 +46,8 @@ export type JourneyFlowEdge = FlowEdge<JourneyEdgeData>;
 
 export interface Overlay {
   figures?: Record<string, NodeFigures>;
+  /** Customers who entered (the trigger's figure: the trigger is not a step of the plan, so stats list no node for it). */
+  entered?: number;
   issues?: PinnedIssue[];
   diff?: { nodes: Record<string, DiffMark>; addedEdges: Set<string> };
 }
@@ -106,6 +108,9 @@ export function canvasToGraph(canvas: Canvas | Json, overlay: Overlay = {}): { n
   const rawNodes = Array.isArray(canvas.nodes) ? (canvas.nodes as unknown[]) : [];
   const rawEdges = Array.isArray(canvas.edges) ? (canvas.edges as unknown[]) : [];
   const ids = new Set<string>();
+  const triggers = new Set(rawNodes.filter((n) => isObject(n) && n.type === 'trigger').map((n) => (n as Json).id));
+  const figuresOf = (id: string): NodeFigures | undefined =>
+    triggers.has(id) && overlay.entered !== undefined ? { passed: overlay.entered, waiting: 0, inProgress: 0 } : overlay.figures?.[id];
   const nodes: JourneyFlowNode[] = [];
   rawNodes.forEach((raw, index) => {
     if (!isObject(raw) || typeof raw.id !== 'string' || ids.has(raw.id)) return;
@@ -120,7 +125,7 @@ export function canvasToGraph(canvas: Canvas | Json, overlay: Overlay = {}): { n
         label: typeof raw.label === 'string' ? raw.label : raw.id,
         summary: summaryOf(raw),
         ports: portsOf(raw, index),
-        ...(overlay.figures?.[raw.id] ? { figures: overlay.figures[raw.id] } : {}),
+        ...(figuresOf(raw.id) ? { figures: figuresOf(raw.id) } : {}),
         issues: (overlay.issues ?? []).filter((i) => i.nodeId === raw.id),
         ...(overlay.diff?.nodes[raw.id] ? { diff: overlay.diff.nodes[raw.id] } : {}),
       },
@@ -133,7 +138,7 @@ export function canvasToGraph(canvas: Canvas | Json, overlay: Overlay = {}): { n
     if (!ids.has(raw.from) || !ids.has(raw.to)) continue;
     const port = typeof raw.port === 'string' ? raw.port : 'next';
     const id = edgeId(raw.from, port, raw.to);
-    const figures = overlay.figures?.[raw.from];
+    const figures = figuresOf(raw.from);
     const count = figures ? (figures.branches ? (figures.branches[port] ?? 0) : figures.passed - figures.waiting - figures.inProgress) : undefined;
     const share = figures && figures.passed > 0 && count !== undefined ? count / figures.passed : undefined;
     edges.push({

@@ -103,7 +103,7 @@ function VersionCanvas({ journeyId, canvas, version, compareTo }: { journeyId: s
     for (const n of d?.nodes.added ?? []) marks[n.id] = 'added';
     for (const n of d?.nodes.changed ?? []) marks[n.id] = 'changed';
     return {
-      ...(stats.data ? { figures: figuresByNode(stats.data) } : {}),
+      ...(stats.data ? { figures: figuresByNode(stats.data), entered: stats.data.totals?.entered ?? 0 } : {}),
       ...(d ? { diff: { nodes: marks, addedEdges: new Set(d.edges.added.map((e) => edgeId(e.from, e.port, e.to))) } } : {}),
     };
   }, [stats.data, diff.data]);
