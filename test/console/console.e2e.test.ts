@@ -80,7 +80,7 @@ describe('web console (Chromium against npm start)', () => {
     origin = consoleLine[1];
     fs.mkdirSync(IMAGES, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('console', (m) => m.type() === 'error' && browserErrors.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => browserErrors.push(`page: ${e.message}`));
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
@@ -95,7 +95,7 @@ describe('web console (Chromium against npm start)', () => {
 
   it('serves the console at /console on the API origin and signs in with a key, showing its name and role', async () => {
     // A refused key, in a page of its own: its 401 in that page's console is the point of this step.
-    const other = await browser!.newPage({ viewport: { width: 1600, height: 1000 } });
+    const other = await browser!.newPage({ viewport: { width: 1920, height: 1080 } });
     await other.goto(`${origin}/console/`);
     await other.getByLabel('API key').fill('je_not_a_key');
     await other.getByRole('button', { name: 'Sign in' }).click();

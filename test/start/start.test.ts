@@ -220,6 +220,10 @@ describe('npm start (scripts/start.ts)', () => {
         const readyBlock = await first.ready;
         lookAt(readyBlock);
         expect(readyBlock).toContain(`curl -X PUT ${api}/v1/journeys/quickstart/publish`);
+        // The web console is built with the rest and served by the API at the URL the ready block names.
+        expect(readyBlock).toContain(`Console:         ${api}/console/`);
+        const consolePage = await fetch(`${api}/console/`);
+        expect({ status: consolePage.status, root: (await consolePage.text()).includes('<div id="root">') }).toEqual({ status: 200, root: true });
         // The ready block points at the admin key it created: only this user may read it, and it works.
         const keyFile = path.join(resumeDir, 'admin-api-key');
         expect(readyBlock).toContain('admin-api-key');

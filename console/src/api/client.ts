@@ -34,7 +34,9 @@ const auth: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+// no-store: the API's ETag on a journey is its draft revision (for If-Match), which a publish or a
+// pause does not change, so a revalidated cached copy would show a stale status.
+export const api = createClient<paths>({ baseUrl: window.location.origin, cache: 'no-store' });
 api.use(auth);
 
 /** The data of an openapi-fetch answer, or an {@link ApiError}. */

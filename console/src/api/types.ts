@@ -46,44 +46,8 @@ export interface CanvasDiffAnswer {
   diff: CanvasDiff;
 }
 
-export interface HistoryStep {
-  seq: number;
-  at: string;
-  nodeId: string | null;
-  kind: string;
-  detail: Record<string, unknown>;
-}
-
-export interface HistoryMessage {
-  nodeId: string;
-  action: string;
-  status: string;
-  provider: string | null;
-  providerMessageId: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  deliveryStatus: string | null;
-  deliveryErrorCode: string | null;
-  createdAt: string;
-}
-
-export interface HistoryEnrollment {
-  enrollmentId: string;
-  journeyId: string;
-  versionId: string;
-  status: string;
-  enrolledAt: string;
-  endedAt: string | null;
-  exitReason: string | null;
-  currentNode: string | null;
-  waitingUntil: string | null;
-  steps: HistoryStep[];
-  messages: HistoryMessage[];
-}
-
-export interface CustomerHistory {
-  customerId: string;
-  traits: Record<string, unknown>;
-  enrollments: HistoryEnrollment[];
-  nextCursor: string | null;
-}
+/** GET /v1/customers/{customerId}/history (typed by its OpenAPI schema). */
+export type CustomerHistory = operations['CustomersController_getHistory']['responses'][200]['content']['application/json'];
+export type HistoryEnrollment = CustomerHistory['enrollments'][number];
+export type HistoryStep = HistoryEnrollment['steps'][number];
+export type HistoryMessage = HistoryEnrollment['messages'][number];

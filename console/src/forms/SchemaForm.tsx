@@ -147,7 +147,16 @@ function Field({ name, schema, required, value, onChange, issues, readOnly }: {
 }
 
 /** A JSON box: the value changes once the text parses; until then the box shows the parse error. */
-function JsonField({ id, value, onChange, readOnly, invalid }: { id: string; value: unknown; onChange: (v: unknown) => void; readOnly: boolean; invalid: boolean }) {
+export function JsonField({ id, value, onChange, readOnly = false, invalid = false, className, label, rows }: {
+  id?: string;
+  value: unknown;
+  onChange: (v: unknown) => void;
+  readOnly?: boolean;
+  invalid?: boolean;
+  className?: string;
+  label?: string;
+  rows?: number;
+}) {
   const shown = value === undefined ? '' : JSON.stringify(value, null, 2);
   const [text, setText] = useState(shown);
   const [error, setError] = useState<string | null>(null);
@@ -162,7 +171,7 @@ function JsonField({ id, value, onChange, readOnly, invalid }: { id: string; val
   }, [shown, value]);
   return (
     <>
-      <textarea id={id} rows={Math.min(10, Math.max(2, text.split('\n').length))} value={text} readOnly={readOnly} aria-invalid={invalid || error !== null}
+      <textarea id={id} className={className} aria-label={label} spellCheck={false} rows={rows ?? Math.min(10, Math.max(2, text.split('\n').length))} value={text} readOnly={readOnly} aria-invalid={invalid || error !== null}
         onChange={(e) => {
           setText(e.target.value);
           if (!e.target.value.trim()) {

@@ -57,7 +57,7 @@ export function JourneyGraph({ canvas, overlay, selected, onSelect, editing }: P
         edges={styled}
         nodeTypes={NODE_TYPES}
         fitView
-        fitViewOptions={{ padding: 0.15 }}
+        fitViewOptions={{ padding: 0.05 }}
         minZoom={0.2}
         nodesDraggable={false}
         nodesConnectable={!!editing}

@@ -6,7 +6,7 @@
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import type { JourneyFlowEdge, JourneyFlowNode } from './mapping';
 
-export const NODE_WIDTH = 210;
+export const NODE_WIDTH = 190;
 export const NODE_HEIGHT = 84;
 
 let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined;
@@ -20,7 +20,7 @@ export async function layoutGraph(nodes: JourneyFlowNode[], edges: JourneyFlowEd
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '60',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '50',
       'elk.spacing.nodeNode': '28',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
     },

@@ -44,7 +44,7 @@ function History({ customerId }: { customerId: string }) {
   const history = useQuery({
     queryKey: ['history', customerId],
     refetchInterval: 5_000,
-    queryFn: async () => (await ok(api.GET('/v1/customers/{customerId}/history', { params: { path: { customerId }, query: { limit: 50 } } }))) as unknown as CustomerHistory,
+    queryFn: (): Promise<CustomerHistory> => ok(api.GET('/v1/customers/{customerId}/history', { params: { path: { customerId }, query: { limit: 50 } } })),
   });
   if (history.isPending) return <Loading what={`customer ${customerId}`} />;
   if (history.isError) return <ErrorNote error={history.error} action="Check the id: customers become known with their first event or profile update." />;

@@ -10,7 +10,7 @@ import canvasSchema from '../../../engine/canvas.schema.json';
 import { NODE_KINDS } from '../../../engine/nodes/index';
 import { api, ApiError, ok } from '../api/client';
 import type { JourneyView, Validation } from '../api/types';
-import { SchemaForm, type Schema } from '../forms/SchemaForm';
+import { JsonField, SchemaForm, type Schema } from '../forms/SchemaForm';
 import { pinIssues } from '../graph/issues';
 import { JourneyGraph, type GraphEditing } from '../graph/JourneyGraph';
 import { href } from '../route';
@@ -176,21 +176,5 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
 }
 
 function CanvasJson({ canvas, onChange }: { canvas: CanvasDoc; onChange(c: CanvasDoc): void }) {
-  const [text, setText] = useState(() => JSON.stringify(canvas, null, 2));
-  const [error, setError] = useState<string>();
-  return (
-    <>
-      <textarea className="je-json-editor" aria-label="canvas JSON" spellCheck={false} value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          try {
-            onChange(JSON.parse(e.target.value) as CanvasDoc);
-            setError(undefined);
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }} />
-      {error && <div className="je-field-issue">not JSON yet: {error}</div>}
-    </>
-  );
+  return <JsonField className="je-json-editor" label="canvas JSON" value={canvas} onChange={(v) => v !== undefined && onChange(v as CanvasDoc)} />;
 }

@@ -2768,12 +2768,60 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description { customerId, traits, enrollments: [...], nextCursor } */
+            /** @description The customer, their traits and a page of enrollments with their steps and messages */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        enrollments: {
+                            currentNode: string | null;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            /** Format: date-time */
+                            enrolledAt: string;
+                            enrollmentId: string;
+                            exitReason: string | null;
+                            journeyId: string;
+                            messages: {
+                                action: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                deliveryErrorCode: string | null;
+                                deliveryStatus: string | null;
+                                /** @description why it failed or was suppressed: no_consent, frequency_cap, ... */
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                nodeId: string;
+                                provider: string | null;
+                                providerMessageId: string | null;
+                                /** @description pending, sent, failed or suppressed */
+                                status: string;
+                            }[];
+                            status: string;
+                            steps: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description what the step decided and the values it used */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                                kind: string;
+                                nodeId: string | null;
+                                seq: number;
+                            }[];
+                            versionId: string;
+                            /** Format: date-time */
+                            waitingUntil: string | null;
+                        }[];
+                        nextCursor: string | null;
+                        traits: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /** @description error.code: invalid_query */
             400: {
