@@ -7,6 +7,7 @@ import { SessionContext, useWhoami } from './session';
 import { ErrorNote, Loading } from './views/common';
 import { CustomerView } from './views/CustomerView';
 import { JourneysView } from './views/JourneysView';
+import { SegmentsView } from './views/SegmentsView';
 import { SignIn } from './views/SignIn';
 
 // The canvas (React Flow, and ELK inside it) loads with the first journey opened.
@@ -48,6 +49,9 @@ export function App() {
           <a href={href(['customers'])} className={section === 'customers' ? 'active' : ''}>
             Customers
           </a>
+          <a href={href(['segments'])} className={section === 'segments' ? 'active' : ''}>
+            Segments
+          </a>
         </nav>
         <span className="je-who" data-testid="who">
           {who.data.name} · <b>{who.data.role}</b>
@@ -61,7 +65,8 @@ export function App() {
           {section === 'journeys' && !id && <JourneysView />}
           {section === 'journeys' && id && <CanvasView journeyId={id} mode={route.path[2] === 'edit' ? 'edit' : 'view'} query={route.query} />}
           {section === 'customers' && <CustomerView customerId={id} />}
-          {!['journeys', 'customers'].includes(section) && <ErrorNote error={new Error(`No page "${section}" here: use the menu above.`)} />}
+          {section === 'segments' && <SegmentsView segmentKey={id} />}
+          {!['journeys', 'customers', 'segments'].includes(section) && <ErrorNote error={new Error(`No page "${section}" here: use the menu above.`)} />}
         </Suspense>
       </main>
     </SessionContext.Provider>

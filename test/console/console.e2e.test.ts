@@ -179,6 +179,23 @@ describe('web console (Chromium against npm start)', () => {
     await shot('console-customer');
   });
 
+  it("shows a segment's live count and why a customer is not in it", async () => {
+    const rule = { trait: 'phone', op: 'eq', value: '+8613800000001' };
+    expect((await call('POST', '/v1/segments', { key: 'first_phone', name: 'Phone +86 138 0000 0001', rule })).status).toBe(201);
+    await page.getByRole('link', { name: 'Segments' }).click();
+    await page.getByRole('link', { name: 'Phone +86 138 0000 0001' }).click();
+    await page.getByTestId('segment-count').waitFor();
+    expect(await page.getByTestId('segment-count').textContent()).toBe('3 customers');
+    await page.getByLabel('Customer id to explain').fill('q-1');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.getByTestId('membership').waitFor();
+    expect(await page.getByTestId('membership').textContent()).toMatch(/q-1 is not in the segment\..*\$/);
+    // An unsaved rule is counted as it is typed.
+    await page.getByLabel('segment rule').fill(JSON.stringify({ trait: 'first_name', op: 'eq', value: 'Mei' }));
+    await until('the count of the typed rule', async () => (await page.getByTestId('segment-count').textContent()) === '1 customers (with your unsaved rule)', 30_000);
+    await shot('console-segments');
+  });
+
   it('pins the errors of a broken draft on the right nodes (bad duration, dangling edge)', async () => {
     await page.goto(`${origin}/console/#/journeys/onboarding/edit`);
     await node('wait_day3').click();

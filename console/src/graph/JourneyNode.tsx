@@ -60,15 +60,6 @@ export function JourneyNode({ data, selected }: NodeProps<JourneyFlowNode>) {
           title={port}
         />
       ))}
-      {data.ports.length > 1 && (
-        <div className="je-node-ports">
-          {data.ports.map((port, i) => (
-            <span key={port} style={{ top: `${((i + 1) / (data.ports.length + 1)) * 100}%` }}>
-              {port}
-            </span>
-          ))}
-        </div>
-      )}
     </div>
   );
 }

@@ -8326,7 +8326,9 @@ export interface operations {
                             key?: string;
                             name?: string;
                             /** @description a segment rule (docs/segments.md) */
-                            rule?: Record<string, never>;
+                            rule?: {
+                                [key: string]: unknown;
+                            };
                             /** Format: date-time */
                             updatedAt?: string;
                         }[];
@@ -8436,7 +8438,9 @@ export interface operations {
                 "application/json": {
                     key: string;
                     name: string;
-                    rule: Record<string, never>;
+                    rule: {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -8453,7 +8457,9 @@ export interface operations {
                         key?: string;
                         name?: string;
                         /** @description a segment rule (docs/segments.md) */
-                        rule?: Record<string, never>;
+                        rule?: {
+                            [key: string]: unknown;
+                        };
                         /** Format: date-time */
                         updatedAt?: string;
                     };
@@ -8638,7 +8644,9 @@ export interface operations {
                         key?: string;
                         name?: string;
                         /** @description a segment rule (docs/segments.md) */
-                        rule?: Record<string, never>;
+                        rule?: {
+                            [key: string]: unknown;
+                        };
                         /** Format: date-time */
                         updatedAt?: string;
                     };
@@ -8769,7 +8777,9 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    rule: Record<string, never>;
+                    rule: {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -8786,7 +8796,9 @@ export interface operations {
                         key?: string;
                         name?: string;
                         /** @description a segment rule (docs/segments.md) */
-                        rule?: Record<string, never>;
+                        rule?: {
+                            [key: string]: unknown;
+                        };
                         /** Format: date-time */
                         updatedAt?: string;
                     };
@@ -9255,7 +9267,9 @@ export interface operations {
                         count?: number;
                         sample?: {
                             customerId?: string;
-                            traits?: Record<string, never>;
+                            traits?: {
+                                [key: string]: unknown;
+                            };
                         }[];
                     };
                 };
@@ -9404,7 +9418,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    rule: Record<string, never>;
+                    rule: {
+                        [key: string]: unknown;
+                    };
                     sample?: number;
                 };
             };
@@ -9420,7 +9436,9 @@ export interface operations {
                         count?: number;
                         sample?: {
                             customerId?: string;
-                            traits?: Record<string, never>;
+                            traits?: {
+                                [key: string]: unknown;
+                            };
                         }[];
                     };
                 };
