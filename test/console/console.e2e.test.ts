@@ -52,7 +52,7 @@ const shot = (name: string) => page.screenshot({ path: path.join(IMAGES, `${name
 /** Signs in on the sign-in page with `key`. */
 async function signIn(key: string): Promise<void> {
   await page.goto(`${origin}/console/`);
-  await page.evaluate(() => sessionStorage.clear());
+  await page.evaluate('sessionStorage.clear()');
   await page.reload();
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
