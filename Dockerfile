@@ -9,7 +9,7 @@
 # Every COPY source below must exist in the repository; test/deploy/compose.test.ts checks that,
 # and that every folder tsconfig.build.json compiles (or the compiled code imports) is copied.
 
-# --- build: all dependencies, tsc to dist/, the prebuilt workflow bundle, then drop dev deps ---
+# --- build: all dependencies, tsc to dist/, the prebuilt workflow bundle, the web console (dist/console), then drop dev deps ---
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -28,9 +28,12 @@ COPY api ./api
 COPY examples ./examples
 COPY scripts/bundle-workflows.ts ./scripts/bundle-workflows.ts
 COPY scripts/lib/workflow-bundle.ts ./scripts/lib/workflow-bundle.ts
+COPY console ./console
 RUN npx tsc -p tsconfig.build.json \
  && node --import @swc-node/register/esm-register scripts/bundle-workflows.ts \
  && test -f dist/workflow-bundle.js \
+ && node node_modules/vite/bin/vite.js build --config console/vite.config.ts \
+ && test -f dist/console/.vite/manifest.json \
  && npm prune --omit=dev
 
 # --- runtime: production dependencies and compiled code only, run as the unprivileged node user ---

@@ -128,6 +128,23 @@ export default tseslint.config(
     languageOptions: { globals: nodeGlobals },
   },
   {
+    // The console runs in the browser: it reads the pure engine (node kinds, canvas schema) and reaches the rest over HTTP.
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./){2,}(api|core|store|activities|workflows|worker|config|observability|migrations|scripts)(/|$)',
+              message: 'console/ may import only its own files and ../engine/** (pure); it reaches the API over HTTP through the generated client.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     // Tests drive workflows from outside the sandbox (worker, client, fakes); they are not bundled.
     ignores: ['workflows/**/*.test.ts'],

@@ -17,7 +17,8 @@ export default {
     ],
   },
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tools/'],
+  // console/ has its own runner (Vitest), driven by test/console/console-components.test.ts.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tools/', '<rootDir>/console/'],
   globalSetup: './test/global-setup.ts',
   globalTeardown: './test/global-teardown.ts',
   testTimeout: 120000,

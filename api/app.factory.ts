@@ -58,7 +58,12 @@ export interface AppDependencies {
   segmentPreviewTimeoutMs?: number;
   /** JE_MAX_EVENT_FUTURE_SKEW as ms (tests on a time-skipping clock raise it); default: the configuration's. */
   maxEventFutureSkewMs?: number;
+  /** The built web console (dist/console) to serve at /console; default: none. */
+  consoleDir?: string;
 }
+
+/** Where the web console is served (same origin as the API). */
+export const CONSOLE_PATH = '/console';
 
 /** Creates (and initializes) the app; call `listen` to serve, or hand `getHttpServer()` to supertest. */
 export async function createApp(deps: AppDependencies): Promise<NestExpressApplication> {
@@ -97,6 +102,8 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
+  // The console's static files: outside Nest's routing, so no API key is asked for them (the console asks for one).
+  if (deps.consoleDir) app.useStaticAssets(deps.consoleDir, { prefix: CONSOLE_PATH, index: 'index.html', fallthrough: true });
   app.useGlobalInterceptors(new StringSafetyInterceptor());
   app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
   serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));

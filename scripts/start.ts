@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the whole system on this machine (after scripts/setup.mjs).
  *
- *   1. builds dist/ (tsc -p tsconfig.build.json; skipped when dist/ is newer than the sources);
+ *   1. builds dist/ (tsc -p tsconfig.build.json, the workflow bundle, the web console; skipped when dist/ is newer than the sources);
  *   2. PostgreSQL: DATABASE_URL, or an embedded PostgreSQL kept in <data>/postgres;
  *   3. Temporal: TEMPORAL_ADDRESS, or `temporal server start-dev` kept in <data>/temporal.db, with its Web UI;
  *   4. applies pending migrations;
@@ -334,6 +334,7 @@ async function main(): Promise<void> {
     '================================================================',
     ' Journey Engine is ready',
     `   API:             ${apiUrl}`,
+    `   Console:         ${apiUrl}/console/ (sign in with the admin API key below, or a narrower one)`,
     `   Health:          ${healthUrl}`,
     `   Temporal Web UI: ${temporalUi ?? `(external Temporal at ${temporalAddress}; its UI is wherever that server serves it)`}`,
     `   Temporal:        ${temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The body of `npm test` (after scripts/setup.mjs): type-check, lint, then Jest.
+// The body of `npm test` (after scripts/setup.mjs): type-check (the project, then the console), lint, then Jest.
 // Stops at the first failing step. Extra arguments go to Jest, e.g. `npm test -- engine/`.
 // The last line printed is always the summary `jest: N passed, N failed, N skipped` when Jest ran.
 //
@@ -28,6 +28,11 @@ if (process.env.JE_TEST_SKIP_STATIC !== '1') {
   if (tsc !== 0) {
     console.log('test: stopped: the type-check failed, lint and jest were not run');
     process.exit(tsc);
+  }
+  const consoleTsc = run('console typecheck', [bin('typescript/bin/tsc'), '--noEmit', '-p', path.join('console', 'tsconfig.json')]);
+  if (consoleTsc !== 0) {
+    console.log('test: stopped: the console type-check failed (an API change? run `npm run console:api`), lint and jest were not run');
+    process.exit(consoleTsc);
   }
   const eslint = run('lint', [bin('eslint/bin/eslint.js'), '.']);
   if (eslint !== 0) {

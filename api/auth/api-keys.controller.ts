@@ -85,7 +85,19 @@ export class ApiKeysController {
   @Endpoint({
     summary: 'The key making this request: id, name, role and what the role may do',
     access: ['marketer', 'engineer', 'support', 'viewer'],
-    ok: { description: 'The principal' },
+    ok: {
+      description: 'The principal',
+      schema: {
+        type: 'object',
+        required: ['keyId', 'name', 'role', 'can'],
+        properties: {
+          keyId: { type: 'string' },
+          name: { type: 'string' },
+          role: { type: 'string', enum: [...ROLES] },
+          can: { type: 'string', description: 'what the role may do, in words' },
+        },
+      },
+    },
   })
   whoami(@Actor() actor: Principal) {
     return { ...actor, can: ROLE_DESCRIPTIONS[actor.role] };

@@ -7,10 +7,69 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
+
+const time = (nullable = false): SchemaObject => ({ type: 'string', format: 'date-time', ...(nullable ? { nullable: true } : {}) });
+const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
+
+/** The support history (core/customers/history.ts); the console's timeline is typed from it. */
+const HISTORY_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['customerId', 'traits', 'enrollments', 'nextCursor'],
+  properties: {
+    customerId: text(),
+    traits: { type: 'object', additionalProperties: true },
+    nextCursor: text(true),
+    enrollments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['enrollmentId', 'journeyId', 'versionId', 'status', 'enrolledAt', 'endedAt', 'exitReason', 'currentNode', 'waitingUntil', 'steps', 'messages'],
+        properties: {
+          enrollmentId: text(),
+          journeyId: text(),
+          versionId: text(),
+          status: text(),
+          enrolledAt: time(),
+          endedAt: time(true),
+          exitReason: text(true),
+          currentNode: text(true),
+          waitingUntil: time(true),
+          steps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'at', 'nodeId', 'kind', 'detail'],
+              properties: { seq: { type: 'integer' }, at: time(), nodeId: text(true), kind: text(), detail: { type: 'object', additionalProperties: true, description: 'what the step decided and the values it used' } },
+            },
+          },
+          messages: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['nodeId', 'action', 'status', 'provider', 'providerMessageId', 'errorCode', 'errorMessage', 'deliveryStatus', 'deliveryErrorCode', 'createdAt'],
+              properties: {
+                nodeId: text(),
+                action: text(),
+                status: { type: 'string', description: 'pending, sent, failed or suppressed' },
+                provider: text(true),
+                providerMessageId: text(true),
+                errorCode: { type: 'string', nullable: true, description: 'why it failed or was suppressed: no_consent, frequency_cap, ...' },
+                errorMessage: text(true),
+                deliveryStatus: text(true),
+                deliveryErrorCode: text(true),
+                createdAt: time(),
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
 export const MAX_TRAITS_BYTES = 64 * 1024;
 /** Channels a customer can opt out of: the actions that reach them (the send policy reads `consent.<action>`). */
 const CONSENT_CHANNELS = ['sms', 'push', 'crm_task'];
@@ -77,7 +136,7 @@ export class CustomersController {
       '`notEnrolled` (first page) lists the journeys whose trigger matched but refused the customer, with the rule.',
     access: ['support', 'viewer'],
     query: PAGE_QUERY,
-    ok: { description: '{ customerId, traits, enrollments: [...], nextCursor }' },
+    ok: { description: 'The customer, their traits and a page of enrollments with their steps and messages', schema: HISTORY_SCHEMA },
     errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
   })
   @Get(':customerId/history')

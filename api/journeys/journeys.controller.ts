@@ -69,7 +69,7 @@ export class JourneysController {
     summary: 'Create a journey as a draft',
     description: 'The canvas may be invalid (a draft in progress); the answer carries the validation result.',
     access: ['marketer'],
-    body: { type: 'object', required: ['id', 'canvas'], properties: { id: { type: 'string', maxLength: 100 }, canvas: { type: 'object', description: CANVAS_NOTE } } },
+    body: { type: 'object', required: ['id', 'canvas'], properties: { id: { type: 'string', maxLength: 100 }, canvas: { type: 'object', additionalProperties: true, description: CANVAS_NOTE } } },
     ok: { status: 201, description: JOURNEY_VIEW },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 409, codes: ['journey_exists'] }],
   })
@@ -96,7 +96,7 @@ export class JourneysController {
   @Endpoint({
     summary: "Validate a canvas: the compiler's full error list; saves nothing",
     access: ['marketer', 'engineer', 'viewer'],
-    body: { type: 'object', description: 'a canvas' },
+    body: { type: 'object', additionalProperties: true, description: 'a canvas' },
     ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)' },
   })
   @Post('validate')
@@ -124,7 +124,7 @@ export class JourneysController {
     body: {
       type: 'object',
       required: ['canvas'],
-      properties: { canvas: { type: 'object', description: CANVAS_NOTE }, revision: { type: 'integer', description: REVISION_NOTE } },
+      properties: { canvas: { type: 'object', additionalProperties: true, description: CANVAS_NOTE }, revision: { type: 'integer', description: REVISION_NOTE } },
     },
     ok: { description: JOURNEY_VIEW },
     errors: [
@@ -173,7 +173,7 @@ export class JourneysController {
     summary: 'Save a canvas as the draft and publish it in one step',
     description: 'Creates the journey if needed. An invalid canvas is refused and nothing is stored. Under four-eyes publishing: saves the draft and answers 202 with a publish request.',
     access: ['marketer'],
-    body: { type: 'object', description: CANVAS_NOTE },
+    body: { type: 'object', additionalProperties: true, description: CANVAS_NOTE },
     ok: { status: 201, description: '{ journeyId, versionId, version }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes' },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, ...PUBLISH_ERRORS.filter((e) => e.status !== 404)],
   })

@@ -15,7 +15,7 @@ const SEGMENT_SCHEMA: SchemaObject = {
   properties: {
     key: { type: 'string' },
     name: { type: 'string' },
-    rule: { type: 'object', description: 'a segment rule (docs/segments.md)' },
+    rule: { type: 'object', additionalProperties: true, description: 'a segment rule (docs/segments.md)' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
@@ -25,7 +25,7 @@ const PREVIEW_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {
     count: { type: 'integer' },
-    sample: { type: 'array', items: { type: 'object', properties: { customerId: { type: 'string' }, traits: { type: 'object' } } } },
+    sample: { type: 'array', items: { type: 'object', properties: { customerId: { type: 'string' }, traits: { type: 'object', additionalProperties: true } } } },
   },
 };
 
@@ -43,7 +43,7 @@ export class SegmentsController {
   @Endpoint({
     summary: 'Create a segment',
     access: ['marketer'],
-    body: { type: 'object', required: ['key', 'name', 'rule'], properties: { key: { type: 'string' }, name: { type: 'string' }, rule: { type: 'object' } } },
+    body: { type: 'object', required: ['key', 'name', 'rule'], properties: { key: { type: 'string' }, name: { type: 'string' }, rule: { type: 'object', additionalProperties: true } } },
     ok: { status: 201, description: 'The segment', schema: SEGMENT_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 409, codes: ['segment_exists'] }, RULE_ERRORS],
   })
@@ -69,7 +69,7 @@ export class SegmentsController {
   @Endpoint({
     summary: 'Preview an unsaved rule: how many customers are in it now, and a sample',
     access: READERS,
-    body: { type: 'object', required: ['rule'], properties: { rule: { type: 'object' }, sample: { type: 'integer', minimum: 0, maximum: MAX_SAMPLE } } },
+    body: { type: 'object', required: ['rule'], properties: { rule: { type: 'object', additionalProperties: true }, sample: { type: 'integer', minimum: 0, maximum: MAX_SAMPLE } } },
     ok: { description: '{ count, sample }', schema: PREVIEW_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body'] }, RULE_ERRORS, PREVIEW_TIMEOUT],
   })
@@ -90,7 +90,7 @@ export class SegmentsController {
     summary: "Replace a segment's name and rule",
     description: 'Journeys that use the segment see the new rule at their next evaluation.',
     access: ['marketer'],
-    body: { type: 'object', required: ['name', 'rule'], properties: { name: { type: 'string' }, rule: { type: 'object' } } },
+    body: { type: 'object', required: ['name', 'rule'], properties: { name: { type: 'string' }, rule: { type: 'object', additionalProperties: true } } },
     ok: { description: 'The segment', schema: SEGMENT_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_segment_key'] }, NOT_FOUND, RULE_ERRORS],
   })

@@ -2,7 +2,8 @@
  * Compiles the project to dist/ with `tsc -p tsconfig.build.json`, then writes the prebuilt workflow
  * bundle dist/workflow-bundle.js (scripts/bundle-workflows.ts), unless dist/ is newer than every
  * input (the folders listed in tsconfig.build.json, the tsconfig files and package-lock.json).
- * The Dockerfile's build stage runs the same two steps.
+ * Then the web console: `vite build` of console/ into dist/console (served by the API at /console).
+ * The Dockerfile's build stage runs the same steps.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import path from 'node:path';
 const STAMP = '.build-stamp';
 /** Always produced by a build, whatever the caller requires (loaded by worker/worker.ts). */
 export const WORKFLOW_BUNDLE = path.join('dist', 'workflow-bundle.js');
+/** The built console's manifest (its presence tells the API to serve dist/console). */
+export const CONSOLE_MANIFEST = path.join('dist', 'console', '.vite', 'manifest.json');
 
 interface BuildConfig {
   include?: string[];
@@ -36,11 +39,11 @@ function newestInput(root: string): { file: string; mtimeMs: number } | undefine
       if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if (/\.(ts|mts|cts|json)$/.test(e.name) && !e.name.endsWith('.test.ts')) consider(full);
+      else if (/\.(ts|tsx|mts|cts|json|html|css)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) consider(full);
     }
   };
   const config = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as BuildConfig;
-  for (const include of config.include ?? []) walk(path.join(root, include));
+  for (const include of [...(config.include ?? []), 'console']) walk(path.join(root, include));
   for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'package.json']) consider(path.join(root, f));
   return newest;
 }
@@ -50,7 +53,7 @@ export function buildReason(root: string, requiredOutputs: string[]): string | u
   const dist = path.join(root, 'dist');
   const stamp = fs.statSync(path.join(dist, STAMP), { throwIfNoEntry: false });
   if (!stamp) return 'dist/ has not been built by start yet';
-  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE]) {
+  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE, CONSOLE_MANIFEST]) {
     if (!fs.existsSync(path.resolve(root, out))) return `${out} is missing`;
   }
   const newest = newestInput(root);
@@ -58,14 +61,50 @@ export function buildReason(root: string, requiredOutputs: string[]): string | u
   return undefined;
 }
 
+/** Held while a build runs, so that two starts at once (parallel tests) never build over each other. */
+const LOCK = path.join('dist', '.build-lock');
+/** A lock older than this is left over by a killed build. */
+const STALE_LOCK_MS = 15 * 60_000;
+
+function takeLock(root: string, log: (m: string) => void): boolean {
+  const lock = path.join(root, LOCK);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  try {
+    fs.mkdirSync(lock);
+    return true;
+  } catch {
+    const st = fs.statSync(lock, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) {
+      log(`removing a stale build lock (${LOCK})`);
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+    return false;
+  }
+}
+
 /** Builds when needed; throws with the compiler's output when tsc fails. */
 export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: string) => void): void {
-  const reason = process.env.JE_START_FORCE_BUILD === '1' ? 'JE_START_FORCE_BUILD=1' : buildReason(root, requiredOutputs);
+  let waited = false;
+  while (!takeLock(root, log)) {
+    if (!waited) log(`another build is running (${LOCK}); waiting for it`);
+    waited = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+  try {
+    buildLocked(root, requiredOutputs, log, waited);
+  } finally {
+    fs.rmSync(path.join(root, LOCK), { recursive: true, force: true });
+  }
+}
+
+function buildLocked(root: string, requiredOutputs: string[], log: (m: string) => void, afterAnotherBuild: boolean): void {
+  const forced = process.env.JE_START_FORCE_BUILD === '1' && !afterAnotherBuild;
+  const reason = forced ? 'JE_START_FORCE_BUILD=1' : buildReason(root, requiredOutputs);
   if (!reason) {
     log('dist/ is up to date, skipping the build');
     return;
   }
-  log(`building (${reason}): tsc -p tsconfig.build.json, then the workflow bundle`);
+  log(`building (${reason}): tsc -p tsconfig.build.json, then the workflow bundle and the console`);
   const started = Date.now();
   // Stamp the time the build STARTED: a file saved during the build makes the next start rebuild.
   const startedAt = new Date();
@@ -88,7 +127,17 @@ export function ensureBuilt(root: string, requiredOutputs: string[], log: (m: st
     const output = `${bundle.stdout ?? ''}${bundle.stderr ?? ''}`.trimEnd();
     throw new Error(`bundling the workflows failed (exit ${bundle.status ?? bundle.signal}):\n${output}`);
   }
-  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE]) {
+  log('building the web console: vite build console/ -> dist/console');
+  const web = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(root, 'console', 'vite.config.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (web.error) throw new Error(`could not run vite: ${web.error.message}`);
+  if (web.status !== 0) {
+    const output = `${web.stdout ?? ''}${web.stderr ?? ''}`.trimEnd();
+    throw new Error(`building the console failed (exit ${web.status ?? web.signal}):\n${output}`);
+  }
+  for (const out of [...requiredOutputs, WORKFLOW_BUNDLE, CONSOLE_MANIFEST]) {
     if (!fs.existsSync(path.resolve(root, out))) throw new Error(`the build succeeded but ${out} was not produced`);
   }
   const stampFile = path.join(root, 'dist', STAMP);

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { startPersistentPostgres } from '../../scripts/lib/persistent-postgres.js';
 import { PROJECT_ROOT } from '../../scripts/lib/temporal-binaries.mjs';
 import { freePort } from '../../scripts/lib/temporal-dev-server.js';
+import { launchStart, until } from '../support/start-process.js';
 
 const apiAvailable = fs.existsSync(path.join(PROJECT_ROOT, 'api/main.ts')) || !!process.env.JE_START_API_ENTRY;
 
@@ -66,35 +67,6 @@ function expectOutput(result: RunResult, check: () => void): void {
 }
 
 
-/** A long-running `npm start` (without setup) that resolves `ready` once the ready block is printed. */
-function launchStart(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'scripts/start.ts'], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      if (output.includes('Press Ctrl-C to stop everything')) resolve(output);
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => reject(new Error(`start exited (${code}) before ready:\n${output}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    ready,
-    output: () => output,
-    /** Ctrl-C: SIGINT, then the exit code. */
-    async stop(): Promise<number | null> {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
-
 /** The admin key `npm start` made in the data folder, sent by {@link http}. */
 let adminKey = '';
 
@@ -105,16 +77,6 @@ async function http(method: string, url: string, body?: unknown): Promise<{ stat
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('npm start (scripts/start.ts)', () => {
@@ -258,6 +220,10 @@ describe('npm start (scripts/start.ts)', () => {
         const readyBlock = await first.ready;
         lookAt(readyBlock);
         expect(readyBlock).toContain(`curl -X PUT ${api}/v1/journeys/quickstart/publish`);
+        // The web console is built with the rest and served by the API at the URL the ready block names.
+        expect(readyBlock).toContain(`Console:         ${api}/console/`);
+        const consolePage = await fetch(`${api}/console/`);
+        expect({ status: consolePage.status, root: (await consolePage.text()).includes('<div id="root">') }).toEqual({ status: 200, root: true });
         // The ready block points at the admin key it created: only this user may read it, and it works.
         const keyFile = path.join(resumeDir, 'admin-api-key');
         expect(readyBlock).toContain('admin-api-key');

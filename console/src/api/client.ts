@@ -1,0 +1,50 @@
+/**
+ * The typed API client: openapi-fetch over the types generated from our own OpenAPI document
+ * (src/api/generated/schema.d.ts, `npm run console:api`), so a renamed route or parameter breaks
+ * the console's type-check. The API key lives in sessionStorage (this browser tab only).
+ */
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { paths } from './generated/schema';
+
+const KEY_STORAGE = 'je.apiKey';
+
+export const apiKey = {
+  get: (): string | null => sessionStorage.getItem(KEY_STORAGE),
+  set: (key: string) => sessionStorage.setItem(KEY_STORAGE, key),
+  clear: () => sessionStorage.removeItem(KEY_STORAGE),
+};
+
+/** An error answer of the API: `{ error: { code, message, issues? } }` with its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const key = apiKey.get();
+    if (key) request.headers.set('Authorization', `Bearer ${key}`);
+    return request;
+  },
+};
+
+// no-store: the API's ETag on a journey is its draft revision (for If-Match), which a publish or a
+// pause does not change, so a revalidated cached copy would show a stale status.
+export const api = createClient<paths>({ baseUrl: window.location.origin, cache: 'no-store' });
+api.use(auth);
+
+/** The data of an openapi-fetch answer, or an {@link ApiError}. */
+export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) {
+    const e = (error as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(response.status, e?.code ?? `http_${response.status}`, e?.message ?? response.statusText, error);
+  }
+  return data as T;
+}
