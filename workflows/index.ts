@@ -2,3 +2,4 @@
 export { journeyRun } from './journey-run.js';
 export { segmentEntry } from './segment-entry.js';
 export { journeyExit } from './journey-exit.js';
+export { journeyBacktest } from './backtest.js';
