@@ -83,6 +83,8 @@ export interface BacktestsDeps {
   caps: Record<string, FrequencyCap>;
   defaults: RunDefaults;
   now?: () => number;
+  /** Customers per page; default BACKTEST_BATCH. */
+  batchSize?: number;
 }
 
 const NOT_FOUND_MESSAGES: Record<string, (journeyId: string) => string> = {
@@ -116,7 +118,7 @@ export class Backtests {
       spec: spec as unknown as Record<string, unknown>,
       createdBy: command.requestedBy,
     });
-    const input: BacktestInput = { batchSize: BACKTEST_BATCH };
+    const input: BacktestInput = { batchSize: this.deps.batchSize ?? BACKTEST_BATCH };
     try {
       await this.deps.temporal.workflow.start<typeof journeyBacktest>('journeyBacktest', { taskQueue: this.deps.taskQueue, workflowId: id, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     } catch (err) {
