@@ -7,7 +7,8 @@
  * - batched: pages of 1000 customers, each read in a few batched queries, then replayed in process;
  * - pure: the replay alone over facts already in memory;
  * - durable: the real backtest (core/simulation/backtests.ts) on the Temporal worker, end to end.
- * Each with customers/s and latency percentiles; memory (peak RSS and heap) for the whole run. The
+ * Each with customers/s of wall time and of this process's CPU time (the machine may be shared: CPU
+ * time says what the work costs), latency percentiles; memory (peak RSS and heap) for the whole run. The
  * durable backtest's figures must equal the batched ones. Results go to bench/results/backtest-<timestamp>.json.
  */
 import fs from 'node:fs';
@@ -33,6 +34,8 @@ interface Phase {
   customers: number;
   seconds: number;
   perSecond: number;
+  /** Customers per second of this process's CPU time (user + system): the capacity, whatever else shares the machine. */
+  perCpuSecond: number;
   /** Per customer (baseline, pure) or per page (batched), in ms. */
   latencyMs: Distribution;
 }
@@ -43,31 +46,37 @@ interface BacktestBenchReport {
   baseline: Phase;
   batched: Phase & { readSeconds: number; replaySeconds: number; batch: number };
   pure: Phase;
-  durable: { customers: number; seconds: number; perSecond: number; progress: string[] };
+  durable: { customers: number; seconds: number; perSecond: number; perCpuSecond: number; progress: string[] };
   memory: { peakRssMb: number; peakHeapMb: number };
   speedup: { batchedOverBaseline: number; durableOverBaseline: number };
 }
 
 const ms = (t0: number) => performance.now() - t0;
-const phase = (customers: number, seconds: number, latencies: number[], digits = 2): Phase => {
+/** CPU seconds this process used since `from` (a process.cpuUsage() reading). */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
+const phase = (customers: number, seconds: number, cpuSeconds: number, latencies: number[], digits = 2): Phase => {
   const d = distribution(latencies);
   return {
     customers,
     seconds: round(seconds, 2),
     perSecond: round(customers / seconds, 0),
+    perCpuSecond: round(customers / cpuSeconds, 0),
     latencyMs: { count: d.count, p50: round(d.p50, digits), p95: round(d.p95, digits), p99: round(d.p99, digits), max: round(d.max, digits) },
   };
 };
 
 function format(r: BacktestBenchReport): string {
   const line = (name: string, p: Phase, unit: string) =>
-    `${name.padEnd(10)} ${String(p.customers).padStart(8)} customers  ${String(p.seconds).padStart(8)} s  ${String(p.perSecond).padStart(8)}/s   ${unit} p50 ${p.latencyMs.p50} p95 ${p.latencyMs.p95} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms`;
+    `${name.padEnd(10)} ${String(p.customers).padStart(8)} customers  ${String(p.seconds).padStart(8)} s  ${String(p.perSecond).padStart(8)}/s (${String(p.perCpuSecond).padStart(6)}/CPU-s)   ${unit} p50 ${p.latencyMs.p50} p95 ${p.latencyMs.p95} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms`;
   return [
     `population: ${r.population.customers} customers, ${r.population.events} events; taken by the onboarding trigger: ${r.population.taken}`,
     line('baseline', r.baseline, 'per customer'),
     `${line('batched', r.batched, `per page of ${r.batched.batch}`)}   (reads ${r.batched.readSeconds} s, replay ${r.batched.replaySeconds} s)`,
     line('pure', r.pure, 'per customer'),
-    `durable    ${String(r.durable.customers).padStart(8)} customers  ${String(r.durable.seconds).padStart(8)} s  ${String(r.durable.perSecond).padStart(8)}/s   (Temporal workflow, pages of ${BACKTEST_BATCH}, progress recorded per page)`,
+    `durable    ${String(r.durable.customers).padStart(8)} customers  ${String(r.durable.seconds).padStart(8)} s  ${String(r.durable.perSecond).padStart(8)}/s (${String(r.durable.perCpuSecond).padStart(6)}/CPU-s, worker and API in this process)   (Temporal workflow, pages of ${BACKTEST_BATCH}, progress recorded per page)`,
     `memory: peak RSS ${r.memory.peakRssMb} MB, peak heap ${r.memory.peakHeapMb} MB`,
     `speed-up over the single-customer baseline: batched x${r.speedup.batchedOverBaseline}, durable x${r.speedup.durableOverBaseline}`,
   ].join('\n');
@@ -119,13 +128,14 @@ async function main(): Promise<void> {
     log(`baseline: ${Math.min(baselineCount, ids.length)} customers, one at a time`);
     const baseLatencies: number[] = [];
     let t = performance.now();
+    let cpu = process.cpuUsage();
     for (const id of ids.slice(0, baselineCount)) {
       const t1 = performance.now();
       const [customer] = await readStoredCustomers(rt.db, spec, [id]);
       backtestCustomer(spec, customer);
       baseLatencies.push(ms(t1));
     }
-    const baseline = phase(baseLatencies.length, ms(t) / 1000, baseLatencies);
+    const baseline = phase(baseLatencies.length, ms(t) / 1000, cpuSince(cpu), baseLatencies);
 
     log(`batched: ${ids.length} customers in pages of ${BACKTEST_BATCH}`);
     const pageLatencies: number[] = [];
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
     const kept: StoredCustomer[] = [];
     let figures = replayFigures(spec, []);
     t = performance.now();
+    cpu = process.cpuUsage();
     for (let i = 0; i < ids.length; i += BACKTEST_BATCH) {
       const t1 = performance.now();
       const customers = await readStoredCustomers(rt.db, spec, ids.slice(i, i + BACKTEST_BATCH));
@@ -144,17 +155,18 @@ async function main(): Promise<void> {
       figures = mergeFigures(figures, page);
       if (kept.length < PURE_SAMPLE) kept.push(...customers.slice(0, PURE_SAMPLE - kept.length));
     }
-    const batched = { ...phase(ids.length, ms(t) / 1000, pageLatencies, 1), readSeconds: round(readMs / 1000, 2), replaySeconds: round(replayMs / 1000, 2), batch: BACKTEST_BATCH };
+    const batched = { ...phase(ids.length, ms(t) / 1000, cpuSince(cpu), pageLatencies, 1), readSeconds: round(readMs / 1000, 2), replaySeconds: round(replayMs / 1000, 2), batch: BACKTEST_BATCH };
 
     log(`pure: ${kept.length} customers replayed from memory`);
     const pureLatencies: number[] = [];
     t = performance.now();
+    cpu = process.cpuUsage();
     for (const customer of kept) {
       const t1 = performance.now();
       backtestCustomer(spec, customer);
       pureLatencies.push(ms(t1));
     }
-    const pure = phase(kept.length, ms(t) / 1000, pureLatencies, 3);
+    const pure = phase(kept.length, ms(t) / 1000, cpuSince(cpu), pureLatencies, 3);
 
     log('durable: the backtest workflow over the same window');
     const backtests = new Backtests({
@@ -168,6 +180,7 @@ async function main(): Promise<void> {
       now: () => now,
     });
     t = performance.now();
+    cpu = process.cpuUsage();
     const started = await backtests.request({ journeyId, source: { version: 1 }, from: spec.from, to: spec.to, horizonMs: spec.horizonMs, sample: null, segment: null, requestedBy: 'bench' });
     const progress: string[] = [];
     const done = await waitFor(
@@ -181,6 +194,7 @@ async function main(): Promise<void> {
       1000,
     );
     const durableSeconds = ms(t) / 1000;
+    const durableCpu = cpuSince(cpu);
     if (done.status !== 'completed') throw new Error(`the backtest ended ${done.status}: ${done.error}`);
     const { summary: _summary, ...durableFigures } = done.figures!;
     // Same customers, same spec: the durable job must add up to the in-process pages (key order aside).
@@ -193,7 +207,7 @@ async function main(): Promise<void> {
       baseline,
       batched,
       pure,
-      durable: { customers: done.progress.processed, seconds: round(durableSeconds, 2), perSecond: round(done.progress.processed / durableSeconds, 0), progress: progress.filter((_, i) => i % 5 === 0) },
+      durable: { customers: done.progress.processed, seconds: round(durableSeconds, 2), perSecond: round(done.progress.processed / durableSeconds, 0), perCpuSecond: round(done.progress.processed / durableCpu, 0), progress: progress.filter((_, i) => i % 5 === 0) },
       memory: { peakRssMb: round(memory.rss / 2 ** 20, 0), peakHeapMb: round(memory.heap / 2 ** 20, 0) },
       speedup: { batchedOverBaseline: round(batched.perSecond / baseline.perSecond, 1), durableOverBaseline: round(done.progress.processed / durableSeconds / baseline.perSecond, 1) },
     };

@@ -8,7 +8,7 @@ import { matchesFilters } from '../evaluate.js';
 import type { ExecutionPlan } from '../plan.js';
 import type { FrequencyCap } from '../policy.js';
 import type { CustomerEvent, RunDefaults } from '../runtime.js';
-import { simulate, type SimulationResult } from './simulate.js';
+import { runSimulation, type SimulationRun } from './simulate.js';
 import type { SimulatedChannel } from './world.js';
 
 const HOUR = 3_600_000;
@@ -60,7 +60,7 @@ export function entryEventOf(plan: ExecutionPlan, spec: Pick<BacktestSpec, 'from
  * history and those after it (up to the horizon) arriving when they happened. Null when no stored
  * event in the window would have triggered the plan.
  */
-export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): SimulationResult | null {
+export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): SimulationRun | null {
   const entry = entryEventOf(spec.plan, spec, customer.events);
   if (!entry) return null;
   const start = entry.eventTime;
@@ -73,7 +73,7 @@ export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): 
     else if (e.eventTime <= end) script.push({ name: e.name, at: e.eventTime, eventTime: e.eventTime, properties: e.properties });
   }
   script.sort((a, b) => a.at - b.at);
-  return simulate({
+  return runSimulation({
     plan: spec.plan,
     journeyId: spec.journeyId,
     versionId: spec.versionId,
@@ -122,7 +122,7 @@ const bump = (counts: Counts, key: string, by = 1) => {
 };
 
 /** Adds one customer's replay (null: taken but not triggered) to `figures`, in place. */
-export function addToFigures(figures: BacktestFigures, result: SimulationResult | null): void {
+export function addToFigures(figures: BacktestFigures, result: SimulationRun | null): void {
   figures.customers++;
   if (!result) return;
   figures.entered++;
@@ -141,7 +141,7 @@ export function addToFigures(figures: BacktestFigures, result: SimulationResult 
   if (result.status === 'converted') {
     figures.goal.reached++;
     const ended = result.steps.find((s) => s.kind === 'ended');
-    const hours = Math.floor(((ended?.at ?? Date.parse(result.start)) - Date.parse(result.start)) / HOUR);
+    const hours = Math.floor(((ended?.at ?? result.start) - result.start) / HOUR);
     bump(figures.goal.hoursToGoal, String(hours));
   }
 }
