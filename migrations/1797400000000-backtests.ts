@@ -35,6 +35,8 @@ export class Backtests1797400000000 implements MigrationInterface {
         CHECK (status IN ('running', 'completed', 'failed', 'cancelled'))
       )`);
     await db.query(`CREATE INDEX backtests_journey ON backtests (journey_id, created_at DESC)`);
+    // What the recovery sweep scans: backtests still running.
+    await db.query(`CREATE INDEX backtests_running ON backtests (updated_at) WHERE status = 'running'`);
     await db.query(`
       CREATE TABLE backtest_population (
         backtest_id text NOT NULL REFERENCES backtests(id) ON DELETE CASCADE,

@@ -134,6 +134,14 @@ export class BacktestsRepository {
     await this.db.query(`DELETE FROM backtest_population WHERE backtest_id = $1`, [id]);
   }
 
+  /** Backtests still running that have not moved for `olderThanMs` (their workflow's start was lost), oldest first. */
+  async runningStalledFor(olderThanMs: number, limit: number): Promise<{ id: string }[]> {
+    return this.db.query(
+      `SELECT id FROM backtests WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1 / 1000.0) ORDER BY updated_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  }
+
   /** Asks a running backtest to stop (its workflow ends at the next page). True when it was running. */
   async cancel(id: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`UPDATE backtests SET status = 'cancelled', updated_at = now(), finished_at = now() WHERE id = $1 AND status = 'running' RETURNING id`, [id]);

@@ -1,7 +1,7 @@
 /**
  * Backtests: a draft or version replayed over the stored customers its trigger would have taken in a
  * past window, each through the simulator on the events they really had afterwards. `request` checks
- * and records the job, then starts the `journeyBacktest` workflow (its id is the backtest id), which
+ * and records the job, then starts the `journeyBacktest` workflow (its id is the backtest id; core/operations.ts), which
  * pages through the population with BacktestRunner (core/simulation/backtest-runner.ts). Nothing is
  * sent, and the live enrollment tables are only read (for the live figures beside the simulated ones).
  * Framework-free: the API constructs it with its database and Temporal client.
@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { BacktestInput } from '../../activities/backtest.js';
 import type { ActionSpec } from '../../engine/actions.js';
 import { compileCanvas } from '../../engine/compile.js';
 import type { FrequencyCap } from '../../engine/policy.js';
@@ -18,12 +17,9 @@ import { summarizeFigures, type BacktestFigures, type FigureSummary } from '../.
 import type { SimulatedChannel } from '../../engine/simulation/world.js';
 import { BacktestsRepository, type BacktestRow } from '../../store/backtests.repository.js';
 import { SegmentsRepository } from '../../store/segments.repository.js';
-import type { journeyBacktest } from '../../workflows/backtest.js';
 import { notFound, unprocessable } from '../errors.js';
+import { BACKTEST_BATCH, DurableOperations } from '../operations.js';
 import { canvasOfSource, type JourneySource } from './journey-source.js';
-
-/** Customers replayed per page (one activity call). */
-export const BACKTEST_BATCH = 1000;
 
 /** What to backtest. */
 export interface BacktestCommand {
@@ -118,13 +114,9 @@ export class Backtests {
       spec: spec as unknown as Record<string, unknown>,
       createdBy: command.requestedBy,
     });
-    const input: BacktestInput = { batchSize: this.deps.batchSize ?? BACKTEST_BATCH };
-    try {
-      await this.deps.temporal.workflow.start<typeof journeyBacktest>('journeyBacktest', { taskQueue: this.deps.taskQueue, workflowId: id, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    } catch (err) {
-      await this.backtests.finish(id, { status: 'failed', error: `could not start: ${err instanceof Error ? err.message : String(err)}`, live: null });
-      throw err;
-    }
+    // The row is written first: if the start is lost (a crash, Temporal away), the recovery sweep starts it (DurableOperations.resumeStalled).
+    const { db, temporal, taskQueue, defaults } = this.deps;
+    await new DurableOperations({ db, temporal, taskQueue, defaults }).startBacktest(id, this.deps.batchSize ?? BACKTEST_BATCH);
     return this.view(command.journeyId, id);
   }
 
