@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { actionSpecsOf, defaultChannelDescriptors } from '../../activities/channels/registry.js';
+import type { Client } from '@temporalio/client';
+import { DurableOperations } from '../../core/operations.js';
 import { Backtests } from '../../core/simulation/backtests.js';
 import { simulatedChannels } from '../../engine/simulation/world.js';
 import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
@@ -230,6 +232,18 @@ describe('POST /v1/journeys/:journeyId/backtests', () => {
     );
     const [{ n: eventsWritten }] = await api.rt.db.query(`SELECT count(*)::int AS n FROM events WHERE name LIKE $1`, [`%_${unique}`]);
     expect(footprint).toEqual({ enrollments: 0, messages: 0, events: eventsWritten, population: 0 });
+  });
+
+  it('a backtest whose workflow start was lost (Temporal away, a crash) is started by the recovery sweep', async () => {
+    const descriptors = defaultChannelDescriptors();
+    const temporalAway = { workflow: { start: async () => Promise.reject(new Error('Temporal is away')) } } as unknown as Client;
+    const lost = new Backtests({ db: api.rt.db, temporal: temporalAway, taskQueue: api.rt.taskQueue, actions: actionSpecsOf(descriptors), channels: simulatedChannels(descriptors), caps: {}, defaults: FAST_DEFAULTS });
+    const requestedBy = `drill-${unique}`;
+    await expect(lost.request({ journeyId, source: 'draft', from: FROM, to: TO, horizonMs: 10 * DAY, sample: 5, segment: null, requestedBy })).rejects.toThrow('Temporal is away');
+    const [{ id }] = await api.rt.db.query(`SELECT id FROM backtests WHERE created_by = $1`, [requestedBy]);
+    expect((await api.as('support').get(`/v1/journeys/${journeyId}/backtests/${encodeURIComponent(id)}`).expect(200)).body).toMatchObject({ status: 'running', progress: { processed: 0, total: null } });
+    expect(await api.app.get(DurableOperations).resumeStalled(0)).toBeGreaterThanOrEqual(1);
+    expect(await finished(id)).toMatchObject({ status: 'completed', progress: { processed: 5, total: 5 } });
   });
 
   it('takes a sample of the population', async () => {
