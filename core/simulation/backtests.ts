@@ -13,13 +13,13 @@ import type { ActionSpec } from '../../engine/actions.js';
 import { compileCanvas } from '../../engine/compile.js';
 import type { FrequencyCap } from '../../engine/policy.js';
 import type { RunDefaults } from '../../engine/runtime.js';
-import { summarizeFigures, type BacktestFigures, type FigureSummary } from '../../engine/simulation/backtest.js';
+import { summarizeFigures, type BacktestFigures, type BacktestSpec, type FigureSummary } from '../../engine/simulation/backtest.js';
 import type { SimulatedChannel } from '../../engine/simulation/world.js';
 import { BacktestsRepository, type BacktestRow } from '../../store/backtests.repository.js';
 import { SegmentsRepository } from '../../store/segments.repository.js';
 import { notFound, unprocessable } from '../errors.js';
 import { BACKTEST_BATCH, DurableOperations } from '../operations.js';
-import { canvasOfSource, type JourneySource } from './journey-source.js';
+import { canvasOfSource, sourceNotFoundMessage, type JourneySource } from './journey-source.js';
 
 /** What to backtest. */
 export interface BacktestCommand {
@@ -37,15 +37,8 @@ export interface BacktestCommand {
   requestedBy: string;
 }
 
-/** What the stored spec carries to the runner: everything it needs to replay, fixed at the request. */
-export interface BacktestSpecJson {
-  plan: unknown;
-  versionId: string;
-  channels: Record<string, SimulatedChannel>;
-  caps: Record<string, FrequencyCap>;
-  defaults: RunDefaults;
-  horizonMs: number;
-}
+/** What the stored spec carries to the runner: everything it needs to replay, fixed at the request (the window and run-until are columns). */
+export type BacktestSpecJson = Pick<BacktestSpec, 'versionId' | 'channels' | 'caps' | 'defaults' | 'horizonMs'> & { plan: unknown };
 
 /** A backtest as the API shows it. */
 export interface BacktestView {
@@ -82,12 +75,6 @@ export interface BacktestsDeps {
   /** Customers per page; default BACKTEST_BATCH. */
   batchSize?: number;
 }
-
-const NOT_FOUND_MESSAGES: Record<string, (journeyId: string) => string> = {
-  journey_not_found: (id) => `No journey with id "${id}"`,
-  version_not_found: (id) => `Journey "${id}" has no such version`,
-  no_draft: (id) => `Journey "${id}" has no draft`,
-};
 
 export class Backtests {
   private readonly backtests: BacktestsRepository;
@@ -136,7 +123,7 @@ export class Backtests {
 
   private async specOf(command: BacktestCommand): Promise<BacktestSpecJson> {
     const canvas = await canvasOfSource(this.deps.db, command.journeyId, command.source);
-    if ('reason' in canvas) throw notFound(canvas.reason, NOT_FOUND_MESSAGES[canvas.reason](command.journeyId));
+    if ('reason' in canvas) throw notFound(canvas.reason, sourceNotFoundMessage(canvas.reason, command.journeyId));
     const compiled = compileCanvas(canvas.document, { actions: this.deps.actions });
     if (!compiled.ok) throw unprocessable('invalid_canvas', `The canvas has ${compiled.errors.length} problem(s); it cannot be backtested`, { issues: compiled.errors });
     if (compiled.plan.trigger.kind !== 'event') {

@@ -16,3 +16,9 @@ export async function canvasOfSource(db: Queryable, journeyId: string, source: J
   const document = await new VersionsRepository(db).canvasOf(journeyId, source.version);
   return document == null ? { reason: 'version_not_found' } : { document, versionId: `${journeyId}@${source.version}` };
 }
+
+/** What a marketer reads when the source is missing. */
+export function sourceNotFoundMessage(reason: 'journey_not_found' | 'version_not_found' | 'no_draft', journeyId: string): string {
+  if (reason === 'journey_not_found') return `No journey with id "${journeyId}"`;
+  return reason === 'no_draft' ? `Journey "${journeyId}" has no draft` : `Journey "${journeyId}" has no such version`;
+}
