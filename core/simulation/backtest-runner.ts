@@ -103,7 +103,7 @@ export class BacktestRunner {
     const taken = await this.backtests.populationAfter(id, after, limit);
     if (taken.length === 0) return { processed: 0, last: null };
     const spec = specOfRow(row);
-    const figures = replayFigures(spec, await readStoredCustomers(this.db, spec, taken.map((t) => t.customer_id)));
+    const figures = await replayPage(this.db, spec, taken.map((t) => t.customer_id));
     const last = taken[taken.length - 1].ord;
     return this.db.transaction(async (tx) => {
       const current = await this.backtests.lockById(id, tx);
@@ -131,6 +131,26 @@ export class BacktestRunner {
           };
     await this.backtests.finish(id, { status, error, live: liveView });
   }
+}
+
+/** Customers read per query within a page: the next part is read while this one is replayed. */
+const READ_AHEAD_PART = 250;
+
+/**
+ * The figures of a page of stored customers, read in parts: while one part is replayed (CPU, here),
+ * PostgreSQL already reads the next (its own process), so reads and replay overlap.
+ */
+export async function replayPage(db: Queryable, spec: BacktestSpec, customerIds: string[]): Promise<BacktestFigures> {
+  const parts: string[][] = [];
+  for (let i = 0; i < customerIds.length; i += READ_AHEAD_PART) parts.push(customerIds.slice(i, i + READ_AHEAD_PART));
+  let figures = emptyFigures();
+  let next = parts.length > 0 ? readStoredCustomers(db, spec, parts[0]) : null;
+  for (let i = 0; next; i++) {
+    const customers = await next;
+    next = i + 1 < parts.length ? readStoredCustomers(db, spec, parts[i + 1]) : null;
+    figures = mergeFigures(figures, replayFigures(spec, customers));
+  }
+  return figures;
 }
 
 /** The figures of one batch of stored customers. */
