@@ -175,11 +175,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** How one case differs: its task queue (worker), each customer's send policy, rows to store before the runs start. */
+/** How one case differs: its task queue (worker) and each customer's send policy. */
 interface AgreementOptions {
   taskQueue?: string;
-  policyOf?: (customer: GeneratedCustomer, t0: number) => SimulatedPolicy;
-  beforeStart?: (inputs: SimulationInput[], t0: number) => Promise<void>;
+  policyOf?: (customer: GeneratedCustomer) => SimulatedPolicy;
 }
 
 async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: GeneratedCustomer[], options: AgreementOptions = {}) {
@@ -199,12 +198,11 @@ async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: Genera
       start: t0,
       horizonMs: 30 * DAY,
       channels,
-      policy: options.policyOf?.(c, t0) ?? { caps: {}, sentBefore: [] },
+      policy: options.policyOf?.(c) ?? { caps: {}, sentBefore: [] },
       defaults: TEST_DEFAULTS,
     };
     return input;
   });
-  await options.beforeStart?.(inputs, t0);
 
   // The real side: the same customers in FakeWorld, the same run input, events stored and signalled when they arrive.
   const handles = new Map<string, WorkflowHandle>();
@@ -284,8 +282,8 @@ describe('simulation agrees with the real send ledger on consent and frequency c
   let db: DataSource;
   let policyWorker: Worker;
   let policyRunning: Promise<void>;
-  /** Marketing touches each customer received before the run (offset from t0, negative), stored in `messages` for the real side. */
-  const sentBefore = new Map<string, { action: string; offset: number }[]>();
+  /** Marketing touches each customer received before the run (absolute instants), stored in `messages` for the real side. */
+  const sentBefore = new Map<string, { action: string; at: number }[]>();
 
   beforeAll(async () => {
     db = createDataSource(testDatabaseUrl(), { poolSize: 4 });
@@ -305,37 +303,42 @@ describe('simulation agrees with the real send ledger on consent and frequency c
     await db?.destroy();
   });
 
-  /** The run's enrollment (the ledger references it), the profile the ledger reads consent from, and the earlier sends caps count. */
-  async function store(inputs: SimulationInput[], t0: number) {
-    for (const input of inputs) {
-      const { id, traits } = input.customer;
-      await db.query(`INSERT INTO customers (id, traits) VALUES ($1, $2)`, [id, JSON.stringify(traits)]);
+  /**
+   * The run's enrollment (the ledger references it), the profile the ledger reads consent from, and the
+   * earlier sends caps count; stored before the runs start (and t0 is taken), so the runs start on time.
+   */
+  async function store(customers: GeneratedCustomer[]) {
+    for (const c of customers) {
+      await db.query(`INSERT INTO customers (id, traits) VALUES ($1, $2)`, [c.id, JSON.stringify(c.traits)]);
       await db.query(`INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'active')`, [
-        simulationRunInput(input).enrollmentId,
+        `simulation:${journeyId}:${c.id}`,
         journeyId,
         `${journeyId}@1`,
-        id,
+        c.id,
       ]);
-      const earlier = sentBefore.get(id) ?? [];
+      const earlier = sentBefore.get(c.id) ?? [];
       if (earlier.length === 0) continue;
-      const prior = `${journeyId}:prior:${id}`;
+      const prior = `${journeyId}:prior:${c.id}`;
       await db.query(`INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status, entry_key) VALUES ($1, $2, $3, $4, 1, 'completed', 'prior')`, [
         prior,
         journeyId,
         `${journeyId}@1`,
-        id,
+        c.id,
       ]);
       for (const [i, s] of earlier.entries()) {
         await db.query(
           `INSERT INTO messages (idempotency_key, enrollment_id, node_id, customer_id, action, category, status, requested_at)
            VALUES ($1, $2, 'earlier', $3, $4, 'marketing', 'sent', to_timestamp($5 / 1000.0))`,
-          [`${prior}:${i}`, prior, id, s.action, t0 + s.offset],
+          [`${prior}:${i}`, prior, c.id, s.action, s.at],
         );
       }
     }
   }
 
   it('onboarding with opted-out customers and earlier sends: every touch is sent or held back for the same reason on both sides', async () => {
+    // Runs start on a whole minute and send on whole or half minutes; earlier sends sit 15 s off the minute,
+    // so no cap boundary falls within the drift between the two sides, wherever t0 lands.
+    const minute = Math.floor((await env.currentTimeMs()) / MIN) * MIN + 15_000;
     const customers = Array.from({ length: 40 }, (_, i) => {
       const c = generateCustomer(ONBOARDING, 4000 + i);
       const g = generator(9000 + i);
@@ -343,17 +346,17 @@ describe('simulation agrees with the real send ledger on consent and frequency c
       const consent: Record<string, boolean> = {};
       if (g.chance(0.25)) consent.sms = false;
       if (g.chance(0.2)) consent.push = false;
-      const earlier: { action: string; offset: number }[] = [];
+      const earlier: { action: string; at: number }[] = [];
       // Some inside the cap's window (7 days for SMS, 5 for push, counted back from each send), some outside it.
-      if (g.chance(0.4)) earlier.push({ action: 'sms', offset: -g.int(1, 200) * HOUR - 30_000 });
-      if (g.chance(0.3)) earlier.push({ action: 'push', offset: -g.int(1, 100) * HOUR - 30_000 });
+      if (g.chance(0.4)) earlier.push({ action: 'sms', at: minute - g.int(1, 200) * HOUR });
+      if (g.chance(0.3)) earlier.push({ action: 'push', at: minute - g.int(1, 100) * HOUR });
       sentBefore.set(id, earlier);
       return { ...c, id, traits: { ...c.traits, consent } };
     });
+    await store(customers);
     const { disagreements, outcomes } = await agreeOn(examplePlan('onboarding'), journeyId, customers, {
       taskQueue: POLICY_QUEUE,
-      policyOf: (c, t0) => ({ caps: CAPS, sentBefore: (sentBefore.get(c.id) ?? []).map((s) => ({ action: s.action, at: t0 + s.offset })) }),
-      beforeStart: store,
+      policyOf: (c) => ({ caps: CAPS, sentBefore: sentBefore.get(c.id) ?? [] }),
     });
     expect(disagreements).toEqual([]);
     // Both reasons, for both channels, and plain sends, all occurred.

@@ -246,6 +246,20 @@ describe('POST /v1/journeys/:journeyId/backtests', () => {
     expect(await finished(id)).toMatchObject({ status: 'completed', progress: { processed: 5, total: 5 } });
   });
 
+  it('takes only the members of a segment', async () => {
+    const segment = `bt-first-ten-${unique}`;
+    const names = Array.from({ length: 10 }, (_, i) => `C${i}`);
+    await api.as('marketer').post('/v1/segments').send({ key: segment, name: 'first ten', rule: { trait: 'first_name', op: 'in', value: names } }).expect(201);
+    const [{ n }] = await api.rt.db.query(
+      `SELECT count(DISTINCT e.customer_id)::int AS n FROM events e JOIN customers c ON c.id = e.customer_id
+        WHERE e.name = $1 AND e.event_time >= $2 AND e.event_time < $3 AND c.traits->>'first_name' = ANY($4::text[])`,
+      [SIGNED_UP, new Date(FROM), new Date(TO), names],
+    );
+    expect(n).toBeGreaterThan(0);
+    const r = await api.as('marketer').post(`/v1/journeys/${journeyId}/backtests`).send({ ...body, segment }).expect(202);
+    expect(await finished(r.body.id)).toMatchObject({ status: 'completed', segment, progress: { processed: n, total: n }, figures: { customers: n } });
+  });
+
   it('takes a sample of the population', async () => {
     const r = await api.as('marketer').post(`/v1/journeys/${journeyId}/backtests`).send({ ...body, sample: 10 }).expect(202);
     const done = await finished(r.body.id);
