@@ -10,6 +10,7 @@ import type { ActionChannel } from '../core/channels/channel.js';
 import { defaultChannels } from './channels/registry.js';
 import { createJournalActivities } from './journal.js';
 import { createLookupActivities } from './lookups.js';
+import { createBacktestActivities, type BacktestActivities } from './backtest.js';
 import { createJourneyExitActivities, type JourneyExitActivities } from './journey-exit.js';
 import { createSegmentEntryActivities, type SegmentEntryActivities } from './segment-entry.js';
 
@@ -31,10 +32,11 @@ export function createActivities({ db, channels, logger = noopLogger, metrics, p
     ...createLookupActivities(db),
     ...createSegmentEntryActivities(db),
     ...createJourneyExitActivities(db),
+    ...createBacktestActivities(db),
     ...createActionActivities(db, channels ?? defaultChannels({ db }), { logger, metrics, policy }),
   };
   return metrics ? instrumentActivities(activities, metrics) : activities;
 }
 
 /** The activity interface the journeyRun workflow proxies (type-only import from workflows/). */
-export type JourneyActivities = Omit<ReturnType<typeof createActivities>, keyof SegmentEntryActivities | keyof JourneyExitActivities>;
+export type JourneyActivities = Omit<ReturnType<typeof createActivities>, keyof SegmentEntryActivities | keyof JourneyExitActivities | keyof BacktestActivities>;

@@ -10,17 +10,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { segmentRunTriggerKey } from '../activities/segment-entry.js';
 import type { SegmentEntryInput } from '../engine/workflow-contract.js';
 import { EnrollmentService } from '../api/journeys/enrollment.service.js';
 import { compileSegment, type SegmentRule } from '../engine/segments/index.js';
-import { generatePopulation, parseArgs } from '../scripts/generate-population.js';
-import { startDevServer } from '../scripts/lib/temporal-dev-server.js';
-import { migrate } from '../store/migrate.js';
-import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
-import { startBenchRuntime, type BenchRuntime } from './runtime.js';
+import { startPopulationBench } from './population.js';
+import type { BenchRuntime } from './runtime.js';
 import { distribution, mapLimit, round, waitFor, type Distribution } from './stats.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -197,24 +193,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const samplesAt = argv.indexOf('--samples');
   const samples = samplesAt >= 0 ? Number(argv.splice(samplesAt, 2)[1]) : 300;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const startedAt = new Date();
-  let pg: TestPostgres | undefined;
-  const own = !argv.some((a) => a.startsWith('--database-url'));
-  if (own) pg = await startTestPostgres({ log });
-  const opts = parseArgs(own ? [...argv, '--database-url', pg!.url] : argv);
-  const temporal = await startDevServer();
-  let rt: BenchRuntime | undefined;
+  const bench = await startPopulationBench('bench-seg', argv, log);
+  const { rt, counts, generateSeconds } = bench;
   try {
-    await migrate(opts.databaseUrl);
-    rt = await startBenchRuntime({ databaseUrl: opts.databaseUrl, temporalAddress: temporal.address, name: 'bench-seg' });
-    const [{ n: present }] = await rt.db.query(`SELECT count(*)::int AS n FROM customers WHERE id LIKE $1`, [`${opts.prefix}-%`]);
-    let generateSeconds: number | null = null;
-    if (present < opts.customers) {
-      log(`generating ${opts.customers} customers and about ${opts.events} events`);
-      generateSeconds = (await generatePopulation(opts)).seconds;
-    }
-    const [counts] = await rt.db.query(`SELECT (SELECT count(*)::int FROM customers) AS customers, (SELECT count(*)::int FROM events) AS events`);
     for (const s of SEGMENTS) {
       await rt.db.query(`INSERT INTO segments (key, name, definition) VALUES ($1, $1, $2) ON CONFLICT (key) DO UPDATE SET definition = EXCLUDED.definition`, [s.key, JSON.stringify(s.rule)]);
     }
@@ -234,9 +216,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`results written to ${path.relative(process.cwd(), file)}`);
   } finally {
-    await rt?.stop().catch((err) => console.error('bench:segments: stopping the runtime failed:', err));
-    await temporal.stop().catch((err) => console.error('bench:segments: stopping Temporal failed:', err));
-    await pg?.stop().catch((err) => console.error('bench:segments: stopping PostgreSQL failed:', err));
+    await bench.stop();
   }
 }
 

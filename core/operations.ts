@@ -1,8 +1,9 @@
 /**
  * Durable bulk work: a request records what is to be done and answers at once (202 and an operation
  * id); a Temporal workflow does it, page by page, recording progress; `GET /v1/operations/:id` reads
- * it. Two kinds: a stop's exit of every live run (`journeyExit`, an `operations` row) and a one-off
- * segment run (`segmentEntry`, a `segment_runs` row). The row is written first, so a crash before the
+ * it. Three kinds: a stop's exit of every live run (`journeyExit`, an `operations` row), a one-off
+ * segment run (`segmentEntry`, a `segment_runs` row) and a backtest (`journeyBacktest`, a `backtests`
+ * row, read by `GET /v1/journeys/:id/backtests/:backtestId`). The row is written first, so a crash before the
  * workflow starts loses nothing: `resumeStalled` starts the workflow of any running row that has not
  * moved for a while. Workflow ids are the row ids and never reused, so a workflow is never run twice.
  * Framework-free: the API constructs it with its database and Temporal client.
@@ -10,8 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { JourneyExitInput, JourneyExitWorkflow, SegmentEntryInput, SegmentEntryWorkflow } from '../engine/workflow-contract.js';
+import type { BacktestInput, JourneyBacktestWorkflow, JourneyExitInput, JourneyExitWorkflow, SegmentEntryInput, SegmentEntryWorkflow } from '../engine/workflow-contract.js';
 import type { RunDefaults } from '../engine/runtime.js';
+import { BacktestsRepository } from '../store/backtests.repository.js';
 import { OperationsRepository } from '../store/operations.repository.js';
 import type { Queryable } from '../store/queryable.js';
 import { SegmentRunsRepository } from '../store/segment-runs.repository.js';
@@ -31,6 +33,9 @@ export interface JourneyExitRequest {
   createdBy: string;
 }
 
+/** Customers replayed per page of a backtest. */
+export const BACKTEST_BATCH = 1000;
+
 /** Live runs asked to exit per page. */
 export const JOURNEY_EXIT_BATCH = 50;
 
@@ -40,10 +45,12 @@ const RESUME_LIMIT = 100;
 export class DurableOperations {
   private readonly operations: OperationsRepository;
   private readonly segmentRuns: SegmentRunsRepository;
+  private readonly backtests: BacktestsRepository;
 
   constructor(private readonly deps: DurableOperationsDeps) {
     this.operations = new OperationsRepository(deps.db);
     this.segmentRuns = new SegmentRunsRepository(deps.db);
+    this.backtests = new BacktestsRepository(deps.db);
   }
 
   /** Records a journey exit (in the caller's transaction, with the stop it belongs to); returns its operation id. */
@@ -67,8 +74,14 @@ export class DurableOperations {
     return this.startOnce<SegmentEntryWorkflow>('segmentEntry', runId, input);
   }
 
+  /** Starts the workflow of a recorded backtest; one already started (or finished) is left alone. True when it started now. */
+  async startBacktest(backtestId: string, batchSize = BACKTEST_BATCH): Promise<boolean> {
+    const input: BacktestInput = { batchSize };
+    return this.startOnce<JourneyBacktestWorkflow>('journeyBacktest', backtestId, input);
+  }
+
   /**
-   * Starts the workflow of every running operation and one-off segment run that has not moved for
+   * Starts the workflow of every running operation, one-off segment run and backtest that has not moved for
    * `olderThanMs` (its start was lost to a crash); returns how many were started now.
    */
   async resumeStalled(olderThanMs: number): Promise<number> {
@@ -87,6 +100,9 @@ export class DurableOperations {
         defaults: this.deps.defaults,
       };
       if (await this.startSegmentRun(run.id, input)) started++;
+    }
+    for (const backtest of await this.backtests.runningStalledFor(olderThanMs, RESUME_LIMIT)) {
+      if (await this.startBacktest(backtest.id)) started++;
     }
     return started;
   }

@@ -15,7 +15,7 @@ import type { JourneyCondition } from './segments/types.js';
 import { EngineError } from './errors.js';
 import { describeCondition } from './evaluate.js';
 import { eventPasses, RULE_FILTERS_PLAN_VERSION } from './event-filter.js';
-import type { PlanCondition, PlanStep } from './plan.js';
+import type { ExecutionPlan, PlanCondition, PlanStep } from './plan.js';
 import { quietHoursEnd, type QuietHours } from './policy.js';
 import { pickArm, spreadOffsetMs } from './random.js';
 import type {
@@ -175,14 +175,15 @@ export function receiveEvent(input: JourneyRunInput, state: RunState, event: Cus
   if (s.seenEventIds.length > MAX_SEEN_EVENT_IDS) s.seenEventIds.shift();
   if (s.ending) return s;
   const { plan } = input;
-  const summary = { eventId: event.eventId, name: event.name, eventTime: iso(event.eventTime) };
+  // Built only for an ending: most events end nothing, and a backtest folds millions of them.
+  const summary = () => ({ eventId: event.eventId, name: event.name, eventTime: iso(event.eventTime) });
   if (plan.goal && event.name === plan.goal.event && eventPasses(plan.planVersion, event, plan.goal.where)) {
-    s.ending = { status: 'converted', reason: 'goal_reached', detail: { event: summary } };
+    s.ending = { status: 'converted', reason: 'goal_reached', detail: { event: summary() } };
     return s;
   }
   for (const criterion of plan.exitCriteria) {
     if (criterion.kind === 'event' && criterion.event === event.name && eventPasses(plan.planVersion, event, criterion.where)) {
-      s.ending = { status: 'exited', reason: criterion.reason, detail: { criterion: criterion.id, event: summary } };
+      s.ending = { status: 'exited', reason: criterion.reason, detail: { criterion: criterion.id, event: summary() } };
       return s;
     }
   }
@@ -226,9 +227,16 @@ function copyState(s: RunState): RunState {
   return { ...s, seenEventIds: [...s.seenEventIds], inbox: [...s.inbox], path: [...s.path], buffer: [...s.buffer] };
 }
 
+/** The event names the plan's waits listen for, worked out once per plan object. */
 function waitedEvents(input: JourneyRunInput): Set<string> {
-  return new Set(Object.values(input.plan.nodes).flatMap((s) => (s.kind === 'wait_for_event' ? [s.event] : [])));
+  let names = waitedByPlan.get(input.plan);
+  if (!names) {
+    names = new Set(Object.values(input.plan.nodes).flatMap((s) => (s.kind === 'wait_for_event' ? [s.event] : [])));
+    waitedByPlan.set(input.plan, names);
+  }
+  return names;
 }
+const waitedByPlan = new WeakMap<ExecutionPlan, Set<string>>();
 
 function eventStep(input: JourneyRunInput, state: RunState): Extract<PlanStep, { kind: 'wait_for_event' }> {
   const step = input.plan.nodes[state.nodeId];

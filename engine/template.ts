@@ -59,7 +59,7 @@ export function parseTemplate(text: string): TemplateCheck {
  * Throws EngineError(`invalid_template`) when the template does not parse or fails while rendering.
  */
 export function renderTemplate(text: string, context: Record<string, unknown>): string {
-  const parsed = parse(text);
+  const parsed = parseForRender(text);
   if (typeof parsed === 'string') throw new EngineError('invalid_template', parsed);
   try {
     return String(liquid.renderSync(parsed, context));
@@ -102,6 +102,21 @@ function outputText(raw: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** Parsed templates by text: a journey renders the same few templates for every customer (a backtest, thousands a second). */
+const parsedTemplates = new Map<string, Template[] | string>();
+const MAX_PARSED_TEMPLATES = 1000;
+
+/** parse, remembered: liquid's parsed templates are immutable and render any number of times. */
+function parseForRender(text: string): Template[] | string {
+  let parsed = parsedTemplates.get(text);
+  if (parsed === undefined) {
+    parsed = parse(text);
+    if (parsedTemplates.size >= MAX_PARSED_TEMPLATES) parsedTemplates.clear();
+    if (typeof text === 'string') parsedTemplates.set(text, parsed);
+  }
+  return parsed;
 }
 
 /** Parses a template, or returns an error message. */

@@ -16,6 +16,9 @@ export type JourneyExitWorkflow = (input: JourneyExitInput) => Promise<DurableWo
 /** The `segmentEntry` workflow: a segment run enrolling every member, page by page. */
 export type SegmentEntryWorkflow = (input: SegmentEntryInput) => Promise<DurableWorkResult>;
 
+/** The `journeyBacktest` workflow: a backtest replaying the stored population, page by page. */
+export type JourneyBacktestWorkflow = (input: BacktestInput) => Promise<DurableWorkResult>;
+
 /** Outcome of a durable bulk workflow (its counts are in its row). */
 export interface DurableWorkResult {
   status: 'completed' | 'failed';
@@ -86,4 +89,12 @@ export interface SegmentBatchResult {
   skipped: number;
   /** The last customer id of the page; null when there were no more members (the run is done). */
   last: string | null;
+}
+
+/** Input of the `journeyBacktest` workflow; its workflow id is the backtest id (the `backtests` row holds the rest). */
+export interface BacktestInput {
+  /** Customers replayed per activity call. */
+  batchSize: number;
+  /** Set when the workflow continues as new: the last position already replayed. */
+  continued?: { after: number };
 }

@@ -12,6 +12,7 @@ import { EndedCurrentNode1796900000000 } from './1796900000000-ended-current-nod
 import { DurableOperations1797000000000 } from './1797000000000-durable-operations.js';
 import { EventOutbox1797050000000 } from './1797050000000-event-outbox.js';
 import { ConditionLanguage1797100000000 } from './1797100000000-condition-language.js';
+import { Backtests1797400000000 } from './1797400000000-backtests.js';
 import { HistoryAnswers1797500000000 } from './1797500000000-history-answers.js';
 
 export const MIGRATIONS = [
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   DurableOperations1797000000000,
   EventOutbox1797050000000,
   ConditionLanguage1797100000000,
+  Backtests1797400000000,
   HistoryAnswers1797500000000,
 ];

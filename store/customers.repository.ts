@@ -13,6 +13,12 @@ export class CustomersRepository {
     return rows[0]?.traits ?? null;
   }
 
+  /** The traits of each of `customerIds` that exists, by id (one query, for batched reads). */
+  async traitsOfMany(customerIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const rows: { id: string; traits: Record<string, unknown> }[] = await this.db.query(`SELECT id, traits FROM customers WHERE id = ANY($1::text[])`, [customerIds]);
+    return new Map(rows.map((r) => [r.id, r.traits]));
+  }
+
   /** Makes the customer known (no traits) unless it already is. */
   async ensureKnown(customerId: string): Promise<void> {
     await this.db.query(`INSERT INTO customers (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [customerId]);

@@ -172,4 +172,16 @@ export class EventsRepository {
       [customerId, filter.name, filter.fromMs, filter.toMs, after?.[0] ?? null, after?.[1] ?? null, limit],
     );
   }
+
+  /** The events named `names` of each of `customerIds` up to `toMs` (inclusive), in event-time order: one query for a batch of customers. */
+  async historiesOf(customerIds: string[], names: string[], toMs: number): Promise<(CustomerEventRow & { customer_id: string })[]> {
+    if (customerIds.length === 0 || names.length === 0) return [];
+    return this.db.query(
+      `SELECT e.customer_id, e.event_id, e.name, e.event_time, e.properties
+         FROM events e
+        WHERE e.customer_id = ANY($1::text[]) AND e.name = ANY($2::text[]) AND e.event_time <= to_timestamp($3 / 1000.0)
+        ORDER BY e.customer_id, e.event_time, e.id`,
+      [customerIds, names, toMs],
+    );
+  }
 }

@@ -1,5 +1,6 @@
 /** `POST /v1/journeys/:journeyId/simulate`: one customer through a draft or version on a virtual clock. Sends, enrolls and writes nothing but the audit entry. */
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { sourceNotFoundMessage } from '../../core/simulation/journey-source.js';
 import { SimulateJourney } from '../../core/simulation/simulate-journey.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { Actor } from '../auth/actor.decorator.js';
@@ -8,12 +9,8 @@ import { ApiError } from '../http/api-error.js';
 import { Endpoint } from '../http/endpoint.js';
 import { parseSimulateBody } from './simulation.validation.js';
 
-const NOT_FOUND: Record<string, (journeyId: string) => string> = {
-  journey_not_found: (id) => `No journey with id "${id}"`,
-  version_not_found: (id) => `Journey "${id}" has no such version`,
-  no_draft: (id) => `Journey "${id}" has no draft`,
-  customer_not_found: () => 'No customer with that id',
-};
+const notFoundMessage = (reason: 'journey_not_found' | 'version_not_found' | 'no_draft' | 'customer_not_found', journeyId: string) =>
+  reason === 'customer_not_found' ? 'No customer with that id' : sourceNotFoundMessage(reason, journeyId);
 
 @Controller('v1/journeys')
 export class SimulationController {
@@ -56,7 +53,7 @@ export class SimulationController {
     if (!outcome.ok && outcome.reason === 'invalid_canvas') {
       throw new ApiError(422, 'invalid_canvas', `The canvas has ${outcome.issues.length} problem(s); it cannot be simulated`, { issues: outcome.issues });
     }
-    if (!outcome.ok) throw new ApiError(404, outcome.reason, NOT_FOUND[outcome.reason](journeyId));
+    if (!outcome.ok) throw new ApiError(404, outcome.reason, notFoundMessage(outcome.reason, journeyId));
     const { result } = outcome;
     await this.audit.record(actor, {
       action: 'journey.simulated',

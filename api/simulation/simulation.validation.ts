@@ -1,4 +1,5 @@
 /** The body of `POST /v1/journeys/:journeyId/simulate`, checked: every problem with its JSON path in one 400 answer. */
+import type { JourneySource } from '../../core/simulation/journey-source.js';
 import type { SimulateCommand } from '../../core/simulation/simulate-journey.js';
 import type { DocumentIssue } from '../../engine/errors.js';
 import { checkInlineCustomer, checkScript } from '../../engine/simulation/script.js';
@@ -6,16 +7,19 @@ import { invalidRequest, isPlainObject } from '../http/validation.js';
 
 const MAX_CUSTOMER_ID_LENGTH = 200;
 
+/** `"draft"` or `{ version: N }`; a problem is added to `issues` (and null returned). */
+export function parseSource(value: unknown, issues: DocumentIssue[]): JourneySource | null {
+  if (value === 'draft') return 'draft';
+  if (isPlainObject(value) && Number.isInteger(value.version) && (value.version as number) >= 1) return { version: value.version as number };
+  issues.push({ path: '$.source', code: 'invalid_value', message: '$.source must be "draft" or { "version": N } with N a published version number' });
+  return null;
+}
+
 /** The use case's command, or throws the 400 `invalid_body` answer. */
 export function parseSimulateBody(journeyId: string, body: unknown, now: number): SimulateCommand {
   const issues: DocumentIssue[] = [];
   if (!isPlainObject(body)) throw invalidRequest('invalid_body', [{ path: '$', code: 'invalid_type', message: 'the body must be a JSON object' }]);
-  let source: SimulateCommand['source'] = 'draft';
-  if (isPlainObject(body.source) && Number.isInteger(body.source.version) && (body.source.version as number) >= 1) {
-    source = { version: body.source.version as number };
-  } else if (body.source !== 'draft') {
-    issues.push({ path: '$.source', code: 'invalid_value', message: '$.source must be "draft" or { "version": N } with N a published version number' });
-  }
+  const source = parseSource(body.source, issues) ?? 'draft';
   let customer: SimulateCommand['customer'] | null = null;
   const raw = body.customer;
   if (isPlainObject(raw) && raw.customerId !== undefined) {

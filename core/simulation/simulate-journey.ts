@@ -17,14 +17,13 @@ import type { SimulatedChannel, SimulatedCustomer, SimulatedPolicy } from '../..
 import { segmentMembership } from '../segments/membership.js';
 import { CustomersRepository } from '../../store/customers.repository.js';
 import { EventsRepository } from '../../store/events.repository.js';
-import { JourneysRepository } from '../../store/journeys.repository.js';
 import type { Queryable } from '../../store/queryable.js';
 import { SendHistoryRepository } from '../../store/send-history.repository.js';
-import { VersionsRepository } from '../../store/versions.repository.js';
+import { canvasOfSource, type JourneySource } from './journey-source.js';
 
 export interface SimulateCommand {
   journeyId: string;
-  source: 'draft' | { version: number };
+  source: JourneySource;
   customer: InlineCustomer | { customerId: string };
   script: SimulationScript;
   entry?: Record<string, unknown>;
@@ -47,7 +46,7 @@ export class SimulateJourney {
   constructor(private readonly deps: SimulateJourneyDeps) {}
 
   async execute(command: SimulateCommand): Promise<SimulateOutcome> {
-    const canvas = await this.canvasOf(command);
+    const canvas = await canvasOfSource(this.deps.db, command.journeyId, command.source);
     if ('reason' in canvas) return { ok: false, reason: canvas.reason };
     const compiled = compileCanvas(canvas.document, { actions: this.deps.actions });
     if (!compiled.ok) return { ok: false, reason: 'invalid_canvas', issues: compiled.errors };
@@ -67,14 +66,6 @@ export class SimulateJourney {
       defaults: this.deps.defaults,
     });
     return { ok: true, result: { journeyId: command.journeyId, source: canvas.versionId, customerId: facts.customer.id, ...result } };
-  }
-
-  private async canvasOf({ journeyId, source }: SimulateCommand): Promise<{ document: unknown; versionId: string } | { reason: 'journey_not_found' | 'version_not_found' | 'no_draft' }> {
-    const journey = await new JourneysRepository(this.deps.db).byId(journeyId);
-    if (!journey) return { reason: 'journey_not_found' };
-    if (source === 'draft') return journey.draft == null ? { reason: 'no_draft' } : { document: journey.draft, versionId: `${journeyId}@draft` };
-    const document = await new VersionsRepository(this.deps.db).canvasOf(journeyId, source.version);
-    return document == null ? { reason: 'version_not_found' } : { document, versionId: `${journeyId}@${source.version}` };
   }
 
   /** A real customer, read-only: traits, the events the plan reads (up to the start), segments by their SQL, and the ledger the caps count. */

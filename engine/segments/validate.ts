@@ -92,10 +92,16 @@ export function validateJourneyCondition(rule: unknown, path: string): DocumentI
 
 /** Validates and returns a journey condition, or throws EngineError with the first problem. */
 export function assertJourneyCondition(rule: unknown): JourneyCondition {
+  // A plan's rules are checked once per object, not at every evaluation (a backtest evaluates them for every customer).
+  if (typeof rule === 'object' && rule !== null && validRules.has(rule)) return rule as JourneyCondition;
   const [first] = validateJourneyCondition(rule, '$');
   if (first) throw new EngineError(first.code, `${first.message} (at ${first.path})`, first.path);
+  if (typeof rule === 'object' && rule !== null) validRules.add(rule);
   return rule as JourneyCondition;
 }
+
+/** Rule objects already found valid (plans are not changed once compiled). */
+const validRules = new WeakSet<object>();
 
 /** The keys of the segments `rule` refers to directly, first-seen order. */
 export function referencedSegments(rule: JourneyCondition): string[] {

@@ -44,6 +44,21 @@ export function instantOrOffset(value: unknown, start: number): number | null {
   return parseInstant(value);
 }
 
+/** Reads `horizon` (an ISO duration, default P30D, at most P365D) into ms; a problem goes to `fail` (and the default is returned). */
+export function checkHorizon(value: unknown, fail: (path: string, code: string, message: string) => void): number {
+  if (value === undefined) return parseDuration(DEFAULT_HORIZON);
+  let parsed: number | null = null;
+  try {
+    parsed = typeof value === 'string' ? parseDuration(value) : null;
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || parsed <= 0) fail('$.horizon', 'invalid_duration', '$.horizon must be an ISO 8601 duration such as P30D');
+  else if (parsed > MAX_HORIZON_MS) fail('$.horizon', 'horizon_too_long', '$.horizon must be at most P365D');
+  else return parsed;
+  return parseDuration(DEFAULT_HORIZON);
+}
+
 /** Checks `{ events, start?, horizon? }`; `now` is the default start. */
 export function checkScript(body: Record<string, unknown>, now: number): Checked<SimulationScript> {
   const issues: DocumentIssue[] = [];
@@ -54,18 +69,7 @@ export function checkScript(body: Record<string, unknown>, now: number): Checked
     if (parsed === null) fail('$.start', 'invalid_instant', '$.start must be an ISO 8601 instant with a zone, e.g. 2026-03-02T09:00:00Z');
     else start = parsed;
   }
-  let horizonMs = parseDuration(DEFAULT_HORIZON);
-  if (body.horizon !== undefined) {
-    let parsed: number | null = null;
-    try {
-      parsed = typeof body.horizon === 'string' ? parseDuration(body.horizon) : null;
-    } catch {
-      parsed = null;
-    }
-    if (parsed === null || parsed <= 0) fail('$.horizon', 'invalid_duration', '$.horizon must be an ISO 8601 duration such as P30D');
-    else if (parsed > MAX_HORIZON_MS) fail('$.horizon', 'horizon_too_long', '$.horizon must be at most P365D');
-    else horizonMs = parsed;
-  }
+  const horizonMs = checkHorizon(body.horizon, fail);
   const events: ScriptedEvent[] = [];
   const raw = body.events ?? [];
   if (!Array.isArray(raw)) fail('$.events', 'invalid_type', '$.events must be an array');

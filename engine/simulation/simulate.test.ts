@@ -5,6 +5,7 @@ import { BUILTIN_ACTIONS } from '../actions.js';
 import { compileCanvas } from '../compile.js';
 import type { ExecutionPlan } from '../plan.js';
 import { parseFrequencyCaps } from '../policy.js';
+import { pickArm } from '../random.js';
 import { checkInlineCustomer, checkScript } from './script.js';
 import { simulate, type SimulationInput } from './simulate.js';
 import { simulatedChannels } from './world.js';
@@ -98,4 +99,34 @@ describe('simulate', () => {
     expect(customer).toMatchObject({ ok: true, value: { traits: { a: 1, consent: { sms: false } } } });
     expect(checkInlineCustomer({ traits: 3 })).toMatchObject({ ok: false, issues: [{ path: '$.customer.traits' }] });
   });
+
+  it('splits a draft by the stable key <journey>@draft, as the published version splits by <journey>@<n>', () => {
+    const compiled = compileCanvas({
+      schemaVersion: 2,
+      name: 'AB',
+      nodes: [
+        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+        { id: 'ab', type: 'random_split', arms: [{ key: 'a', weight: 1 }, { key: 'b', weight: 1 }] },
+        { id: 'end_a', type: 'exit', reason: 'a' },
+        { id: 'end_b', type: 'exit', reason: 'b' },
+      ],
+      edges: [
+        { from: 'start', to: 'ab' },
+        { from: 'ab', port: 'a', to: 'end_a' },
+        { from: 'ab', port: 'b', to: 'end_b' },
+      ],
+    });
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    const arm = (versionId: string, id: string) => run({ events: [] }, { plan: compiled.plan, journeyId: 'ab', versionId, customer: { id, traits: {}, events: [], segments: {} } }).reason;
+    const ids = Array.from({ length: 60 }, (_, i) => `c-${i}`);
+    const arms = (versionId: string) => ids.map((id) => arm(versionId, id));
+    const draft = arms('ab@draft');
+    // The arm production would hash for that key, every time, for every customer; both arms occur.
+    expect(draft).toEqual(ids.map((id) => pickArm(`ab@draft:${id}:ab`, [{ key: 'a', weight: 1 }, { key: 'b', weight: 1 }])));
+    expect(arms('ab@draft')).toEqual(draft);
+    expect(new Set(draft)).toEqual(new Set(['a', 'b']));
+    // A version's key is its own: some customers land elsewhere, as they would in the published journey.
+    expect(arms('ab@1')).not.toEqual(draft);
+  });
 });
+

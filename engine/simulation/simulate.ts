@@ -90,8 +90,24 @@ export function simulationRunInput(input: SimulationInput): JourneyRunInput {
   };
 }
 
-/** Runs the simulation to the end of the run or the horizon. */
-export function simulate(input: SimulationInput): SimulationResult {
+/** A simulation before it is formatted for reading: what figures over many customers need, cheaply. */
+export interface SimulationRun {
+  start: number;
+  horizon: number;
+  status: SimulationResult['status'];
+  reason: string;
+  path: string[];
+  steps: StepRecord[];
+  /** Touches with their instants in epoch ms. */
+  messages: SimulatedMessage[];
+  /** Where a run still running at the horizon stands. */
+  position: { nodeId: string; waitingUntil: number | null } | null;
+  /** The virtual clock when the run stopped. */
+  now: number;
+}
+
+/** Runs the simulation to the end of the run or the horizon, unformatted. */
+export function runSimulation(input: SimulationInput): SimulationRun {
   const runInput = simulationRunInput(input);
   const entryEvent = runInput.entry.event;
   const scripted = input.script.map((e, i) => ({ eventId: `simulation:${i}`, name: e.name, eventTime: e.eventTime, properties: e.properties, arrivedAt: e.at }));
@@ -102,20 +118,21 @@ export function simulate(input: SimulationInput): SimulationResult {
   const arrivals: ScriptedArrival[] = scripted.map(({ arrivedAt, ...event }) => ({ at: arrivedAt, event }));
   const horizon = input.start + input.horizonMs;
   const run = runOnVirtualClock(runInput, world, input.start, { arrivals, horizon });
+  const base = { start: input.start, horizon, path: run.state.path, steps: run.writes.flatMap((w) => w.steps), messages: world.messages, now: run.now };
+  if (run.outcome.type === 'complete') return { ...base, status: run.outcome.result.status, reason: run.outcome.result.reason, position: null };
+  return { ...base, status: 'horizon', reason: 'horizon', position: { nodeId: run.state.nodeId, waitingUntil: run.state.waitingUntil } };
+}
 
-  const steps = run.writes.flatMap((w) => w.steps);
-  const messages = world.messages.map((m) => ({ ...m, at: iso(m.at) }));
-  const stepsTimeline = timelineOf(steps, world.messages);
+/** Runs the simulation to the end of the run or the horizon: the path as a reader sees it. */
+export function simulate(input: SimulationInput): SimulationResult {
+  const run = runSimulation(input);
+  const messages = run.messages.map((m) => ({ ...m, at: iso(m.at) }));
   const events = input.script
-    .filter((e) => e.at <= Math.min(run.now, horizon))
+    .filter((e) => e.at <= Math.min(run.now, run.horizon))
     .map((e): TimelineEntry => ({ at: iso(e.at), type: 'event', name: e.name, eventTime: iso(e.eventTime), properties: e.properties }));
-  const timeline = mergeByTime(events, stepsTimeline);
-  const base = { start: iso(input.start), horizon: iso(horizon), path: run.state.path, timeline, messages, steps };
-  if (run.outcome.type === 'complete') {
-    return { ...base, status: run.outcome.result.status, reason: run.outcome.result.reason, position: null };
-  }
-  const waitingUntil = run.state.waitingUntil;
-  return { ...base, status: 'horizon', reason: 'horizon', position: { nodeId: run.state.nodeId, waitingUntil: waitingUntil === null ? null : iso(waitingUntil) } };
+  const timeline = mergeByTime(events, timelineOf(run.steps, run.messages));
+  const position = run.position && { nodeId: run.position.nodeId, waitingUntil: run.position.waitingUntil === null ? null : iso(run.position.waitingUntil) };
+  return { start: iso(run.start), horizon: iso(run.horizon), status: run.status, reason: run.reason, path: run.path, position, timeline, messages, steps: run.steps };
 }
 
 /** Step records as timeline lines; each action record is joined with the touch the world logged for it. */

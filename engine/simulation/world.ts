@@ -77,7 +77,8 @@ export class SimulationWorld implements VirtualWorld {
 
   /** Events the system knows of at `now` whose event time is not after `at`. */
   private eventsKnown(now: number, at: number = now): CustomerEvent[] {
-    return this.customer.events.filter((e) => e.arrivedAt <= now && e.eventTime <= at).map(({ arrivedAt: _a, ...e }) => e);
+    // The events themselves (with their extra arrivedAt), not copies: evaluators only read them.
+    return this.customer.events.filter((e) => e.arrivedAt <= now && e.eventTime <= at);
   }
 
   private membership(keys: string[]): Record<string, boolean> {

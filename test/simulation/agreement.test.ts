@@ -3,20 +3,27 @@
  * with late events, goals and exits while waiting), the simulation's path equals the path the real
  * `journeyRun` workflow takes on the time-skipping server with the in-memory FakeWorld activities:
  * the same nodes entered in order at the same virtual times, the same waits, decisions (port and
- * values), actions and ending.
+ * values), actions and ending. A fourth case puts consent and frequency caps in: the real side's
+ * SMS and push go through the real send ledger (activities/actions.ts on PostgreSQL, with caps and
+ * earlier sends stored in `messages`), and each suppression and its reason must match.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { createActionActivities } from '../../activities/actions.js';
+import { defaultChannels } from '../../activities/channels/registry.js';
 import { BUILTIN_ACTIONS } from '../../engine/actions.js';
 import type { ExecutionPlan } from '../../engine/plan.js';
+import { parseFrequencyCaps } from '../../engine/policy.js';
 import type { JourneyRunResult, StepRecord } from '../../engine/runtime.js';
 import { simulate, simulationRunInput, type ScriptedEvent, type SimulationInput } from '../../engine/simulation/simulate.js';
-import { simulatedChannels, type SimulatedEvent } from '../../engine/simulation/world.js';
+import { simulatedChannels, type SimulatedEvent, type SimulatedPolicy } from '../../engine/simulation/world.js';
 import { customerEventSignal } from '../../engine/workflow-contract.js';
+import { createDataSource } from '../../store/data-source.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
-import { createTimeSkippingEnv } from '../support/env.js';
+import { createTimeSkippingEnv, testDatabaseUrl } from '../support/env.js';
 import { FakeWorld } from '../support/fake-activities.js';
 import { examplePlan, TEST_DEFAULTS } from '../support/runs.js';
 
@@ -138,7 +145,7 @@ function shape(steps: StepRecord[]) {
       case 'decision':
         return { kind: s.kind, nodeId: s.nodeId, port: d.port, values: d.values ?? null, matched: (d.matchedEvent as { eventTime?: string } | null)?.eventTime ?? null };
       case 'action':
-        return { kind: s.kind, nodeId: s.nodeId, action: d.action, status: d.status };
+        return { kind: s.kind, nodeId: s.nodeId, action: d.action, status: d.status, error: (d.error as { code?: string } | undefined)?.code ?? null };
       case 'ended':
         return { kind: s.kind, nodeId: s.nodeId, status: d.status, reason: d.reason };
       default:
@@ -168,7 +175,13 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: GeneratedCustomer[]) {
+/** How one case differs: its task queue (worker) and each customer's send policy. */
+interface AgreementOptions {
+  taskQueue?: string;
+  policyOf?: (customer: GeneratedCustomer) => SimulatedPolicy;
+}
+
+async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: GeneratedCustomer[], options: AgreementOptions = {}) {
   // Start on a whole minute: generated times then sit 30 s off every wall-clock boundary (09:30 in any zone).
   const now = await env.currentTimeMs();
   await env.sleep(MIN - (now % MIN));
@@ -185,7 +198,7 @@ async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: Genera
       start: t0,
       horizonMs: 30 * DAY,
       channels,
-      policy: { caps: {}, sentBefore: [] },
+      policy: options.policyOf?.(c) ?? { caps: {}, sentBefore: [] },
       defaults: TEST_DEFAULTS,
     };
     return input;
@@ -198,7 +211,7 @@ async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: Genera
     for (const e of input.customer.events) world.events.push({ ...e, customerId: input.customer.id });
     const runInput = simulationRunInput(input);
     if (runInput.entry.event) world.events.push({ ...runInput.entry.event, customerId: input.customer.id });
-    handles.set(input.customer.id, await env.client.workflow.start('journeyRun', { taskQueue: TASK_QUEUE, workflowId: runInput.enrollmentId, args: [runInput] }));
+    handles.set(input.customer.id, await env.client.workflow.start('journeyRun', { taskQueue: options.taskQueue ?? TASK_QUEUE, workflowId: runInput.enrollmentId, args: [runInput] }));
   }
   const arrivals = inputs.flatMap((input) => input.script.map((e, i) => ({ customerId: input.customer.id, eventId: `simulation:${i}`, ...e }))).sort((a, b) => a.at - b.at);
   for (const a of arrivals) {
@@ -216,6 +229,7 @@ async function agreeOn(plan: ExecutionPlan, journeyId: string, customers: Genera
   for (const input of inputs) {
     const simulated = simulate(input);
     outcomes.add(simulated.reason).add(simulated.path[3] ?? '');
+    for (const m of simulated.messages) outcomes.add(`${m.action}:${m.status}:${m.reason?.code ?? ''}`);
     const real = (await handles.get(input.customer.id)!.result()) as JourneyRunResult;
     const realSteps = world.stepsOf(simulationRunInput(input).enrollmentId);
     const same =
@@ -258,5 +272,96 @@ describe('simulation agrees with the journeyRun workflow', () => {
     const { disagreements, outcomes } = await agreeOn(examplePlan('winback'), 'winback', customers);
     expect(disagreements).toEqual([]);
     for (const seen of ['reactivated', 'escalated_to_account_manager', 'control_group', 'opted_out']) expect(outcomes).toContain(seen);
+  }, 300_000);
+});
+
+describe('simulation agrees with the real send ledger on consent and frequency caps', () => {
+  const POLICY_QUEUE = 'simulation-agreement-policy';
+  const CAPS = parseFrequencyCaps('sms:1/P7D,push:1/P5D');
+  const journeyId = `agree-policy-${Date.now().toString(36)}`;
+  let db: DataSource;
+  let policyWorker: Worker;
+  let policyRunning: Promise<void>;
+  /** Marketing touches each customer received before the run (absolute instants), stored in `messages` for the real side. */
+  const sentBefore = new Map<string, { action: string; at: number }[]>();
+
+  beforeAll(async () => {
+    db = createDataSource(testDatabaseUrl(), { poolSize: 4 });
+    await db.initialize();
+    // The real ledger decides SMS and push (consent, caps counted in PostgreSQL); the rest stays in FakeWorld.
+    const ledger = createActionActivities(db, defaultChannels({ db }), { policy: { caps: CAPS } });
+    const fake = world.activities();
+    const activities = { ...fake, performAction: (req: Parameters<typeof fake.performAction>[0]) => (req.action === 'sms' || req.action === 'push' ? ledger.performAction(req) : fake.performAction(req)) };
+    policyWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: POLICY_QUEUE, workflowsPath: WORKFLOWS_PATH, activities });
+    policyRunning = policyWorker.run();
+    await db.query(`INSERT INTO journeys (id, name) VALUES ($1, 'agreement')`, [journeyId]);
+    await db.query(`INSERT INTO journey_versions (id, journey_id, version, canvas, plan, trigger_kind) VALUES ($1, $2, 1, '{}', '{}', 'event')`, [`${journeyId}@1`, journeyId]);
+  });
+  afterAll(async () => {
+    policyWorker?.shutdown();
+    await policyRunning;
+    await db?.destroy();
+  });
+
+  /**
+   * The run's enrollment (the ledger references it), the profile the ledger reads consent from, and the
+   * earlier sends caps count; stored before the runs start (and t0 is taken), so the runs start on time.
+   */
+  async function store(customers: GeneratedCustomer[]) {
+    for (const c of customers) {
+      await db.query(`INSERT INTO customers (id, traits) VALUES ($1, $2)`, [c.id, JSON.stringify(c.traits)]);
+      await db.query(`INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status) VALUES ($1, $2, $3, $4, 1, 'active')`, [
+        `simulation:${journeyId}:${c.id}`,
+        journeyId,
+        `${journeyId}@1`,
+        c.id,
+      ]);
+      const earlier = sentBefore.get(c.id) ?? [];
+      if (earlier.length === 0) continue;
+      const prior = `${journeyId}:prior:${c.id}`;
+      await db.query(`INSERT INTO enrollments (id, journey_id, version_id, customer_id, seq, status, entry_key) VALUES ($1, $2, $3, $4, 1, 'completed', 'prior')`, [
+        prior,
+        journeyId,
+        `${journeyId}@1`,
+        c.id,
+      ]);
+      for (const [i, s] of earlier.entries()) {
+        await db.query(
+          `INSERT INTO messages (idempotency_key, enrollment_id, node_id, customer_id, action, category, status, requested_at)
+           VALUES ($1, $2, 'earlier', $3, $4, 'marketing', 'sent', to_timestamp($5 / 1000.0))`,
+          [`${prior}:${i}`, prior, c.id, s.action, s.at],
+        );
+      }
+    }
+  }
+
+  it('onboarding with opted-out customers and earlier sends: every touch is sent or held back for the same reason on both sides', async () => {
+    // Runs start on a whole minute and send on whole or half minutes; earlier sends sit 15 s off the minute,
+    // so no cap boundary falls within the drift between the two sides, wherever t0 lands.
+    const minute = Math.floor((await env.currentTimeMs()) / MIN) * MIN + 15_000;
+    const customers = Array.from({ length: 40 }, (_, i) => {
+      const c = generateCustomer(ONBOARDING, 4000 + i);
+      const g = generator(9000 + i);
+      const id = `${journeyId}-${i}`;
+      const consent: Record<string, boolean> = {};
+      if (g.chance(0.25)) consent.sms = false;
+      if (g.chance(0.2)) consent.push = false;
+      const earlier: { action: string; at: number }[] = [];
+      // Some inside the cap's window (7 days for SMS, 5 for push, counted back from each send), some outside it.
+      if (g.chance(0.4)) earlier.push({ action: 'sms', at: minute - g.int(1, 200) * HOUR });
+      if (g.chance(0.3)) earlier.push({ action: 'push', at: minute - g.int(1, 100) * HOUR });
+      sentBefore.set(id, earlier);
+      return { ...c, id, traits: { ...c.traits, consent } };
+    });
+    await store(customers);
+    const { disagreements, outcomes } = await agreeOn(examplePlan('onboarding'), journeyId, customers, {
+      taskQueue: POLICY_QUEUE,
+      policyOf: (c) => ({ caps: CAPS, sentBefore: sentBefore.get(c.id) ?? [] }),
+    });
+    expect(disagreements).toEqual([]);
+    // Both reasons, for both channels, and plain sends, all occurred.
+    for (const seen of ['sms:suppressed:no_consent', 'sms:suppressed:frequency_cap', 'push:suppressed:no_consent', 'push:suppressed:frequency_cap', 'sms:sent:', 'push:sent:']) {
+      expect(outcomes).toContain(seen);
+    }
   }, 300_000);
 });
