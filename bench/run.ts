@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       log(`Temporal dev server on ${temporal.address} (state in ${temporalDbFile}, SQLite synchronous: ${params.temporalSync})`);
     }
     await migrate(pg.url);
-    rt = await startBenchRuntime({ databaseUrl: pg.url, temporalAddress, name: 'bench' });
+    rt = await startBenchRuntime({ databaseUrl: pg.url, temporalAddress, name: 'bench', searchAttributes: params.temporal !== 'time-skipping' });
     log(`API on ${rt.apiUrl}, journey task queue ${rt.taskQueue}`);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 

@@ -53,7 +53,12 @@ export interface BenchRuntime extends BenchDeps {
   stop(): Promise<void>;
 }
 
-export async function startBenchRuntime(opts: { databaseUrl: string; temporalAddress: string; name?: string }): Promise<BenchRuntime> {
+/**
+ * `searchAttributes: false` for the time-skipping test server, which cannot register the runs'
+ * search attributes (as JE_TEMPORAL_SEARCH_ATTRIBUTES=0); default true.
+ */
+export async function startBenchRuntime(opts: { databaseUrl: string; temporalAddress: string; name?: string; searchAttributes?: boolean }): Promise<BenchRuntime> {
+  const defaults: RunDefaults = { ...DEFAULTS, searchAttributes: opts.searchAttributes ?? true };
   const name = opts.name ?? 'bench';
   const prefix = `${name}-${Date.now().toString(36)}`;
   const taskQueue = `${prefix}-journeys`;
@@ -103,12 +108,12 @@ export async function startBenchRuntime(opts: { databaseUrl: string; temporalAdd
   });
   const workersDone = Promise.all([worker.run(), plainWorker.run()]);
 
-  const app: NestExpressApplication = await createApp({ db, temporal: client, taskQueue, defaults: DEFAULTS });
+  const app: NestExpressApplication = await createApp({ db, temporal: client, taskQueue, defaults });
   const port = await freePort();
   await app.listen(port, '127.0.0.1');
   const { key } = await new ApiKeysService(db).create(`bench ${prefix}`, 'engineer', null);
 
-  const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults: DEFAULTS });
+  const enrollments = new EnrollmentService({ db, temporal: client, taskQueue, defaults });
   return {
     db,
     client,

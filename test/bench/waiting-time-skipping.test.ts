@@ -16,7 +16,7 @@ let rt: BenchRuntime;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  rt = await startBenchRuntime({ databaseUrl: testDatabaseUrl(), temporalAddress: env.address, name: 'bench-skip' });
+  rt = await startBenchRuntime({ databaseUrl: testDatabaseUrl(), temporalAddress: env.address, name: 'bench-skip', searchAttributes: false });
 }, 60_000);
 afterAll(async () => {
   await rt?.stop();
