@@ -22,13 +22,15 @@ import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
 import { StringSafetyInterceptor } from './http/string-safety.js';
+import { ContractInterceptor } from './http/contract.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './http/endpoint.js';
 import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
 import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from '../core/segments/segments.js';
 
-/** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
-export const JSON_BODY_LIMIT = '1mb';
+/** Largest JSON body any route accepts; each route may state less (`@Endpoint({ maxBodyBytes })`, checked by the ContractInterceptor). */
+export const JSON_BODY_LIMIT = DEFAULT_BODY_LIMIT_BYTES;
 
 export interface AppDependencies {
   db: DataSource;
@@ -98,7 +100,7 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // Twilio posts forms; every other route stays JSON-only.
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
-  app.useGlobalInterceptors(new StringSafetyInterceptor());
+  app.useGlobalInterceptors(new StringSafetyInterceptor(), new ContractInterceptor());
   app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
   serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
   await app.init();

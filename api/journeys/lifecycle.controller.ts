@@ -3,7 +3,7 @@ import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
-import { assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
 import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';
 
 const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', maxLength: 500, description: 'recorded in the audit log' } } } as const;
@@ -27,6 +27,7 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Pause a journey: no new customers enter; runs in flight keep going',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },
     errors: ERRORS,
@@ -41,6 +42,7 @@ export class LifecycleController {
     summary: 'Resume a paused journey: its active version accepts new customers again',
     description: 'Customers who sent the trigger event or entered the trigger segment while it was paused are not enrolled afterwards.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },
     errors: ERRORS,
@@ -58,6 +60,7 @@ export class LifecycleController {
       'live run (pending ones too) to exit, outside the request; each records status exited with this reason. Follow its progress at ' +
       'GET /v1/operations/{operationId} (also the Location header).',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['mode', 'reason'],
@@ -82,6 +85,7 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Archive a draft or stopped journey (final: it can no longer be edited, published or resumed)',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },
     errors: ERRORS,

@@ -4,7 +4,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
-import { assertJourneyId, parseReason } from './journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId, parseReason } from './journeys.validation.js';
 import { PUBLISH_REQUEST_STATUSES, PublishRequestsService, type PublishRequestStatus } from '../../core/journeys/publish-requests.js';
 import { parseStatusQuery } from './query.js';
 
@@ -23,6 +23,7 @@ export class PublishRequestsController {
   @Endpoint({
     summary: 'The publish requests of a journey, newest first',
     access: ['marketer', 'viewer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}` }, ...PAGE_QUERY },
     ok: { description: `A page of ${REQUEST}` },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }],
@@ -38,6 +39,7 @@ export class PublishRequestsController {
     summary: 'Approve a publish request: publishes exactly the requested draft revision',
     description: 'Only a different API key than the requester may approve. If the draft changed since the request, the request becomes stale and nothing is published.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: `The approved request (${REQUEST}); version is the version published` },
     errors: [
       ...DECISION_ERRORS,
@@ -56,6 +58,7 @@ export class PublishRequestsController {
   @Endpoint({
     summary: 'Reject a publish request, with a reason (the requester may withdraw their own this way)',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } },
     ok: { description: `The rejected request (${REQUEST})` },
     errors: DECISION_ERRORS,

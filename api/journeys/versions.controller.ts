@@ -2,7 +2,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
-import { assertJourneyId } from './journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId } from './journeys.validation.js';
 import { parseCanvasRef, parseVersion } from './query.js';
 import { VersionsService, type CanvasRef } from '../../core/journeys/versions.js';
 
@@ -17,6 +17,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'The published versions of a journey, newest first',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
     ok: { description: 'A page of { version, versionId, isActiveVersion, acceptingEntries, triggerKind, draftRevision, publishedAt, publishedBy, approvedBy, publishRequestId }' },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }, { status: 404, codes: ['journey_not_found'] }],
@@ -30,6 +31,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'One published version: canvas, compiled plan, published at and by',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: 'The version summary plus canvas and plan' },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
@@ -42,6 +44,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'What changes from version a to version b (each a number, "draft" or "active")',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: DIFF },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
@@ -53,6 +56,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'What changes from one version to another; by default from the active version to the draft (what a publish would change)',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: {
       from: { description: 'a version number, "draft" or "active" (default active)' },
       to: { description: 'a version number, "draft" or "active" (default draft)' },

@@ -1,7 +1,7 @@
 /** `GET /v1/journeys/:journeyId/stats` and `/enrollments`: how a journey is doing, for marketing ops and support. */
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Endpoint, PAGE_QUERY, pageSchema } from '../http/endpoint.js';
-import { assertJourneyId } from '../journeys/journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';
 import { MAX_RANGE_DAYS, parseEnrollmentQuery, parseStatsQuery } from './monitoring.query.js';
 import { ENROLLMENT_ITEM_SCHEMA, STATS_SCHEMA } from './monitoring.schemas.js';
 import { ENROLLMENT_STATUSES, MonitoringService } from '../../core/monitoring/monitoring.js';
@@ -23,6 +23,7 @@ export class MonitoringController {
       'in the window: entries by enrollment time, node passes and branches by step time, endings and conversions by end time. ' +
       'conversionRate = converted / entered. waiting/inProgress/pending are live counts, whatever the window.',
     access: ACCESS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: {
       version: { description: 'one version (1, 2, ...); default: all versions together', schema: { type: 'integer', minimum: 1 } },
       from: { description: 'first local day, YYYY-MM-DD (inclusive)', schema: { type: 'string', format: 'date' } },
@@ -41,6 +42,7 @@ export class MonitoringController {
   @Endpoint({
     summary: "A journey's enrollments, newest first, filtered by status, node, version or customer",
     access: ACCESS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: {
       status: { description: ENROLLMENT_STATUSES.join(' | ') },
       node: { description: 'live runs (pending, active) currently at this node id' },

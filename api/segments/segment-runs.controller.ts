@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
-import { assertJourneyId } from '../journeys/journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';
 import { SegmentRunsService } from '../../core/segments/segment-runs.js';
 import { READERS } from './segments.controller.js';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_RATE_PER_SECOND, parseRunBody, parseScheduleBody } from './segments.validation.js';
@@ -58,6 +58,7 @@ export class SegmentRunsController {
     description:
       'Members are enrolled in customer-id order, in batches, at most ratePerSecond a second. A customer already enrolled by an earlier segment run of this journey is skipped, whatever the re-entry policy.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', properties: RUN_FIELDS },
     ok: {
       status: 202,
@@ -75,6 +76,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: "The journey's segment runs, newest first",
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
     ok: { description: 'A page of runs', schema: pageSchema(RUN_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_query', 'invalid_journey_id'] }],
@@ -88,6 +90,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'One segment run and its progress',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: 'The run', schema: RUN_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_run_not_found'] }],
   })
@@ -101,6 +104,7 @@ export class SegmentRunsController {
     summary: 'Enroll the members of a segment on a schedule (a Temporal Schedule)',
     description: 'Each start is a segment run; a start is skipped while the previous run is still going.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       properties: {
@@ -123,6 +127,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: "The journey's segment schedules, newest first, with their next start times",
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
     ok: { description: 'A page of schedules', schema: pageSchema(SCHEDULE_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_query', 'invalid_journey_id'] }],
@@ -136,6 +141,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'One segment schedule',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: 'The schedule', schema: SCHEDULE_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_schedule_not_found'] }],
   })
@@ -149,6 +155,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'Delete a segment schedule (a run in progress finishes)',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { status: 204, description: 'Deleted' },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_schedule_not_found'] }],
   })

@@ -1,4 +1,5 @@
 /** `POST /v1/journeys/:journeyId/simulate`: one customer through a draft or version on a virtual clock. Sends, enrolls and writes nothing but the audit entry. */
+import { JOURNEY_ID_PARAM } from '../journeys/journeys.validation.js';
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { SimulateJourney } from '../../core/simulation/simulate-journey.js';
 import { AuditLog } from '../audit/audit-log.service.js';
@@ -29,6 +30,7 @@ export class SimulationController {
       '`at` and `eventTime` are ISO instants or ISO durations after `start` (default now); `horizon` defaults to P30D, at most P365D. ' +
       'The answer is the path in virtual time: nodes entered, waits with their deadlines, decisions with the values they read, each message with its rendered text and recipient or the reason it was held back, and the end (or `horizon`).',
     access: ['marketer', 'support'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['source', 'customer'],
