@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from './lib/temporal-binaries.mjs';
 const env = {
   ...process.env,
   JE_TEST_SKIP_STATIC: '1',
+  JE_FUZZ: '1',
   JE_FUZZ_MAX_EXAMPLES: process.env.JE_FUZZ_MAX_EXAMPLES ?? '100',
   JE_FUZZ_MAX_TIME: process.env.JE_FUZZ_MAX_TIME ?? '1800',
 };

@@ -34,10 +34,11 @@ export class ApiKeysController {
     summary: 'Create an API key',
     description: 'The secret is in this answer only; store it now. Only its SHA-256 hash is kept.',
     access: [],
+    maxBodyBytes: 4 * 1024,
     body: {
       type: 'object',
       required: ['name', 'role'],
-      properties: { name: { type: 'string', maxLength: 200 }, role: { type: 'string', enum: [...ROLES] } },
+      properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, role: { type: 'string', enum: [...ROLES] } },
     },
     ok: { status: 201, description: 'The key, with its secret', schema: { ...KEY_SCHEMA, properties: { ...KEY_SCHEMA.properties, key: { type: 'string' } } } },
     errors: [{ status: 400, codes: ['invalid_body'] }],

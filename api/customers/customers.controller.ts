@@ -22,6 +22,7 @@ export class CustomersController {
     summary: "Create a customer or merge traits into theirs",
     description: 'Traits: phone, pushTokens, timeZone, accountManager, consent flags, business fields (accountStatus, assets, riskLevel...).',
     access: ['engineer'],
+    maxBodyBytes: 128 * 1024,
     body: { type: 'object', required: ['traits'], properties: { traits: { type: 'object', description: 'at most 64 KB as JSON' } } },
     ok: { description: '{ customerId, traits }: the merged traits' },
     errors: [{ status: 400, codes: ['invalid_body'] }],

@@ -1,7 +1,7 @@
 /** Event intake: the valid items of a batch are stored (in one transaction) and dispatched to journeys; a bad item is refused alone. */
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { MAX_EVENTS_PER_BATCH, parseEventBatch, type ItemIssue } from './event-batch.validation.js';
-import { BATCH_RESULT, EVENT_REF } from './events.schemas.js';
+import { BATCH_RESULT, EVENT_ITEMS_REF } from './events.schemas.js';
 import { IngestionService, type IngestOutcome } from './ingestion.service.js';
 
 /** One item's answer: stored (accepted or duplicate, with its dispatch state), or refused with its issues. */
@@ -38,13 +38,7 @@ export class EventsController {
       type: 'object',
       required: ['events'],
       properties: {
-        events: {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_EVENTS_PER_BATCH,
-          description: `1 to ${MAX_EVENTS_PER_BATCH} items (more: 413 batch_too_large); each should be an Event and is checked on its own`,
-          items: EVENT_REF,
-        },
+        events: EVENT_ITEMS_REF,
       },
     },
     ok: { status: 202, description: 'One result per item, in request order', schema: BATCH_RESULT },

@@ -1,6 +1,6 @@
 /** The OpenAPI schemas of event intake: one event, and the per-item answer of a batch. */
 import { defineComponent, type SchemaObject } from '../http/endpoint.js';
-import { EVENT_NAME, MAX_CUSTOMER_ID_LENGTH, MAX_EVENT_ID_LENGTH } from './event-batch.validation.js';
+import { EVENT_NAME, MAX_CUSTOMER_ID_LENGTH, MAX_EVENT_ID_LENGTH, MAX_EVENTS_PER_BATCH } from './event-batch.validation.js';
 
 /** One event as a client sends it; in a batch each item is checked on its own (event-batch.validation.ts), so the request check takes any item. */
 export const EVENT_REF = defineComponent('Event', {
@@ -43,3 +43,16 @@ export const BATCH_RESULT: SchemaObject = {
     },
   },
 };
+
+/** The `events` array: 1 to 500 items in the document; the batch validation counts them (400 empty, 413 batch_too_large) and checks each. */
+export const EVENT_ITEMS_REF = defineComponent(
+  'EventBatchItems',
+  {
+    type: 'array',
+    minItems: 1,
+    maxItems: MAX_EVENTS_PER_BATCH,
+    description: `1 to ${MAX_EVENTS_PER_BATCH} items (more: 413 batch_too_large); each should be an Event and is checked on its own`,
+    items: EVENT_REF,
+  },
+  { type: 'array' },
+);

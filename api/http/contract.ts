@@ -22,7 +22,7 @@ const bodies = newAjv(false);
 const parameters = newAjv(true);
 
 function newAjv(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes, validateFormats: true });
+  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes, validateFormats: true, verbose: true });
   const throws = (fn: () => unknown) => {
     try {
       fn();
@@ -142,7 +142,24 @@ function checkRequest(checks: RouteChecks, req: RequestParts): void {
     if (checks.bodyRequired) throw invalidRequest(checks.bodyCode, [{ path: '$', code: 'required', message: 'A JSON body is required (Content-Type: application/json)' }]);
     return;
   }
+  const deep = tooDeep(req.body);
+  if (deep) throw invalidRequest(checks.bodyCode, [{ path: deep, code: 'too_deep', message: `${deep} is nested more than ${MAX_BODY_DEPTH} levels deep` }]);
   if (!checks.body(req.body)) throw invalidRequest(checks.bodyCode, toIssues(checks.body.errors, '$'));
+}
+
+/** Deepest nesting of objects and arrays a body may have (checked before anything recursive reads it). */
+export const MAX_BODY_DEPTH = 64;
+
+/** The path of the first value nested deeper than MAX_BODY_DEPTH, or null; iterative, so any depth is safe. */
+export function tooDeep(root: unknown): string | null {
+  const stack: [unknown, number, string][] = [[root, 0, '$']];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return path;
+    for (const [key, child] of Object.entries(value)) stack.push([child, depth + 1, memberPath(path, Array.isArray(value) ? Number(key) : key)]);
+  }
+  return null;
 }
 
 /** The body's size as sent (Content-Length), or as JSON when it came chunked. */
@@ -182,7 +199,10 @@ const CODES: Record<string, string> = {
 function toIssues(errors: ErrorObject[] | null | undefined, root: string): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
-  for (const e of errors ?? []) {
+  // An anyOf/oneOf failure also reports every branch's own errors: keep the summary only.
+  const alternatives = (errors ?? []).filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const isBranchDetail = (e: ErrorObject) => alternatives.some((alt) => e.schemaPath.startsWith(`${alt.schemaPath}/`) && e.instancePath.startsWith(alt.instancePath));
+  for (const e of (errors ?? []).filter((x) => !isBranchDetail(x))) {
     let path = e.instancePath
       .split('/')
       .slice(1)
@@ -192,7 +212,13 @@ function toIssues(errors: ErrorObject[] | null | undefined, root: string): Field
     if (e.keyword === 'required') path = memberPath(path, String(params.missingProperty));
     if (e.keyword === 'additionalProperties') path = memberPath(path, String(params.additionalProperty));
     const message =
-      e.keyword === 'required' ? `${path} is required` : e.keyword === 'additionalProperties' ? `${path} is not a known field here` : `${path} ${e.message ?? 'is invalid'}`;
+      e.keyword === 'required'
+        ? `${path} is required`
+        : e.keyword === 'additionalProperties'
+          ? `${path} is not a known field here`
+          : e.keyword === 'anyOf' || e.keyword === 'oneOf'
+            ? `${path} ${(e.parentSchema as { description?: string } | undefined)?.description ?? 'does not match any allowed form'}`
+            : `${path} ${e.message ?? 'is invalid'}`;
     const issue = { path, code: CODES[e.keyword] ?? 'invalid_value', message };
     const key = `${issue.path}|${issue.code}`;
     if (!seen.has(key)) issues.push(issue);

@@ -12,6 +12,8 @@ const ERRORS: ErrorAnswer[] = [
   { status: 404, codes: ['journey_not_found'] },
   { status: 409, codes: ['invalid_transition'], description: 'Not allowed from the current status: error.status, error.allowedFrom, error.allowedActions' },
 ];
+/** A lifecycle body holds a mode and a reason at most. */
+export const LIFECYCLE_BODY_BYTES = 8 * 1024;
 const OUTCOME = '{ journeyId, status, previousStatus, liveRuns }';
 
 /** The part of the response the stop needs to answer 202 with a Location. */
@@ -27,6 +29,7 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Pause a journey: no new customers enter; runs in flight keep going',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },
@@ -42,6 +45,7 @@ export class LifecycleController {
     summary: 'Resume a paused journey: its active version accepts new customers again',
     description: 'Customers who sent the trigger event or entered the trigger segment while it was paused are not enrolled afterwards.',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },
@@ -60,11 +64,12 @@ export class LifecycleController {
       'live run (pending ones too) to exit, outside the request; each records status exited with this reason. Follow its progress at ' +
       'GET /v1/operations/{operationId} (also the Location header).',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['mode', 'reason'],
-      properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', maxLength: 200 } },
+      properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', minLength: 1, maxLength: 200 } },
     },
     ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)' },
     errors: ERRORS,
@@ -85,6 +90,7 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Archive a draft or stopped journey (final: it can no longer be edited, published or resumed)',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
     ok: { description: OUTCOME },

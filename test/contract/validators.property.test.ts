@@ -25,8 +25,17 @@ function slots(doc: Json): [Record<string, Json> | Json[], string | number][] {
   const stack: Json[] = [doc];
   while (stack.length > 0) {
     const value = stack.pop();
-    if (Array.isArray(value)) value.forEach((v, i) => (out.push([value, i]), stack.push(v)));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) (out.push([value as Record<string, Json>, k]), stack.push(v));
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        out.push([value, i]);
+        stack.push(v);
+      });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        out.push([value as Record<string, Json>, k]);
+        stack.push(v);
+      }
+    }
   }
   return out;
 }
@@ -42,7 +51,8 @@ function mutate(original: Json, mutations: [number, string, Json][]): Json {
     const [parent, key] = all[where % all.length];
     const p = parent as Record<string | number, Json>;
     if (what === 'replace') p[key] = value;
-    else if (what === 'delete') Array.isArray(parent) ? parent.splice(key as number, 1) : delete p[key];
+    else if (what === 'delete' && Array.isArray(parent)) parent.splice(key as number, 1);
+    else if (what === 'delete') delete p[key];
     else if (what === 'wrap') p[key] = { nested: [p[key]] };
     else p[key] = JSON.stringify(p[key] ?? null);
   }
