@@ -143,7 +143,8 @@ export function Endpoint(spec: EndpointSpec): MethodDecorator {
   const merged = new Map<number, ErrorAnswer>();
   for (const e of errors) {
     const seen = merged.get(e.status);
-    merged.set(e.status, seen ? { status: e.status, codes: [...new Set([...seen.codes, ...e.codes])], description: seen.description } : e);
+    const description = [seen?.description, e.description].filter(Boolean).join('; ') || undefined;
+    merged.set(e.status, seen ? { status: e.status, codes: [...new Set([...seen.codes, ...e.codes])], description } : e);
   }
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, spec.access),
