@@ -21,6 +21,7 @@ import { ApiKeysService } from '../core/access/api-keys.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
+import { methodNotAllowed } from './http/methods.js';
 import { StringSafetyInterceptor } from './http/string-safety.js';
 import { ContractInterceptor } from './http/contract.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './http/endpoint.js';
@@ -102,7 +103,8 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
   app.useGlobalInterceptors(new StringSafetyInterceptor(), new ContractInterceptor());
   app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
-  serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
+  const document = serveOpenApi(app, (doc) => describeChannels(doc, deps.channels ?? defaultChannelDescriptors()));
+  app.use(methodNotAllowed(document));
   await app.init();
   return app;
 }

@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from '../../core/crm/crm-tasks.js';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, NON_EMPTY, PAGE_QUERY } from '../http/endpoint.js';
 
 export const DEFAULT_TASK_LIMIT = 50;
 export const MAX_TASK_LIMIT = 200;
@@ -19,10 +19,10 @@ export class CrmTasksController {
     summary: 'The CRM work list, newest first',
     access: ['support', 'engineer', 'viewer'],
     query: {
-      assignee: { description: 'account manager' },
-      queue: { description: 'team queue' },
-      status: { description: CRM_TASK_STATUSES.join(' | ') },
-      customerId: { description: 'one customer' },
+      assignee: { description: 'account manager', schema: NON_EMPTY },
+      queue: { description: 'team queue', schema: NON_EMPTY },
+      status: { description: CRM_TASK_STATUSES.join(' | '), schema: { type: 'string', enum: [...CRM_TASK_STATUSES] } },
+      customerId: { description: 'one customer', schema: NON_EMPTY },
       ...PAGE_QUERY,
     },
     ok: { description: '{ items, nextCursor }' },
@@ -68,7 +68,7 @@ export class CrmTasksController {
   @Endpoint({
     summary: 'Take an open CRM task',
     access: ['support'],
-    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 } } },
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', minLength: 1, maxLength: 200 } } },
     ok: { description: 'The claimed task' },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['task_not_found'] }, { status: 409, codes: ['task_not_open'] }],
   })
@@ -87,7 +87,7 @@ export class CrmTasksController {
   @Endpoint({
     summary: 'Complete a CRM task with its outcome',
     access: ['support'],
-    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 }, outcome: { type: 'string', maxLength: 2000 } } },
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', minLength: 1, maxLength: 200 }, outcome: { type: 'string', maxLength: 2000 } } },
     ok: { description: 'The completed task' },
     errors: [
       { status: 400, codes: ['invalid_body'] },

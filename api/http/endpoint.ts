@@ -105,10 +105,19 @@ export function pageSchema(item: SchemaObject): SchemaObject {
   };
 }
 
+/** A non-empty string of at most 200 characters (ids and names in queries). */
+export const NON_EMPTY: SchemaObject = { type: 'string', minLength: 1, maxLength: 200 };
+
+/** The ISO 8601 durations the document promises (the parser accepts combinations too): P2W, P3D, PT6H, P1DT12H. */
+export const DURATION_PATTERN = '^(P[0-9]{1,2}[WD]|PT[0-9]{1,2}[HMS]|P[0-9]{1,2}DT[0-9]{1,2}[HMS])$';
+
+/** An IANA time zone: the ones this runtime knows. */
+export const TIME_ZONE_SCHEMA: SchemaObject = { type: 'string', enum: Intl.supportedValuesOf('timeZone').concat('UTC').filter((z, i, all) => all.indexOf(z) === i) };
+
 /** `limit` and `cursor`, the query parameters of every list. */
 export const PAGE_QUERY: NonNullable<EndpointSpec['query']> = {
   limit: { description: 'items per page, 1-200 (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
-  cursor: { description: 'the nextCursor of the previous page' },
+  cursor: { description: 'the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query)', schema: { type: 'string', minLength: 1 } },
 };
 
 /** The 400 codes the request check can answer on this route. */

@@ -105,7 +105,7 @@ export class JourneysController {
   @Endpoint({
     summary: 'List journeys by id',
     access: ['marketer', 'support', 'viewer'],
-    query: { status: { description: `only journeys in this status: ${JOURNEY_STATUSES.join(', ')}` }, ...PAGE_QUERY },
+    query: { status: { description: `only journeys in this status: ${JOURNEY_STATUSES.join(', ')}`, schema: { type: 'string', enum: [...JOURNEY_STATUSES] } }, ...PAGE_QUERY },
     ok: { description: 'A page of journeys', schema: pageSchema(JOURNEY_SUMMARY) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })

@@ -6,7 +6,7 @@ import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
 import { JOURNEY_ID_PARAM, assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
 import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';
 
-const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', maxLength: 500, description: 'recorded in the audit log' } } } as const;
+const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 500, description: 'recorded in the audit log' } } } as const;
 const ERRORS: ErrorAnswer[] = [
   { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
   { status: 404, codes: ['journey_not_found'] },

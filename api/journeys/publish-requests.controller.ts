@@ -24,7 +24,7 @@ export class PublishRequestsController {
     summary: 'The publish requests of a journey, newest first',
     access: ['marketer', 'viewer'],
     params: { journeyId: JOURNEY_ID_PARAM },
-    query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}` }, ...PAGE_QUERY },
+    query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}`, schema: { type: 'string', enum: [...PUBLISH_REQUEST_STATUSES] } }, ...PAGE_QUERY },
     ok: { description: `A page of ${REQUEST}` },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }],
   })
@@ -59,7 +59,7 @@ export class PublishRequestsController {
     summary: 'Reject a publish request, with a reason (the requester may withdraw their own this way)',
     access: ['marketer'],
     params: { journeyId: JOURNEY_ID_PARAM },
-    body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } },
+    body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
     ok: { description: `The rejected request (${REQUEST})` },
     errors: DECISION_ERRORS,
   })

@@ -10,6 +10,9 @@ const READERS = ['marketer', 'support', 'viewer'] as const;
 const NOT_FOUND = { status: 404, codes: ['journey_not_found', 'version_not_found'] };
 const DIFF = '{ journeyId, from: { ref, version }, to: { ref, version }, diff: { identical, nodes: { added, removed, changed: [{ id, type, fields }] }, edges: { added, removed }, settings: { changed } } }';
 
+/** A version in a diff: a number, `draft` or `active`. */
+const CANVAS_REF_PARAM = { description: 'a version number, "draft" or "active"', schema: { type: 'string' as const, pattern: '^([1-9][0-9]{0,8}|draft|active)$' }, code: 'invalid_version' };
+
 @Controller('v1/journeys/:journeyId')
 export class VersionsController {
   constructor(private readonly versions: VersionsService) {}
@@ -31,7 +34,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'One published version: canvas, compiled plan, published at and by',
     access: READERS,
-    params: { journeyId: JOURNEY_ID_PARAM },
+    params: { journeyId: JOURNEY_ID_PARAM, version: { description: 'a version number (1, 2, ...)', schema: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' }, code: 'invalid_version' } },
     ok: { description: 'The version summary plus canvas and plan' },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
@@ -44,7 +47,7 @@ export class VersionsController {
   @Endpoint({
     summary: 'What changes from version a to version b (each a number, "draft" or "active")',
     access: READERS,
-    params: { journeyId: JOURNEY_ID_PARAM },
+    params: { journeyId: JOURNEY_ID_PARAM, from: CANVAS_REF_PARAM, to: CANVAS_REF_PARAM },
     ok: { description: DIFF },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
@@ -58,8 +61,8 @@ export class VersionsController {
     access: READERS,
     params: { journeyId: JOURNEY_ID_PARAM },
     query: {
-      from: { description: 'a version number, "draft" or "active" (default active)' },
-      to: { description: 'a version number, "draft" or "active" (default draft)' },
+      from: { description: 'a version number, "draft" or "active" (default active)', schema: CANVAS_REF_PARAM.schema },
+      to: { description: 'a version number, "draft" or "active" (default draft)', schema: CANVAS_REF_PARAM.schema },
     },
     ok: { description: DIFF },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],

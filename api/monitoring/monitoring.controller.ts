@@ -1,6 +1,6 @@
 /** `GET /v1/journeys/:journeyId/stats` and `/enrollments`: how a journey is doing, for marketing ops and support. */
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { Endpoint, PAGE_QUERY, pageSchema } from '../http/endpoint.js';
+import { Endpoint, NON_EMPTY, PAGE_QUERY, pageSchema, TIME_ZONE_SCHEMA } from '../http/endpoint.js';
 import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';
 import { MAX_RANGE_DAYS, parseEnrollmentQuery, parseStatsQuery } from './monitoring.query.js';
 import { ENROLLMENT_ITEM_SCHEMA, STATS_SCHEMA } from './monitoring.schemas.js';
@@ -28,7 +28,7 @@ export class MonitoringController {
       version: { description: 'one version (1, 2, ...); default: all versions together', schema: { type: 'integer', minimum: 1 } },
       from: { description: 'first local day, YYYY-MM-DD (inclusive)', schema: { type: 'string', format: 'date' } },
       to: { description: `last local day, YYYY-MM-DD (inclusive); from..to spans at most ${MAX_RANGE_DAYS} days`, schema: { type: 'string', format: 'date' } },
-      timeZone: { description: "IANA zone of the day boundaries; default the journey's settings.timeZone, else JE_DEFAULT_TIME_ZONE" },
+      timeZone: { description: "IANA zone of the day boundaries; default the journey's settings.timeZone, else JE_DEFAULT_TIME_ZONE", schema: TIME_ZONE_SCHEMA },
     },
     ok: { description: 'The figures: totals, nodes, randomSplits and the daily series', schema: STATS_SCHEMA },
     errors: ERRORS,
@@ -44,10 +44,10 @@ export class MonitoringController {
     access: ACCESS,
     params: { journeyId: JOURNEY_ID_PARAM },
     query: {
-      status: { description: ENROLLMENT_STATUSES.join(' | ') },
-      node: { description: 'live runs (pending, active) currently at this node id' },
+      status: { description: ENROLLMENT_STATUSES.join(' | '), schema: { type: 'string', enum: [...ENROLLMENT_STATUSES] } },
+      node: { description: 'live runs (pending, active) currently at this node id', schema: NON_EMPTY },
       version: { description: 'one version (1, 2, ...)', schema: { type: 'integer', minimum: 1 } },
-      customerId: { description: 'one customer' },
+      customerId: { description: 'one customer', schema: NON_EMPTY },
       ...PAGE_QUERY,
     },
     ok: { description: 'A page of enrollments', schema: pageSchema(ENROLLMENT_ITEM_SCHEMA) },

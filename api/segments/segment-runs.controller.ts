@@ -5,15 +5,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, TIME_ZONE_SCHEMA } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';
 import { SegmentRunsService } from '../../core/segments/segment-runs.js';
 import { READERS } from './segments.controller.js';
+import { MAX_NAME_LENGTH, SEGMENT_KEY_PATTERN } from '../../engine/segments/schema.js';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_RATE_PER_SECOND, parseRunBody, parseScheduleBody } from './segments.validation.js';
 
 const RUN_FIELDS: Record<string, SchemaObject> = {
-  segment: { type: 'string', description: "the segment to enroll; default: the journey's segment trigger" },
+  segment: { type: 'string', pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH, description: "the segment to enroll; default: the journey's segment trigger" },
   batchSize: { type: 'integer', minimum: 1, maximum: MAX_BATCH_SIZE, description: `members per batch (default ${DEFAULT_BATCH_SIZE})` },
   ratePerSecond: { type: 'integer', minimum: 1, maximum: MAX_RATE_PER_SECOND, nullable: true, description: 'most enrollment attempts per second (default: unlimited)' },
 };
@@ -107,11 +108,13 @@ export class SegmentRunsController {
     params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
+      description: 'exactly one of cron and every',
+      oneOf: [{ required: ['cron'] }, { required: ['every'] }],
       properties: {
         ...RUN_FIELDS,
-        cron: { type: 'string', example: '0 9 * * MON' },
-        timeZone: { type: 'string', example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
-        every: { type: 'string', example: 'PT6H', description: 'an interval instead of cron, at least PT1M' },
+        cron: { type: 'string', minLength: 1, example: '0 9 * * MON', description: 'a cron expression; one Temporal does not read is 422 invalid_schedule' },
+        timeZone: { ...TIME_ZONE_SCHEMA, example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
+        every: { type: 'string', pattern: '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HM])$', example: 'PT6H', description: 'an interval instead of cron, at least PT1M' },
       },
     },
     ok: { status: 201, description: 'The schedule', schema: SCHEDULE_SCHEMA },

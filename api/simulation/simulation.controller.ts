@@ -16,6 +16,9 @@ const NOT_FOUND: Record<string, (journeyId: string) => string> = {
   customer_not_found: () => 'No customer with that id',
 };
 
+/** The durations of a simulation the document promises: all within its P365D horizon. */
+const SIM_DURATION = '^(P[1-9][0-9]?D|P[1-9]W|PT[1-9][0-9]?[HMS])$';
+
 @Controller('v1/journeys')
 export class SimulationController {
   constructor(
@@ -36,11 +39,28 @@ export class SimulationController {
       required: ['source', 'customer'],
       properties: {
         source: { oneOf: [{ type: 'string', enum: ['draft'] }, { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } }] },
-        customer: { type: 'object', description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)' },
-        events: { type: 'array', items: { type: 'object', required: ['name', 'at'] } },
+        customer: {
+          description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)',
+          anyOf: [
+            { type: 'object', required: ['traits'], properties: { traits: { type: 'object' }, consent: { type: 'object' }, segments: { type: 'array', items: { type: 'string' } } } },
+            { type: 'object', required: ['customerId'], properties: { customerId: { type: 'string', minLength: 1, maxLength: 200 } } },
+          ],
+        },
+        events: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'at'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' },
+              at: { description: 'an ISO instant, or an ISO duration after start', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: SIM_DURATION }] },
+              properties: { type: 'object' },
+            },
+          },
+        },
         entry: { type: 'object' },
         start: { type: 'string', format: 'date-time' },
-        horizon: { type: 'string', example: 'P30D' },
+        horizon: { type: 'string', pattern: SIM_DURATION, example: 'P30D', description: 'at most P365D' },
       },
     },
     ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }' },
