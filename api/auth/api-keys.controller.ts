@@ -2,7 +2,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isNumber, isString, parsePageQuery } from '../http/pagination.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { Actor } from './actor.decorator.js';
@@ -86,7 +86,7 @@ export class ApiKeysController {
   @Endpoint({
     summary: 'The key making this request: id, name, role and what the role may do',
     access: ['marketer', 'engineer', 'support', 'viewer'],
-    ok: { description: 'The principal' },
+    ok: { description: 'The principal', schema: answerWith(['keyId', 'role']) },
   })
   whoami(@Actor() actor: Principal) {
     return { ...actor, can: ROLE_DESCRIPTIONS[actor.role] };
@@ -109,7 +109,7 @@ export class AuditLogController {
       action: { description: 'e.g. journey.publish' },
       ...PAGE_QUERY,
     },
-    ok: { description: 'A page of audit records' },
+    ok: { description: 'A page of audit records', schema: pageSchema(answerWith(['action', 'entityType'])) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   list(@Query() query: Record<string, unknown>) {

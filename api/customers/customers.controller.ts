@@ -4,7 +4,7 @@ import { IngestionService } from '../events/ingestion.service.js';
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { HistoryService } from '../../core/customers/history.js';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, answerWith } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
@@ -24,7 +24,7 @@ export class CustomersController {
     access: ['engineer'],
     maxBodyBytes: 128 * 1024,
     body: { type: 'object', required: ['traits'], properties: { traits: { type: 'object', description: 'at most 64 KB as JSON' } } },
-    ok: { description: '{ customerId, traits }: the merged traits' },
+    ok: { description: '{ customerId, traits }: the merged traits', schema: answerWith(['customerId', 'traits']) },
     errors: [{ status: 400, codes: ['invalid_body'] }],
   })
   @Put(':customerId')
@@ -43,7 +43,7 @@ export class CustomersController {
     description: 'Enrollments come newest first, a page at a time (`limit`, `cursor`; `nextCursor` in the answer).',
     access: ['support', 'viewer'],
     query: PAGE_QUERY,
-    ok: { description: '{ customerId, traits, enrollments: [...], nextCursor }' },
+    ok: { description: '{ customerId, traits, enrollments: [...], nextCursor }', schema: answerWith(['customerId', 'traits', 'enrollments', 'nextCursor']) },
     errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
   })
   @Get(':customerId/history')

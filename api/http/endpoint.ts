@@ -114,6 +114,11 @@ export const DURATION_PATTERN = '^(P[0-9]{1,2}[WD]|PT[0-9]{1,2}[HMS]|P[0-9]{1,2}
 /** An IANA time zone: the ones this runtime knows. */
 export const TIME_ZONE_SCHEMA: SchemaObject = { type: 'string', enum: Intl.supportedValuesOf('timeZone').concat('UTC').filter((z, i, all) => all.indexOf(z) === i) };
 
+/** An answer object with the fields it always has (each documented in the answer's description). */
+export function answerWith(required: string[], properties: Record<string, SchemaObject> = {}): SchemaObject {
+  return { type: 'object', required, properties: { ...Object.fromEntries(required.map((name) => [name, {}])), ...properties } };
+}
+
 /** `limit` and `cursor`, the query parameters of every list. */
 export const PAGE_QUERY: NonNullable<EndpointSpec['query']> = {
   limit: { description: 'items per page, 1-200 (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/roles.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { ApiEntryService } from '../../core/journeys/api-entry.js';
 import { parseExitRequest } from './journeys.validation.js';
-import { Endpoint } from '../http/endpoint.js';
+import { Endpoint, answerWith } from '../http/endpoint.js';
 
 @Controller('v1/enrollments')
 export class EnrollmentsController {
@@ -24,7 +24,7 @@ export class EnrollmentsController {
     access: ['marketer', 'support'],
     maxBodyBytes: LIFECYCLE_BODY_BYTES,
     body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 200 } } },
-    ok: { status: 202, description: '{ enrollmentId, exitRequested, reason }' },
+    ok: { status: 202, description: '{ enrollmentId, exitRequested, reason }', schema: answerWith(['enrollmentId', 'exitRequested', 'reason']) },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['enrollment_not_found'] }, { status: 409, codes: ['enrollment_ended'] }],
   })
   @Post(':enrollmentId/exit')

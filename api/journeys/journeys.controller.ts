@@ -3,7 +3,7 @@ import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { CANVAS_REF } from '../http/openapi.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { ApiEntryService } from '../../core/journeys/api-entry.js';
@@ -179,7 +179,7 @@ export class JourneysController {
     params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', properties: { revision: { type: 'integer', minimum: 0, maximum: 999_999_999, description: REVISION_NOTE } } },
     bodyRequired: false,
-    ok: { status: 201, description: '{ published: true, journeyId, versionId, version, draftRevision, diff }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes' },
+    ok: { status: 201, description: '{ published: true, journeyId, versionId, version, draftRevision, diff }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes', schema: answerWith(['journeyId']) },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, ...PUBLISH_ERRORS],
   })
   @Post(':journeyId/publish')
@@ -201,7 +201,7 @@ export class JourneysController {
     access: ['marketer'],
     params: { journeyId: JOURNEY_ID_PARAM },
     body: { ...CANVAS_REF, description: CANVAS_NOTE },
-    ok: { status: 201, description: '{ journeyId, versionId, version }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes' },
+    ok: { status: 201, description: '{ journeyId, versionId, version }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes', schema: answerWith(['journeyId']) },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, ...PUBLISH_ERRORS.filter((e) => e.status !== 404)],
   })
   @Put(':journeyId/publish')
@@ -226,7 +226,7 @@ export class JourneysController {
         idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 },
       },
     },
-    ok: { status: 201, description: 'Enrolled (200 when the idempotency key was seen before or a run is live)' },
+    ok: { status: 201, description: 'Enrolled (200 when the idempotency key was seen before or a run is live)', schema: answerWith(['enrolled']) },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, { status: 404, codes: ['journey_not_active'] }, { status: 409, codes: ['trigger_mismatch'] }],
   })
   @Post(':journeyId/enrollments')

@@ -2,7 +2,7 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
+import { Endpoint, type ErrorAnswer, answerWith } from '../http/endpoint.js';
 import { JOURNEY_ID_PARAM, assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
 import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';
 
@@ -14,6 +14,7 @@ const ERRORS: ErrorAnswer[] = [
 ];
 /** A lifecycle body holds a mode and a reason at most. */
 export const LIFECYCLE_BODY_BYTES = 8 * 1024;
+const OUTCOME_SCHEMA = answerWith(['journeyId', 'status', 'previousStatus']);
 const OUTCOME = '{ journeyId, status, previousStatus, liveRuns }';
 
 /** The part of the response the stop needs to answer 202 with a Location. */
@@ -32,7 +33,8 @@ export class LifecycleController {
     maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('pause')
@@ -48,7 +50,8 @@ export class LifecycleController {
     maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('resume')
@@ -71,7 +74,7 @@ export class LifecycleController {
       required: ['mode', 'reason'],
       properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', minLength: 1, maxLength: 200 } },
     },
-    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)' },
+    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)', schema: answerWith(['journeyId', 'status', 'mode']) },
     errors: ERRORS,
   })
   @Post('stop')
@@ -93,7 +96,8 @@ export class LifecycleController {
     maxBodyBytes: LIFECYCLE_BODY_BYTES,
     params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('archive')

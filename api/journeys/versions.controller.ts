@@ -1,6 +1,6 @@
 /** Published versions of a journey and diffs between versions, the draft and the active version. */
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { JOURNEY_ID_PARAM, assertJourneyId } from './journeys.validation.js';
 import { parseCanvasRef, parseVersion } from './query.js';
@@ -22,7 +22,7 @@ export class VersionsController {
     access: READERS,
     params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
-    ok: { description: 'A page of { version, versionId, isActiveVersion, acceptingEntries, triggerKind, draftRevision, publishedAt, publishedBy, approvedBy, publishRequestId }' },
+    ok: { schema: pageSchema(answerWith(['version', 'versionId'])), description: 'A page of { version, versionId, isActiveVersion, acceptingEntries, triggerKind, draftRevision, publishedAt, publishedBy, approvedBy, publishRequestId }' },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }, { status: 404, codes: ['journey_not_found'] }],
   })
   @Get('versions')
@@ -35,7 +35,7 @@ export class VersionsController {
     summary: 'One published version: canvas, compiled plan, published at and by',
     access: READERS,
     params: { journeyId: JOURNEY_ID_PARAM, version: { description: 'a version number (1, 2, ...)', schema: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' }, code: 'invalid_version' } },
-    ok: { description: 'The version summary plus canvas and plan' },
+    ok: { description: 'The version summary plus canvas and plan', schema: answerWith(['version', 'versionId']) },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
   @Get('versions/:version')
@@ -48,7 +48,7 @@ export class VersionsController {
     summary: 'What changes from version a to version b (each a number, "draft" or "active")',
     access: READERS,
     params: { journeyId: JOURNEY_ID_PARAM, from: CANVAS_REF_PARAM, to: CANVAS_REF_PARAM },
-    ok: { description: DIFF },
+    ok: { description: DIFF, schema: { type: 'object' } },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
   @Get('versions/:from/diff/:to')
@@ -64,7 +64,7 @@ export class VersionsController {
       from: { description: 'a version number, "draft" or "active" (default active)', schema: CANVAS_REF_PARAM.schema },
       to: { description: 'a version number, "draft" or "active" (default draft)', schema: CANVAS_REF_PARAM.schema },
     },
-    ok: { description: DIFF },
+    ok: { description: DIFF, schema: { type: 'object' } },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],
   })
   @Get('diff')

@@ -4,7 +4,7 @@ import { parseDuration } from '../../engine/duration.js';
 import { OperationsViewService } from '../../core/operations-view.js';
 import { invalidRequest, type FieldIssue } from '../http/validation.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
-import { DURATION_PATTERN, Endpoint } from '../http/endpoint.js';
+import { DURATION_PATTERN, Endpoint, answerWith } from '../http/endpoint.js';
 import { cursorParam, isTimeIdCursor, pageOf } from '../http/pagination.js';
 
 export const DEFAULT_STUCK_LIMIT = 100;
@@ -42,7 +42,7 @@ export class StuckRunsController {
       olderThan: { description: 'ISO 8601 duration without a step (default JE_STUCK_AFTER)', schema: { type: 'string', format: 'duration', pattern: DURATION_PATTERN } },
       cursor: { description: 'the nextCursor of the previous page' },
     },
-    ok: { description: '{ items, nextCursor, thresholds }' },
+    ok: { description: '{ items, nextCursor, thresholds }', schema: answerWith(['items', 'nextCursor', 'thresholds']) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   @Get('stuck-runs')

@@ -61,6 +61,7 @@ export class SegmentRunsController {
     access: ['marketer'],
     params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', properties: RUN_FIELDS },
+    bodyRequired: false,
     ok: {
       status: 202,
       description: 'The run, started; its operationId (the run id) can be polled at GET /v1/operations/{operationId}',

@@ -2,7 +2,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { SegmentsService } from '../../core/segments/segments.js';
 import { assertSegmentKey, MAX_SAMPLE, parsePreviewBody, parseSampleQuery, parseSegmentBody } from './segments.validation.js';
@@ -142,7 +142,7 @@ export class SegmentsController {
     description: '`failed` lists the conditions (JSON path in the rule, the condition, its outcome) that kept the customer out.',
     access: READERS,
     params: { key: SEGMENT_KEY_PARAM },
-    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }' },
+    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }', schema: answerWith(['customerId', 'member', 'failed']) },
     errors: [BAD_KEY, { status: 404, codes: ['segment_not_found', 'customer_not_found'] }],
   })
   membership(@Param('key') key: string, @Param('customerId') customerId: string) {

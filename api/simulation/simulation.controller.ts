@@ -6,7 +6,7 @@ import { AuditLog } from '../audit/audit-log.service.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint } from '../http/endpoint.js';
+import { Endpoint, answerWith } from '../http/endpoint.js';
 import { parseSimulateBody } from './simulation.validation.js';
 
 const NOT_FOUND: Record<string, (journeyId: string) => string> = {
@@ -63,7 +63,7 @@ export class SimulationController {
         horizon: { type: 'string', pattern: SIM_DURATION, example: 'P30D', description: 'at most P365D' },
       },
     },
-    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }' },
+    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }', schema: answerWith(['journeyId', 'status']) },
     errors: [
       { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },
       { status: 404, codes: ['journey_not_found', 'version_not_found', 'no_draft', 'customer_not_found'] },
