@@ -52,7 +52,8 @@ export const EVENT_ITEMS_REF = defineComponent(
     minItems: 1,
     maxItems: MAX_EVENTS_PER_BATCH,
     description: `1 to ${MAX_EVENTS_PER_BATCH} items (more: 413 batch_too_large); each should be an Event and is checked on its own`,
-    items: EVENT_REF,
+    // Any item: a bad one is refused on its own in the 202 (its result says why), never the batch.
+    items: { description: `an Event (${EVENT_REF.$ref}); each is checked on its own` },
   },
   { type: 'array' },
 );

@@ -109,7 +109,7 @@ export function pageSchema(item: SchemaObject): SchemaObject {
 export const NON_EMPTY: SchemaObject = { type: 'string', minLength: 1, maxLength: 200 };
 
 /** The ISO 8601 durations the document promises (the parser accepts combinations too): P2W, P3D, PT6H, P1DT12H. */
-export const DURATION_PATTERN = '^(P[0-9]{1,2}[WD]|PT[0-9]{1,2}[HMS]|P[0-9]{1,2}DT[0-9]{1,2}[HMS])$';
+export const DURATION_PATTERN = '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HMS]|P[1-9][0-9]?DT[1-9][0-9]?[HMS])$';
 
 /** An IANA time zone: the ones this runtime knows. */
 export const TIME_ZONE_SCHEMA: SchemaObject = { type: 'string', enum: Intl.supportedValuesOf('timeZone').concat('UTC').filter((z, i, all) => all.indexOf(z) === i) };

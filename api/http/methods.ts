@@ -22,10 +22,13 @@ export function methodNotAllowed(document: OpenAPIObject) {
     const declared = METHODS.filter((m) => (item as Record<string, unknown>)[m] !== undefined).map((m) => m.toUpperCase());
     // Express answers HEAD like GET.
     if (declared.includes('GET')) declared.push('HEAD');
-    return { pattern, declared };
+    return { pattern, declared, params: (template.match(/\{/g) ?? []).length };
   });
   return (req: Req, res: Res, next: () => void): void => {
-    const matching = routes.filter((r) => r.pattern.test(req.path));
+    // A path of fixed segments (/v1/segments/preview) is that route, not a match of a parameter (/v1/segments/{key}).
+    const all = routes.filter((r) => r.pattern.test(req.path));
+    const fewest = Math.min(...all.map((r) => r.params));
+    const matching = all.filter((r) => r.params === fewest);
     if (matching.length === 0 || matching.some((r) => r.declared.includes(req.method))) return next();
     const allow = [...new Set(matching.flatMap((r) => r.declared))];
     res.setHeader('Allow', allow.join(', '));

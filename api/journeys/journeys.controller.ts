@@ -227,7 +227,11 @@ export class JourneysController {
       },
     },
     ok: { status: 201, description: 'Enrolled (200 when the idempotency key was seen before or a run is live)', schema: answerWith(['enrolled']) },
-    errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, { status: 404, codes: ['journey_not_active'] }, { status: 409, codes: ['trigger_mismatch'] }],
+    errors: [
+      { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
+      { status: 404, codes: ['journey_not_active'], description: 'No such journey' },
+      { status: 409, codes: ['journey_not_active', 'trigger_mismatch'], description: 'journey_not_active: the journey is a draft, paused, stopped or archived (error.status)' },
+    ],
   })
   @Post(':journeyId/enrollments')
   async enroll(@Param('journeyId') journeyId: string, @Body() body: unknown, @Res({ passthrough: true }) res: HttpResponse) {

@@ -42,7 +42,7 @@ export class SimulationController {
         customer: {
           description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)',
           anyOf: [
-            { type: 'object', required: ['traits'], properties: { traits: { type: 'object' }, consent: { type: 'object' }, segments: { type: 'array', items: { type: 'string' } } } },
+            { type: 'object', required: ['traits'], properties: { traits: { type: 'object' }, consent: { type: 'object' }, segments: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'segment key: member or not' } } },
             { type: 'object', required: ['customerId'], properties: { customerId: { type: 'string', minLength: 1, maxLength: 200 } } },
           ],
         },

@@ -76,6 +76,28 @@ describe('body limits per route', () => {
 });
 
 describe('the OpenAPI document', () => {
+  it('declares a schema for the success answer of every operation that answers JSON', async () => {
+    const doc = (await api.anonymous().get('/docs/openapi.json').expect(200)).body;
+    // Not JSON: Prometheus text, Twilio's TwiML, and 204s without a body.
+    const notJson = new Set(['get /metrics', 'post /v1/providers/twilio/inbound']);
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (notJson.has(`${method} ${path}`)) continue;
+        for (const [status, answer] of Object.entries(op.responses)) {
+          if (status.startsWith('2') && status !== '204' && !answer.content?.['application/json']?.schema) missing.push(`${method.toUpperCase()} ${path} ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('answers 405 with Allow for a method a declared path does not take', async () => {
+    const res = await api.http().delete('/v1/events').expect(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body.error.code).toBe('method_not_allowed');
+  });
+
   it('describes canvas bodies with the canvas schema and the key scheme as an API key, not a JWT', async () => {
     const doc = (await api.anonymous().get('/docs/openapi.json').expect(200)).body;
     const scheme = doc.components.securitySchemes.apiKey;
