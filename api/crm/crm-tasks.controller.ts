@@ -26,6 +26,7 @@ export class CrmTasksController {
       status: { description: CRM_TASK_STATUSES.join(' | '), schema: { type: 'string', enum: [...CRM_TASK_STATUSES] } },
       customerId: { description: 'one customer', schema: NON_EMPTY },
       ...PAGE_QUERY,
+      cursor: { description: 'the nextCursor of the previous page (a task id)', schema: { type: 'string', pattern: '^(task-)?[1-9][0-9]{0,17}$' } },
     },
     ok: { description: '{ items, nextCursor }', schema: pageSchema({ type: 'object' }) },
     errors: [{ status: 400, codes: ['invalid_query'] }],

@@ -58,6 +58,7 @@ interface RouteChecks {
   paramCodes: Record<string, string>;
   query: ValidateFunction;
   queryNames: Set<string>;
+  queryCodes: Record<string, string>;
   body: ValidateFunction | null;
   bodyRequired: boolean;
   bodyCode: string;
@@ -86,6 +87,7 @@ function checksOf(spec: EndpointSpec): RouteChecks {
       required: query.filter(([, q]) => q.required).map(([name]) => name),
     }),
     queryNames: new Set(query.map(([name]) => name)),
+    queryCodes: Object.fromEntries(query.map(([name, q]) => [name, q.code ?? 'invalid_query'])),
     body: spec.body ? bodies.compile(runtimeSchema(spec.body) as SchemaObject) : null,
     bodyRequired: spec.bodyRequired ?? true,
     bodyCode: spec.bodyCode ?? 'invalid_body',
@@ -114,8 +116,7 @@ export class ContractInterceptor implements NestInterceptor {
 function checkRequest(checks: RouteChecks, req: RequestParts): void {
   if (checks.params && !checks.params({ ...req.params })) {
     const issues = toIssues(checks.params.errors, '$path');
-    const name = /^\$path\.(\w+)/.exec(issues[0]?.path ?? '')?.[1];
-    throw invalidRequest((name && checks.paramCodes[name]) || 'invalid_path', issues);
+    throw invalidRequest(checks.paramCodes[parameterOf(issues[0]?.path, '$path')] ?? 'invalid_path', issues);
   }
   const query = { ...req.query };
   const queryIssues: FieldIssue[] = [];
@@ -127,8 +128,11 @@ function checkRequest(checks: RouteChecks, req: RequestParts): void {
       queryIssues.push({ path, code: 'invalid_type', message: `${path} must be given once, as a single value (no repeats, no name[] forms)` });
     }
   }
-  if (queryIssues.length === 0 && !checks.query(query)) queryIssues.push(...toIssues(checks.query.errors, '$query'));
   if (queryIssues.length > 0) throw invalidRequest('invalid_query', queryIssues);
+  if (!checks.query(query)) {
+    const issues = toIssues(checks.query.errors, '$query');
+    throw invalidRequest(checks.queryCodes[parameterOf(issues[0]?.path, '$query')] ?? 'invalid_query', issues);
+  }
   if (!checks.body) return;
   const size = bodySize(req);
   if (size > checks.maxBodyBytes) {
@@ -145,6 +149,11 @@ function checkRequest(checks: RouteChecks, req: RequestParts): void {
   const deep = tooDeep(req.body);
   if (deep) throw invalidRequest(checks.bodyCode, [{ path: deep, code: 'too_deep', message: `${deep} is nested more than ${MAX_BODY_DEPTH} levels deep` }]);
   if (!checks.body(req.body)) throw invalidRequest(checks.bodyCode, toIssues(checks.body.errors, '$'));
+}
+
+/** `from` of `$query.from`: the parameter an issue is about. */
+function parameterOf(path: string | undefined, root: string): string {
+  return /^\.(\w+)/.exec((path ?? '').slice(root.length))?.[1] ?? '';
 }
 
 /** Deepest nesting of objects and arrays a body may have (checked before anything recursive reads it). */

@@ -52,8 +52,8 @@ export interface EndpointSpec {
   bodyCode?: string;
   /** Path parameters: schema (default string) and the 400 code when one does not match (default `invalid_path`). */
   params?: Record<string, { description: string; schema?: SchemaObject; code?: string }>;
-  /** Query parameters: any other name, a repeated name or an array form (`x[]=`) is a 400 `invalid_query`. */
-  query?: Record<string, { description: string; schema?: SchemaObject; required?: boolean }>;
+  /** Query parameters: any other name, a repeated name or an array form (`x[]=`) is a 400 `invalid_query`; a value its schema refuses too, or the parameter's `code`. */
+  query?: Record<string, { description: string; schema?: SchemaObject; required?: boolean; code?: string }>;
   /** The success answer. */
   ok: { status?: number; description: string; schema?: SchemaObject };
   /** Route-specific error answers (the shared ones are added). */
@@ -130,6 +130,7 @@ function requestCodes(spec: EndpointSpec): string[] {
   return [
     ...Object.values(spec.params ?? {}).map((p) => p.code ?? 'invalid_path'),
     ...(Object.keys(spec.query ?? {}).length > 0 ? ['invalid_query'] : []),
+    ...Object.values(spec.query ?? {}).flatMap((q) => (q.code ? [q.code] : [])),
     ...(spec.body ? [spec.bodyCode ?? 'invalid_body'] : []),
   ];
 }

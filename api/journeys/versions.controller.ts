@@ -61,8 +61,8 @@ export class VersionsController {
     access: READERS,
     params: { journeyId: JOURNEY_ID_PARAM },
     query: {
-      from: { description: 'a version number, "draft" or "active" (default active)', schema: CANVAS_REF_PARAM.schema },
-      to: { description: 'a version number, "draft" or "active" (default draft)', schema: CANVAS_REF_PARAM.schema },
+      from: { ...CANVAS_REF_PARAM, description: 'a version number, "draft" or "active" (default active)' },
+      to: { ...CANVAS_REF_PARAM, description: 'a version number, "draft" or "active" (default draft)' },
     },
     ok: { description: DIFF, schema: { type: 'object' } },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_version'] }, NOT_FOUND],

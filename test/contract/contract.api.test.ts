@@ -50,7 +50,7 @@ describe('path parameters and bodies', () => {
     expect(wrong.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`).sort()).toEqual(['$.name:too_short', '$.role:invalid_value']);
   });
 
-  it.each([65, 50_000])('refuses a body nested %i levels deep with too_deep, never a 500', async (levels) => {
+  it.each([65, 15_000])('refuses a body nested %i levels deep with too_deep, never a 500', async (levels) => {
     // Written by hand: JSON.stringify itself overflows the stack on such a value.
     const traits = `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     const res = await api.http().put(`/v1/customers/deep-${unique}`).set('Content-Type', 'application/json').send(`{"traits":${traits}}`).expect(400);

@@ -33,7 +33,7 @@ function schemathesis(args: string[]): Promise<{ code: number; output: string }>
   const exe = ensureSchemathesis({ log: (m) => process.stdout.write(`fuzz: ${m}\n`) });
   process.stdout.write(`fuzz: schemathesis ${args.map((a) => (a.startsWith('Authorization') ? 'Authorization: Bearer ***' : a)).join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: new URL('./schemathesis_hooks.py', import.meta.url).pathname }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(exe, args, { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const echo = (chunk: Buffer) => {
       output += chunk.toString();
