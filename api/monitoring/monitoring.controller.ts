@@ -25,7 +25,7 @@ export class MonitoringController {
     access: ACCESS,
     params: { journeyId: JOURNEY_ID_PARAM },
     query: {
-      version: { description: 'one version (1, 2, ...); default: all versions together', schema: { type: 'integer', minimum: 1 } },
+      version: { description: 'one version (1, 2, ...); default: all versions together', schema: { type: 'integer', minimum: 1, maximum: 999_999_999 } },
       from: { description: 'first local day, YYYY-MM-DD (inclusive)', schema: { type: 'string', format: 'date' } },
       to: { description: `last local day, YYYY-MM-DD (inclusive); from..to spans at most ${MAX_RANGE_DAYS} days`, schema: { type: 'string', format: 'date' } },
       timeZone: { description: "IANA zone of the day boundaries; default the journey's settings.timeZone, else JE_DEFAULT_TIME_ZONE", schema: TIME_ZONE_SCHEMA },
@@ -46,7 +46,7 @@ export class MonitoringController {
     query: {
       status: { description: ENROLLMENT_STATUSES.join(' | '), schema: { type: 'string', enum: [...ENROLLMENT_STATUSES] } },
       node: { description: 'live runs (pending, active) currently at this node id', schema: NON_EMPTY },
-      version: { description: 'one version (1, 2, ...)', schema: { type: 'integer', minimum: 1 } },
+      version: { description: 'one version (1, 2, ...)', schema: { type: 'integer', minimum: 1, maximum: 999_999_999 } },
       customerId: { description: 'one customer', schema: NON_EMPTY },
       ...PAGE_QUERY,
     },
