@@ -22,14 +22,17 @@ import { ApiKeysService } from '../core/access/api-keys.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { JourneysOptionsModule } from './journeys/journeys.options.js';
 import { serveOpenApi } from './http/openapi.js';
+import { methodNotAllowed } from './http/methods.js';
 import { StringSafetyInterceptor } from './http/string-safety.js';
+import { ContractInterceptor } from './http/contract.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './http/endpoint.js';
 import { describeChannels } from './journeys/action-schemas.js';
 import { isProviderWebhookForm, type MessagingOptions } from './messaging/messaging.options.js';
 import type { RecoveryOptions } from './runtime.js';
 import { DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS } from '../core/segments/segments.js';
 
-/** Largest JSON body accepted (a full 500-event batch with typical properties fits easily). */
-export const JSON_BODY_LIMIT = '1mb';
+/** Largest JSON body any route accepts; each route may state less (`@Endpoint({ maxBodyBytes })`, checked by the ContractInterceptor). */
+export const JSON_BODY_LIMIT = DEFAULT_BODY_LIMIT_BYTES;
 
 export interface AppDependencies {
   db: DataSource;
@@ -104,9 +107,10 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb', type: isProviderWebhookForm });
   // The console's static files: outside Nest's routing, so no API key is asked for them (the console asks for one).
   if (deps.consoleDir) app.useStaticAssets(deps.consoleDir, { prefix: CONSOLE_PATH, index: 'index.html', fallthrough: true });
-  app.useGlobalInterceptors(new StringSafetyInterceptor());
+  app.useGlobalInterceptors(new StringSafetyInterceptor(), new ContractInterceptor());
   app.useGlobalFilters(new ErrorFilter(logger, { monitor, metrics: metrics.dependencies }));
-  serveOpenApi(app, (document) => describeChannels(document, deps.channels ?? defaultChannelDescriptors()));
+  const document = serveOpenApi(app, (doc) => describeChannels(doc, deps.channels ?? defaultChannelDescriptors()));
+  app.use(methodNotAllowed(document));
   await app.init();
   return app;
 }

@@ -2,7 +2,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isNumber, isString, parsePageQuery } from '../http/pagination.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { Actor } from './actor.decorator.js';
@@ -34,10 +34,11 @@ export class ApiKeysController {
     summary: 'Create an API key',
     description: 'The secret is in this answer only; store it now. Only its SHA-256 hash is kept.',
     access: [],
+    maxBodyBytes: 4 * 1024,
     body: {
       type: 'object',
       required: ['name', 'role'],
-      properties: { name: { type: 'string', maxLength: 200 }, role: { type: 'string', enum: [...ROLES] } },
+      properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, role: { type: 'string', enum: [...ROLES] } },
     },
     ok: { status: 201, description: 'The key, with its secret', schema: { ...KEY_SCHEMA, properties: { ...KEY_SCHEMA.properties, key: { type: 'string' } } } },
     errors: [{ status: 400, codes: ['invalid_body'] }],
@@ -120,7 +121,7 @@ export class AuditLogController {
       action: { description: 'e.g. journey.publish' },
       ...PAGE_QUERY,
     },
-    ok: { description: 'A page of audit records' },
+    ok: { description: 'A page of audit records', schema: pageSchema(answerWith(['action', 'entityType'])) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   list(@Query() query: Record<string, unknown>) {

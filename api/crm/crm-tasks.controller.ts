@@ -3,12 +3,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from '../../core/crm/crm-tasks.js';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, NON_EMPTY, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
 
 export const DEFAULT_TASK_LIMIT = 50;
 export const MAX_TASK_LIMIT = 200;
 const MAX_NAME_LENGTH = 200;
 const MAX_OUTCOME_LENGTH = 2000;
+
+const TASK = answerWith(['id', 'status']);
 
 @Controller('v1/crm/tasks')
 export class CrmTasksController {
@@ -19,13 +21,14 @@ export class CrmTasksController {
     summary: 'The CRM work list, newest first',
     access: ['support', 'engineer', 'viewer'],
     query: {
-      assignee: { description: 'account manager' },
-      queue: { description: 'team queue' },
-      status: { description: CRM_TASK_STATUSES.join(' | ') },
-      customerId: { description: 'one customer' },
+      assignee: { description: 'account manager', schema: NON_EMPTY },
+      queue: { description: 'team queue', schema: NON_EMPTY },
+      status: { description: CRM_TASK_STATUSES.join(' | '), schema: { type: 'string', enum: [...CRM_TASK_STATUSES] } },
+      customerId: { description: 'one customer', schema: NON_EMPTY },
       ...PAGE_QUERY,
+      cursor: { description: 'the nextCursor of the previous page (a task id)', schema: { type: 'string', pattern: '^(task-)?[1-9][0-9]{0,17}$' } },
     },
-    ok: { description: '{ items, nextCursor }' },
+    ok: { description: '{ items, nextCursor }', schema: pageSchema({ type: 'object' }) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   @Get()
@@ -56,7 +59,7 @@ export class CrmTasksController {
     return this.tasks.list(filter);
   }
 
-  @Endpoint({ summary: 'One CRM task', access: ['support', 'engineer', 'viewer'], ok: { description: 'The task' }, errors: [{ status: 404, codes: ['task_not_found'] }] })
+  @Endpoint({ summary: 'One CRM task', access: ['support', 'engineer', 'viewer'], ok: { description: 'The task', schema: TASK }, errors: [{ status: 404, codes: ['task_not_found'] }] })
   @Get(':id')
   async get(@Param('id') rawId: string) {
     const task = await this.tasks.get(this.idOf(rawId));
@@ -68,8 +71,8 @@ export class CrmTasksController {
   @Endpoint({
     summary: 'Take an open CRM task',
     access: ['support'],
-    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 } } },
-    ok: { description: 'The claimed task' },
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', minLength: 1, maxLength: 200 } } },
+    ok: { description: 'The claimed task', schema: TASK },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['task_not_found'] }, { status: 409, codes: ['task_not_open'] }],
   })
   @Post(':id/claim')
@@ -87,8 +90,8 @@ export class CrmTasksController {
   @Endpoint({
     summary: 'Complete a CRM task with its outcome',
     access: ['support'],
-    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', maxLength: 200 }, outcome: { type: 'string', maxLength: 2000 } } },
-    ok: { description: 'The completed task' },
+    body: { type: 'object', required: ['by'], properties: { by: { type: 'string', minLength: 1, maxLength: 200 }, outcome: { type: 'string', maxLength: 2000 } } },
+    ok: { description: 'The completed task', schema: TASK },
     errors: [
       { status: 400, codes: ['invalid_body'] },
       { status: 404, codes: ['task_not_found'] },

@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
-import { Endpoint, PAGE_QUERY, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, answerWith, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
@@ -113,8 +113,9 @@ export class CustomersController {
     summary: "Create a customer or merge traits into theirs",
     description: 'Traits: phone, pushTokens, timeZone, accountManager, consent flags, business fields (accountStatus, assets, riskLevel...).',
     access: ['engineer'],
+    maxBodyBytes: 128 * 1024,
     body: { type: 'object', required: ['traits'], properties: { traits: { type: 'object', description: 'at most 64 KB as JSON' } } },
-    ok: { description: '{ customerId, traits }: the merged traits' },
+    ok: { description: '{ customerId, traits }: the merged traits', schema: answerWith(['customerId', 'traits']) },
     errors: [{ status: 400, codes: ['invalid_body'] }],
   })
   @Put(':customerId')

@@ -1,4 +1,8 @@
-/** Validation of `POST /v1/events` bodies: all items valid, or the whole batch is rejected. */
+/**
+ * Validation of `POST /v1/events` bodies: the batch's shape (an `events` array of 1 to 500) or the
+ * whole request is refused; then each item on its own: a bad item is refused with its issues, the
+ * others go on to be stored.
+ */
 import { ApiError } from '../http/api-error.js';
 import { unstorableStrings } from '../http/string-safety.js';
 import { Checker, isPlainObject, parseInstant } from '../http/validation.js';
@@ -27,58 +31,72 @@ export interface EventTimeLimits {
   maxFutureSkewMs: number;
 }
 
-/** One invalid field of one event in a rejected batch. */
-export interface BatchItemIssue {
-  index: number;
+/** One invalid field of one event. */
+export interface ItemIssue {
   path: string;
   code: string;
   message: string;
 }
 
-/** Returns the batch's events, or throws the 400/413 ApiError describing every problem. */
-export function parseEventBatch(body: unknown, limits: Partial<EventTimeLimits> = {}): IncomingEvent[] {
+/** A valid item, with its place in the batch. */
+export interface BatchEvent extends IncomingEvent {
+  index: number;
+  eventTime: number;
+}
+
+/** An item refused on its own: its place, its id when it has a usable one, and every problem with its JSON path. */
+export interface RejectedItem {
+  index: number;
+  eventId: string | null;
+  issues: ItemIssue[];
+}
+
+export interface EventBatch {
+  events: BatchEvent[];
+  rejected: RejectedItem[];
+}
+
+/** Sorts a batch into valid and refused items; throws the 400/413 ApiError when the batch itself is malformed. */
+export function parseEventBatch(body: unknown, limits: Partial<EventTimeLimits> = {}): EventBatch {
   const clock: EventTimeLimits = { now: limits.now ?? Date.now(), maxFutureSkewMs: limits.maxFutureSkewMs ?? DEFAULT_MAX_EVENT_FUTURE_SKEW_MS };
   if (!isPlainObject(body) || !Array.isArray(body.events)) {
     throw new ApiError(400, 'invalid_batch', 'The body must be a JSON object with an "events" array', {
-      items: [],
       issues: [{ path: '$.events', code: 'required', message: '$.events must be an array of events' }],
     });
   }
-  const events: unknown[] = body.events;
-  if (events.length > MAX_EVENTS_PER_BATCH) {
-    throw new ApiError(413, 'batch_too_large', `A batch holds at most ${MAX_EVENTS_PER_BATCH} events; this one has ${events.length}. Split it.`, {
+  const items: unknown[] = body.events;
+  if (items.length > MAX_EVENTS_PER_BATCH) {
+    throw new ApiError(413, 'batch_too_large', `A batch holds at most ${MAX_EVENTS_PER_BATCH} events; this one has ${items.length}. Split it.`, {
       limit: MAX_EVENTS_PER_BATCH,
     });
   }
-  if (events.length === 0) {
+  if (items.length === 0) {
     throw new ApiError(400, 'invalid_batch', 'The batch is empty: send 1 to 500 events', {
-      items: [],
       issues: [{ path: '$.events', code: 'empty', message: '$.events must hold at least one event' }],
     });
   }
-  const items: BatchItemIssue[] = [];
-  events.forEach((event, index) => {
-    for (const issue of eventIssues(event, `$.events[${index}]`, clock)) items.push({ index, ...issue });
-  });
-  if (items.length > 0) {
-    const bad = new Set(items.map((i) => i.index)).size;
-    throw new ApiError(400, 'invalid_batch', `${bad} of ${events.length} events are invalid; nothing was stored. Fix them and resend the batch.`, {
-      items,
-    });
-  }
-  return events.map((e) => {
-    const event = e as IncomingEvent;
-    return {
+  const batch: EventBatch = { events: [], rejected: [] };
+  items.forEach((item, index) => {
+    const issues = eventIssues(item, `$.events[${index}]`, clock);
+    if (issues.length > 0) {
+      const id = isPlainObject(item) ? item.eventId : undefined;
+      batch.rejected.push({ index, eventId: typeof id === 'string' && !issues.some((i) => i.path.endsWith('.eventId')) ? id : null, issues });
+      return;
+    }
+    const event = item as IncomingEvent;
+    batch.events.push({
+      index,
       eventId: event.eventId,
       customerId: event.customerId,
       name: event.name,
       eventTime: parseInstant(event.eventTime)!,
       ...(event.properties !== undefined ? { properties: event.properties } : {}),
-    };
+    });
   });
+  return batch;
 }
 
-function eventIssues(event: unknown, path: string, clock: EventTimeLimits) {
+function eventIssues(event: unknown, path: string, clock: EventTimeLimits): ItemIssue[] {
   const check = new Checker();
   if (!isPlainObject(event)) {
     check.fail(path, 'invalid_type', `${path} must be a JSON object`);

@@ -7,7 +7,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, TEMPORAL_CLIENT } from '../runtime.js';
-import { Endpoint } from '../http/endpoint.js';
+import { Endpoint, answerWith } from '../http/endpoint.js';
 
 /** A check that has not answered by then counts as down (a dead Temporal frontend otherwise retries for long). */
 const CHECK_TIMEOUT_MS = 3_000;
@@ -51,7 +51,7 @@ export class HealthController {
   }
 
   /** Answers as long as the process can serve a request; checks no dependency on purpose. */
-  @Endpoint({ summary: 'Liveness: the process answers', access: 'public', ok: { description: '{ status: ok }' } })
+  @Endpoint({ summary: 'Liveness: the process answers', access: 'public', ok: { description: '{ status: ok }', schema: answerWith(['status']) } })
   @Get('live')
   live() {
     return { status: 'ok' };
@@ -60,7 +60,7 @@ export class HealthController {
   @Endpoint({
     summary: 'Readiness: PostgreSQL and Temporal reachable',
     access: 'public',
-    ok: { description: 'Both dependencies up' },
+    ok: { description: 'Both dependencies up', schema: answerWith(['status', 'database', 'temporal']) },
     errors: [{ status: 503, codes: ['dependency_down'] }],
   })
   @Get('ready')
@@ -71,7 +71,7 @@ export class HealthController {
   @Endpoint({
     summary: 'Health: PostgreSQL and Temporal reachable (same as /health/ready)',
     access: 'public',
-    ok: { description: 'Both dependencies up' },
+    ok: { description: 'Both dependencies up', schema: answerWith(['status', 'database', 'temporal']) },
     errors: [{ status: 503, codes: ['dependency_down'] }],
   })
   @Get()

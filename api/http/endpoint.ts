@@ -4,13 +4,29 @@
  * the error answers every route shares (401/403 for keyed routes, 500 for all) added here.
  */
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, type SchemaObject } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, type SchemaObject } from '@nestjs/swagger';
 import { ROLE_DESCRIPTIONS, type Access } from '../auth/roles.js';
 
 export type { SchemaObject };
 
 /** Metadata key of a route's {@link Access}. */
 export const ACCESS_METADATA = 'je:access';
+
+/** Metadata key of a route's whole {@link EndpointSpec} (read by the ContractInterceptor, api/http/contract.ts). */
+export const ENDPOINT_METADATA = 'je:endpoint';
+
+/**
+ * Components a spec may `$ref` (`#/components/schemas/NAME`): what the document shows, and what the
+ * request check runs instead when the component's rules are checked later by their owner (a canvas:
+ * the engine answers 422 invalid_canvas with every issue; a batch's event: checked item by item).
+ */
+export const COMPONENTS = new Map<string, { document: SchemaObject; runtime: SchemaObject }>();
+
+/** Declares a component (once, at module load); `runtime` defaults to `document`. */
+export function defineComponent(name: string, document: SchemaObject, runtime: SchemaObject = document): { $ref: string } {
+  COMPONENTS.set(name, { document, runtime });
+  return { $ref: `#/components/schemas/${name}` };
+}
 
 /** The name of the API-key security scheme in the OpenAPI document. */
 export const API_KEY_SCHEME = 'apiKey';
@@ -26,13 +42,34 @@ export interface EndpointSpec {
   summary: string;
   description?: string;
   access: Access;
-  /** JSON Schema of the request body. */
+  /** JSON Schema of the request body, checked before the handler runs (400 `bodyCode`). */
   body?: SchemaObject;
-  query?: Record<string, { description: string; schema?: SchemaObject; required?: boolean }>;
+  /** Whether a body must be sent (default true when `body` is given). */
+  bodyRequired?: boolean;
+  /** Largest body accepted, in bytes (413 `payload_too_large` above it); default {@link DEFAULT_BODY_LIMIT_BYTES}. */
+  maxBodyBytes?: number;
+  /** The 400 code of a body that does not match `body`; default `invalid_body`. */
+  bodyCode?: string;
+  /** Path parameters: schema (default string) and the 400 code when one does not match (default `invalid_path`). */
+  params?: Record<string, { description: string; schema?: SchemaObject; code?: string }>;
+  /** Query parameters: any other name, a repeated name or an array form (`x[]=`) is a 400 `invalid_query`; a value its schema refuses too, or the parameter's `code`. */
+  query?: Record<string, { description: string; schema?: SchemaObject; required?: boolean; code?: string }>;
   /** The success answer. */
   ok: { status?: number; description: string; schema?: SchemaObject };
   /** Route-specific error answers (the shared ones are added). */
   errors?: ErrorAnswer[];
+}
+
+/** The body limit of a route that states none, and the most any route accepts (the JSON parser's limit). */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** `1 MB`, `16 KB`: a body limit as the documents state it. */
+export function bytesText(bytes: number): string {
+  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+function bodyLimitText(spec: EndpointSpec): string {
+  return `${bytesText(spec.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES)} (this route's limit); error.limit holds it in bytes`;
 }
 
 /** The body of every error answer (see api/http/api-error.ts). */
@@ -68,11 +105,35 @@ export function pageSchema(item: SchemaObject): SchemaObject {
   };
 }
 
+/** A non-empty string of at most 200 characters (ids and names in queries). */
+export const NON_EMPTY: SchemaObject = { type: 'string', minLength: 1, maxLength: 200 };
+
+/** The ISO 8601 durations the document promises (the parser accepts combinations too): P2W, P3D, PT6H, P1DT12H. */
+export const DURATION_PATTERN = '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HMS]|P[1-9][0-9]?DT[1-9][0-9]?[HMS])$';
+
+/** An IANA time zone: the ones this runtime knows. */
+export const TIME_ZONE_SCHEMA: SchemaObject = { type: 'string', enum: Intl.supportedValuesOf('timeZone').concat('UTC').filter((z, i, all) => all.indexOf(z) === i) };
+
+/** An answer object with the fields it always has (each documented in the answer's description). */
+export function answerWith(required: string[], properties: Record<string, SchemaObject> = {}): SchemaObject {
+  return { type: 'object', required, properties: { ...Object.fromEntries(required.map((name) => [name, {}])), ...properties } };
+}
+
 /** `limit` and `cursor`, the query parameters of every list. */
 export const PAGE_QUERY: NonNullable<EndpointSpec['query']> = {
   limit: { description: 'items per page, 1-200 (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
-  cursor: { description: 'the nextCursor of the previous page' },
+  cursor: { description: 'the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query)', schema: { type: 'string', minLength: 1 } },
 };
+
+/** The 400 codes the request check can answer on this route. */
+function requestCodes(spec: EndpointSpec): string[] {
+  return [
+    ...Object.values(spec.params ?? {}).map((p) => p.code ?? 'invalid_path'),
+    ...(Object.keys(spec.query ?? {}).length > 0 ? ['invalid_query'] : []),
+    ...Object.values(spec.query ?? {}).flatMap((q) => (q.code ? [q.code] : [])),
+    ...(spec.body ? [spec.bodyCode ?? 'invalid_body'] : []),
+  ];
+}
 
 function errorResponse({ status, codes, description }: ErrorAnswer) {
   return ApiResponse({ status, description: `${description ? `${description}. ` : ''}error.code: ${codes.join(', ')}`, schema: ERROR_SCHEMA });
@@ -90,18 +151,23 @@ export function Endpoint(spec: EndpointSpec): MethodDecorator {
     errors.push({ status: 401, codes: ['missing_api_key', 'invalid_api_key'], description: 'No API key, or one that is unknown or revoked' });
     errors.push({ status: 403, codes: ['forbidden_role'], description: "The key's role may not call this route" });
   }
-  if (spec.body) errors.push({ status: 413, codes: ['payload_too_large'], description: 'The body exceeds 1 MB' });
+  const declaresInput = spec.body || Object.keys(spec.query ?? {}).length > 0 || Object.keys(spec.params ?? {}).length > 0;
+  if (declaresInput) errors.push({ status: 400, codes: requestCodes(spec), description: 'The request does not match its schema: error.issues lists each problem with its JSON path' });
+  if (spec.body) errors.push({ status: 413, codes: ['payload_too_large'], description: `The body exceeds ${bodyLimitText(spec)}` });
   errors.push({ status: 500, codes: ['internal_error'], description: 'A fault on our side (no details leak)' });
   const merged = new Map<number, ErrorAnswer>();
   for (const e of errors) {
     const seen = merged.get(e.status);
-    merged.set(e.status, seen ? { status: e.status, codes: [...new Set([...seen.codes, ...e.codes])], description: seen.description } : e);
+    const description = [seen?.description, e.description].filter(Boolean).join('; ') || undefined;
+    merged.set(e.status, seen ? { status: e.status, codes: [...new Set([...seen.codes, ...e.codes])], description } : e);
   }
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, spec.access),
+    SetMetadata(ENDPOINT_METADATA, spec),
     ApiOperation({ summary: spec.summary, description: [spec.description, accessText(spec.access)].filter(Boolean).join('\n\n') }),
     ...(spec.access === 'public' ? [] : [ApiSecurity(API_KEY_SCHEME)]),
-    ...(spec.body ? [ApiBody({ schema: spec.body })] : []),
+    ...(spec.body ? [ApiBody({ schema: spec.body, required: spec.bodyRequired ?? true })] : []),
+    ...Object.entries(spec.params ?? {}).map(([name, p]) => ApiParam({ name, description: p.description, required: true, schema: p.schema ?? { type: 'string' } })),
     ...Object.entries(spec.query ?? {}).map(([name, q]) =>
       ApiQuery({ name, description: q.description, required: q.required ?? false, schema: q.schema ?? { type: 'string' } }),
     ),

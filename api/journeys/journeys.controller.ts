@@ -3,12 +3,13 @@ import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
+import { CANVAS_REF } from '../http/openapi.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { ApiEntryService } from '../../core/journeys/api-entry.js';
 import { DraftsService, type JourneyView } from '../../core/journeys/drafts.js';
 import { isJourneyStatus, JOURNEY_STATUSES } from '../../core/journeys/journey-states.js';
-import { assertJourneyId, parseCreateJourney, parseDraftUpdate, parseEnrollmentRequest, parsePublishRequest } from './journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId, parseCreateJourney, parseDraftUpdate, parseEnrollmentRequest, parsePublishRequest } from './journeys.validation.js';
 import { parseStatusQuery } from './query.js';
 import { ReleaseService, type ReleaseOutcome } from '../../core/journeys/release.js';
 
@@ -19,6 +20,8 @@ interface HttpResponse {
 }
 
 const CANVAS_NOTE = 'a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode';
+/** A draft's canvas: the canvas schema, or any object while it is unfinished (the answer's `validation` lists its issues). */
+const DRAFT_CANVAS: SchemaObject = { description: `${CANVAS_NOTE}; a draft may be unfinished: its issues are in the answer's validation`, anyOf: [CANVAS_REF, { type: 'object' }] };
 const REVISION_NOTE = 'the draft revision the change is based on (or send it as If-Match); a stale one is refused with 409 draft_conflict';
 
 const JOURNEY_SUMMARY: SchemaObject = {
@@ -31,6 +34,25 @@ const JOURNEY_SUMMARY: SchemaObject = {
     draftRevision: { type: 'integer' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+const ISSUES: SchemaObject = {
+  type: 'array',
+  items: { type: 'object', required: ['code', 'message', 'path'], properties: { code: { type: 'string' }, message: { type: 'string' }, path: { type: 'string' } } },
+};
+const VALIDATION_RESULT: SchemaObject = {
+  type: 'object',
+  required: ['valid', 'issues', 'warnings'],
+  properties: { valid: { type: 'boolean' }, issues: ISSUES, warnings: ISSUES, info: ISSUES },
+};
+const JOURNEY_VIEW_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['id', 'status', 'draft', 'validation'],
+  properties: {
+    ...JOURNEY_SUMMARY.properties,
+    draft: { type: 'object', required: ['revision', 'canvas'], properties: { revision: { type: 'integer' }, canvas: { type: 'object' }, updatedAt: { type: 'string', format: 'date-time' }, unpublishedChanges: { type: 'boolean' } } },
+    validation: VALIDATION_RESULT,
+    allowedActions: { type: 'array', items: { type: 'string' } },
   },
 };
 const JOURNEY_VIEW = 'The journey: { id, name, status, activeVersion, draftRevision, draft: { revision, canvas, updatedAt, unpublishedChanges }, validation: { valid, issues, warnings }, allowedActions, createdAt, updatedAt }; ETag: the draft revision';
@@ -69,8 +91,8 @@ export class JourneysController {
     summary: 'Create a journey as a draft',
     description: 'The canvas may be invalid (a draft in progress); the answer carries the validation result.',
     access: ['marketer'],
-    body: { type: 'object', required: ['id', 'canvas'], properties: { id: { type: 'string', maxLength: 100 }, canvas: { type: 'object', additionalProperties: true, description: CANVAS_NOTE } } },
-    ok: { status: 201, description: JOURNEY_VIEW },
+    body: { type: 'object', required: ['id', 'canvas'], properties: { id: JOURNEY_ID_PARAM.schema, canvas: DRAFT_CANVAS } },
+    ok: { status: 201, description: JOURNEY_VIEW, schema: JOURNEY_VIEW_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 409, codes: ['journey_exists'] }],
   })
   @Post()
@@ -83,7 +105,7 @@ export class JourneysController {
   @Endpoint({
     summary: 'List journeys by id',
     access: ['marketer', 'support', 'viewer'],
-    query: { status: { description: `only journeys in this status: ${JOURNEY_STATUSES.join(', ')}` }, ...PAGE_QUERY },
+    query: { status: { description: `only journeys in this status: ${JOURNEY_STATUSES.join(', ')}`, schema: { type: 'string', enum: [...JOURNEY_STATUSES] } }, ...PAGE_QUERY },
     ok: { description: 'A page of journeys', schema: pageSchema(JOURNEY_SUMMARY) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
@@ -96,8 +118,8 @@ export class JourneysController {
   @Endpoint({
     summary: "Validate a canvas: the compiler's full error list; saves nothing",
     access: ['marketer', 'engineer', 'viewer'],
-    body: { type: 'object', additionalProperties: true, description: 'a canvas' },
-    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)' },
+    body: DRAFT_CANVAS,
+    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)', schema: VALIDATION_RESULT },
   })
   @Post('validate')
   @HttpCode(200)
@@ -108,7 +130,8 @@ export class JourneysController {
   @Endpoint({
     summary: 'A journey: status, draft (with its validation), active version, timestamps',
     access: ['marketer', 'support', 'viewer'],
-    ok: { description: JOURNEY_VIEW },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    ok: { description: JOURNEY_VIEW, schema: JOURNEY_VIEW_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['journey_not_found'] }],
   })
   @Get(':journeyId')
@@ -121,12 +144,13 @@ export class JourneysController {
     summary: "Replace a journey's draft canvas",
     description: `Optimistic concurrency: give ${REVISION_NOTE}. Without one the save is unconditional. An invalid canvas is saved; the answer carries the validation result.`,
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['canvas'],
-      properties: { canvas: { type: 'object', additionalProperties: true, description: CANVAS_NOTE }, revision: { type: 'integer', description: REVISION_NOTE } },
+      properties: { canvas: DRAFT_CANVAS, revision: { type: 'integer', minimum: 0, maximum: 999_999_999, description: REVISION_NOTE } },
     },
-    ok: { description: JOURNEY_VIEW },
+    ok: { description: JOURNEY_VIEW, schema: JOURNEY_VIEW_SCHEMA },
     errors: [
       { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
       { status: 404, codes: ['journey_not_found'] },
@@ -152,8 +176,10 @@ export class JourneysController {
       'Compiles the draft into an immutable, numbered version that new customers enter; the journey becomes active. ' +
       'Under four-eyes publishing the answer is 202 with a publish request another key must approve.',
     access: ['marketer'],
-    body: { type: 'object', properties: { revision: { type: 'integer', description: REVISION_NOTE } } },
-    ok: { status: 201, description: '{ published: true, journeyId, versionId, version, draftRevision, diff }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes' },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    body: { type: 'object', properties: { revision: { type: 'integer', minimum: 0, maximum: 999_999_999, description: REVISION_NOTE } } },
+    bodyRequired: false,
+    ok: { status: 201, description: '{ published: true, journeyId, versionId, version, draftRevision, diff }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes', schema: answerWith(['journeyId']) },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, ...PUBLISH_ERRORS],
   })
   @Post(':journeyId/publish')
@@ -173,8 +199,9 @@ export class JourneysController {
     summary: 'Save a canvas as the draft and publish it in one step',
     description: 'Creates the journey if needed. An invalid canvas is refused and nothing is stored. Under four-eyes publishing: saves the draft and answers 202 with a publish request.',
     access: ['marketer'],
-    body: { type: 'object', additionalProperties: true, description: CANVAS_NOTE },
-    ok: { status: 201, description: '{ journeyId, versionId, version }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes' },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    body: { ...CANVAS_REF, description: CANVAS_NOTE },
+    ok: { status: 201, description: '{ journeyId, versionId, version }; 202 { journeyId, requestId, status: "pending", draftRevision, diff } under four-eyes', schema: answerWith(['journeyId']) },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, ...PUBLISH_ERRORS.filter((e) => e.status !== 404)],
   })
   @Put(':journeyId/publish')
@@ -188,18 +215,23 @@ export class JourneysController {
   @Endpoint({
     summary: 'Enroll a customer through the API (idempotent by idempotencyKey)',
     access: ['engineer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['customerId'],
       properties: {
-        customerId: { type: 'string', maxLength: 200 },
+        customerId: { type: 'string', minLength: 1, maxLength: 200 },
         payload: { type: 'object', description: 'at most 16 KB as JSON' },
-        entryKey: { type: 'string', maxLength: 200 },
-        idempotencyKey: { type: 'string', maxLength: 200 },
+        entryKey: { type: 'string', minLength: 1, maxLength: 200 },
+        idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 },
       },
     },
-    ok: { status: 201, description: 'Enrolled (200 when the idempotency key was seen before or a run is live)' },
-    errors: [{ status: 400, codes: ['invalid_body', 'invalid_journey_id'] }, { status: 404, codes: ['journey_not_active'] }, { status: 409, codes: ['trigger_mismatch'] }],
+    ok: { status: 201, description: 'Enrolled (200 when the idempotency key was seen before or a run is live)', schema: answerWith(['enrolled']) },
+    errors: [
+      { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
+      { status: 404, codes: ['journey_not_active'], description: 'No such journey' },
+      { status: 409, codes: ['journey_not_active', 'trigger_mismatch'], description: 'journey_not_active: the journey is a draft, paused, stopped or archived (error.status)' },
+    ],
   })
   @Post(':journeyId/enrollments')
   async enroll(@Param('journeyId') journeyId: string, @Body() body: unknown, @Actor() actor: Principal, @Res({ passthrough: true }) res: HttpResponse) {

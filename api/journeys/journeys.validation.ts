@@ -113,3 +113,10 @@ export function parseStopRequest(body: unknown): { mode: 'finish' | 'exit_now'; 
   if (check.issues.length > 0 || !hasReason) throw check.error('invalid_body');
   return { mode: mode as 'finish' | 'exit_now', reason };
 }
+
+/** The `journeyId` path parameter of every journey route (400 invalid_journey_id when it is not one). */
+export const JOURNEY_ID_PARAM = {
+  description: 'a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit',
+  schema: { type: 'string', pattern: JOURNEY_ID.source },
+  code: 'invalid_journey_id',
+} as const;

@@ -2,16 +2,19 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, type ErrorAnswer } from '../http/endpoint.js';
-import { assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
+import { Endpoint, type ErrorAnswer, answerWith } from '../http/endpoint.js';
+import { JOURNEY_ID_PARAM, assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
 import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';
 
-const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', maxLength: 500, description: 'recorded in the audit log' } } } as const;
+const REASON_BODY = { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 500, description: 'recorded in the audit log' } } } as const;
 const ERRORS: ErrorAnswer[] = [
   { status: 400, codes: ['invalid_body', 'invalid_journey_id'] },
   { status: 404, codes: ['journey_not_found'] },
   { status: 409, codes: ['invalid_transition'], description: 'Not allowed from the current status: error.status, error.allowedFrom, error.allowedActions' },
 ];
+/** A lifecycle body holds a mode and a reason at most. */
+export const LIFECYCLE_BODY_BYTES = 8 * 1024;
+const OUTCOME_SCHEMA = answerWith(['journeyId', 'status', 'previousStatus']);
 const OUTCOME = '{ journeyId, status, previousStatus, liveRuns }';
 
 /** The part of the response the stop needs to answer 202 with a Location. */
@@ -27,8 +30,11 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Pause a journey: no new customers enter; runs in flight keep going',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('pause')
@@ -41,8 +47,11 @@ export class LifecycleController {
     summary: 'Resume a paused journey: its active version accepts new customers again',
     description: 'Customers who sent the trigger event or entered the trigger segment while it was paused are not enrolled afterwards.',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('resume')
@@ -58,12 +67,14 @@ export class LifecycleController {
       'live run (pending ones too) to exit, outside the request; each records status exited with this reason. Follow its progress at ' +
       'GET /v1/operations/{operationId} (also the Location header).',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['mode', 'reason'],
-      properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', maxLength: 200 } },
+      properties: { mode: { type: 'string', enum: ['finish', 'exit_now'] }, reason: { type: 'string', minLength: 1, maxLength: 200 } },
     },
-    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)' },
+    ok: { description: '{ journeyId, status, previousStatus, liveRuns, mode, operationId } (200 for finish, 202 for exit_now)', schema: answerWith(['journeyId', 'status', 'mode']) },
     errors: ERRORS,
   })
   @Post('stop')
@@ -82,8 +93,11 @@ export class LifecycleController {
   @Endpoint({
     summary: 'Archive a draft or stopped journey (final: it can no longer be edited, published or resumed)',
     access: ['marketer'],
+    maxBodyBytes: LIFECYCLE_BODY_BYTES,
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: REASON_BODY,
-    ok: { description: OUTCOME },
+    bodyRequired: false,
+    ok: { description: OUTCOME, schema: OUTCOME_SCHEMA },
     errors: ERRORS,
   })
   @Post('archive')

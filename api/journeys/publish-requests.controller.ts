@@ -2,9 +2,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
-import { assertJourneyId, parseReason } from './journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId, parseReason } from './journeys.validation.js';
 import { PUBLISH_REQUEST_STATUSES, PublishRequestsService, type PublishRequestStatus } from '../../core/journeys/publish-requests.js';
 import { parseStatusQuery } from './query.js';
 
@@ -16,6 +16,8 @@ const DECISION_ERRORS = [
 ];
 const isRequestStatus = (v: unknown): v is PublishRequestStatus => (PUBLISH_REQUEST_STATUSES as readonly unknown[]).includes(v);
 
+const REQUEST_SCHEMA = answerWith(['requestId', 'journeyId', 'status']);
+
 @Controller('v1/journeys/:journeyId/publish-requests')
 export class PublishRequestsController {
   constructor(private readonly requests: PublishRequestsService) {}
@@ -23,8 +25,9 @@ export class PublishRequestsController {
   @Endpoint({
     summary: 'The publish requests of a journey, newest first',
     access: ['marketer', 'viewer'],
-    query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}` }, ...PAGE_QUERY },
-    ok: { description: `A page of ${REQUEST}` },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}`, schema: { type: 'string', enum: [...PUBLISH_REQUEST_STATUSES] } }, ...PAGE_QUERY },
+    ok: { description: `A page of ${REQUEST}`, schema: pageSchema(REQUEST_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }],
   })
   @Get()
@@ -38,7 +41,8 @@ export class PublishRequestsController {
     summary: 'Approve a publish request: publishes exactly the requested draft revision',
     description: 'Only a different API key than the requester may approve. If the draft changed since the request, the request becomes stale and nothing is published.',
     access: ['marketer'],
-    ok: { description: `The approved request (${REQUEST}); version is the version published` },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    ok: { description: `The approved request (${REQUEST}); version is the version published`, schema: REQUEST_SCHEMA },
     errors: [
       ...DECISION_ERRORS,
       { status: 403, codes: ['self_approval'] },
@@ -56,8 +60,9 @@ export class PublishRequestsController {
   @Endpoint({
     summary: 'Reject a publish request, with a reason (the requester may withdraw their own this way)',
     access: ['marketer'],
-    body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', maxLength: 500 } } },
-    ok: { description: `The rejected request (${REQUEST})` },
+    params: { journeyId: JOURNEY_ID_PARAM },
+    body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+    ok: { description: `The rejected request (${REQUEST})`, schema: REQUEST_SCHEMA },
     errors: DECISION_ERRORS,
   })
   @Post(':requestId/reject')

@@ -4,7 +4,7 @@ import { parseDuration } from '../../engine/duration.js';
 import { OperationsViewService } from '../../core/operations-view.js';
 import { invalidRequest, type FieldIssue } from '../http/validation.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
-import { Endpoint } from '../http/endpoint.js';
+import { DURATION_PATTERN, Endpoint, answerWith } from '../http/endpoint.js';
 import { cursorParam, isTimeIdCursor, pageOf } from '../http/pagination.js';
 
 export const DEFAULT_STUCK_LIMIT = 100;
@@ -37,12 +37,12 @@ export class StuckRunsController {
     summary: 'Runs that look stuck: past their wait deadline, pending too long, or without progress',
     access: ['marketer', 'engineer', 'support', 'viewer'],
     query: {
-      limit: { description: '1-1000 (default 100)', schema: { type: 'integer' } },
-      graceSeconds: { description: 'how far past its deadline a wait must be (default 300)', schema: { type: 'integer' } },
-      olderThan: { description: 'ISO 8601 duration without a step (default JE_STUCK_AFTER)' },
+      limit: { description: '1-1000 (default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      graceSeconds: { description: 'how far past its deadline a wait must be (default 300)', schema: { type: 'integer', minimum: 0, maximum: MAX_GRACE_SECONDS } },
+      olderThan: { description: 'ISO 8601 duration without a step (default JE_STUCK_AFTER)', schema: { type: 'string', format: 'duration', pattern: DURATION_PATTERN } },
       cursor: { description: 'the nextCursor of the previous page' },
     },
-    ok: { description: '{ items, nextCursor, thresholds }' },
+    ok: { description: '{ items, nextCursor, thresholds }', schema: answerWith(['items', 'nextCursor', 'thresholds']) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   @Get('stuck-runs')

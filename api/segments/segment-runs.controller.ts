@@ -5,15 +5,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, TIME_ZONE_SCHEMA } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
-import { assertJourneyId } from '../journeys/journeys.validation.js';
+import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';
 import { SegmentRunsService } from '../../core/segments/segment-runs.js';
 import { READERS } from './segments.controller.js';
+import { MAX_NAME_LENGTH, SEGMENT_KEY_PATTERN } from '../../engine/segments/schema.js';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MAX_RATE_PER_SECOND, parseRunBody, parseScheduleBody } from './segments.validation.js';
 
 const RUN_FIELDS: Record<string, SchemaObject> = {
-  segment: { type: 'string', description: "the segment to enroll; default: the journey's segment trigger" },
+  segment: { type: 'string', pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH, description: "the segment to enroll; default: the journey's segment trigger" },
   batchSize: { type: 'integer', minimum: 1, maximum: MAX_BATCH_SIZE, description: `members per batch (default ${DEFAULT_BATCH_SIZE})` },
   ratePerSecond: { type: 'integer', minimum: 1, maximum: MAX_RATE_PER_SECOND, nullable: true, description: 'most enrollment attempts per second (default: unlimited)' },
 };
@@ -58,7 +59,9 @@ export class SegmentRunsController {
     description:
       'Members are enrolled in customer-id order, in batches, at most ratePerSecond a second. A customer already enrolled by an earlier segment run of this journey is skipped, whatever the re-entry policy.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', properties: RUN_FIELDS },
+    bodyRequired: false,
     ok: {
       status: 202,
       description: 'The run, started; its operationId (the run id) can be polled at GET /v1/operations/{operationId}',
@@ -75,6 +78,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: "The journey's segment runs, newest first",
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
     ok: { description: 'A page of runs', schema: pageSchema(RUN_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_query', 'invalid_journey_id'] }],
@@ -88,6 +92,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'One segment run and its progress',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: 'The run', schema: RUN_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_run_not_found'] }],
   })
@@ -101,13 +106,16 @@ export class SegmentRunsController {
     summary: 'Enroll the members of a segment on a schedule (a Temporal Schedule)',
     description: 'Each start is a segment run; a start is skipped while the previous run is still going.',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
+      description: 'exactly one of cron and every',
+      oneOf: [{ required: ['cron'] }, { required: ['every'] }],
       properties: {
         ...RUN_FIELDS,
-        cron: { type: 'string', example: '0 9 * * MON' },
-        timeZone: { type: 'string', example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
-        every: { type: 'string', example: 'PT6H', description: 'an interval instead of cron, at least PT1M' },
+        cron: { type: 'string', minLength: 1, example: '0 9 * * MON', description: 'a cron expression; one Temporal does not read is 422 invalid_schedule' },
+        timeZone: { ...TIME_ZONE_SCHEMA, example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
+        every: { type: 'string', pattern: '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HM])$', example: 'PT6H', description: 'an interval instead of cron, at least PT1M' },
       },
     },
     ok: { status: 201, description: 'The schedule', schema: SCHEDULE_SCHEMA },
@@ -123,6 +131,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: "The journey's segment schedules, newest first, with their next start times",
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     query: PAGE_QUERY,
     ok: { description: 'A page of schedules', schema: pageSchema(SCHEDULE_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_query', 'invalid_journey_id'] }],
@@ -136,6 +145,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'One segment schedule',
     access: READERS,
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { description: 'The schedule', schema: SCHEDULE_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_schedule_not_found'] }],
   })
@@ -149,6 +159,7 @@ export class SegmentRunsController {
   @Endpoint({
     summary: 'Delete a segment schedule (a run in progress finishes)',
     access: ['marketer'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     ok: { status: 204, description: 'Deleted' },
     errors: [{ status: 400, codes: ['invalid_journey_id'] }, { status: 404, codes: ['segment_schedule_not_found'] }],
   })

@@ -2,10 +2,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { SegmentsService } from '../../core/segments/segments.js';
 import { assertSegmentKey, MAX_SAMPLE, parsePreviewBody, parseSampleQuery, parseSegmentBody } from './segments.validation.js';
+import { MAX_NAME_LENGTH, SEGMENT_KEY_PATTERN } from '../../engine/segments/schema.js';
 
 /** Who may read segments and segment runs besides admins; writes are for marketers. */
 export const READERS = ['marketer', 'support', 'viewer'] as const;
@@ -29,6 +30,9 @@ const PREVIEW_SCHEMA: SchemaObject = {
   },
 };
 
+/** The `key` path parameter (400 invalid_segment_key when it is not one). */
+const SEGMENT_KEY_PARAM = { description: 'a segment key', schema: { type: 'string' as const, pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH }, code: 'invalid_segment_key' };
+const SEGMENT_NAME = { type: 'string' as const, minLength: 1, maxLength: MAX_NAME_LENGTH };
 const RULE_ERRORS = { status: 422, codes: ['invalid_segment'], description: 'error.issues: every problem with its JSON path (under $.rule)' };
 const NOT_FOUND = { status: 404, codes: ['segment_not_found'] };
 const BAD_KEY = { status: 400, codes: ['invalid_segment_key'] };
@@ -43,7 +47,7 @@ export class SegmentsController {
   @Endpoint({
     summary: 'Create a segment',
     access: ['marketer'],
-    body: { type: 'object', required: ['key', 'name', 'rule'], properties: { key: { type: 'string' }, name: { type: 'string' }, rule: { type: 'object', additionalProperties: true } } },
+    body: { type: 'object', required: ['key', 'name', 'rule'], properties: { key: SEGMENT_KEY_PARAM.schema, name: SEGMENT_NAME, rule: { type: 'object', additionalProperties: true } } },
     ok: { status: 201, description: 'The segment', schema: SEGMENT_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 409, codes: ['segment_exists'] }, RULE_ERRORS],
   })
@@ -79,7 +83,7 @@ export class SegmentsController {
   }
 
   @Get(':key')
-  @Endpoint({ summary: 'One segment', access: READERS, ok: { description: 'The segment', schema: SEGMENT_SCHEMA }, errors: [BAD_KEY, NOT_FOUND] })
+  @Endpoint({ summary: 'One segment', access: READERS, params: { key: SEGMENT_KEY_PARAM }, ok: { description: 'The segment', schema: SEGMENT_SCHEMA }, errors: [BAD_KEY, NOT_FOUND] })
   get(@Param('key') key: string) {
     assertSegmentKey(key);
     return this.segments.get(key);
@@ -90,7 +94,8 @@ export class SegmentsController {
     summary: "Replace a segment's name and rule",
     description: 'Journeys that use the segment see the new rule at their next evaluation.',
     access: ['marketer'],
-    body: { type: 'object', required: ['name', 'rule'], properties: { name: { type: 'string' }, rule: { type: 'object', additionalProperties: true } } },
+    params: { key: SEGMENT_KEY_PARAM },
+    body: { type: 'object', required: ['name', 'rule'], properties: { name: SEGMENT_NAME, rule: { type: 'object', additionalProperties: true } } },
     ok: { description: 'The segment', schema: SEGMENT_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_body', 'invalid_segment_key'] }, NOT_FOUND, RULE_ERRORS],
   })
@@ -104,6 +109,7 @@ export class SegmentsController {
   @Endpoint({
     summary: 'Delete a segment nothing uses',
     access: ['marketer'],
+    params: { key: SEGMENT_KEY_PARAM },
     ok: { status: 204, description: 'Deleted' },
     errors: [
       BAD_KEY,
@@ -120,6 +126,7 @@ export class SegmentsController {
   @Endpoint({
     summary: 'How many customers are in the segment now, and a sample',
     access: READERS,
+    params: { key: SEGMENT_KEY_PARAM },
     query: SAMPLE_QUERY,
     ok: { description: '{ count, sample }', schema: PREVIEW_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_query', 'invalid_segment_key'] }, NOT_FOUND, PREVIEW_TIMEOUT],
@@ -134,7 +141,8 @@ export class SegmentsController {
     summary: 'Is the customer in the segment now, and if not, why not',
     description: '`failed` lists the conditions (JSON path in the rule, the condition, its outcome) that kept the customer out.',
     access: READERS,
-    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }' },
+    params: { key: SEGMENT_KEY_PARAM },
+    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }', schema: answerWith(['customerId', 'member', 'failed']) },
     errors: [BAD_KEY, { status: 404, codes: ['segment_not_found', 'customer_not_found'] }],
   })
   membership(@Param('key') key: string, @Param('customerId') customerId: string) {

@@ -1,4 +1,5 @@
 /** `POST /v1/journeys/:journeyId/simulate`: one customer through a draft or version on a virtual clock. Sends, enrolls and writes nothing but the audit entry. */
+import { JOURNEY_ID_PARAM } from '../journeys/journeys.validation.js';
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { sourceNotFoundMessage } from '../../core/simulation/journey-source.js';
 import { SimulateJourney } from '../../core/simulation/simulate-journey.js';
@@ -6,11 +7,14 @@ import { AuditLog } from '../audit/audit-log.service.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../auth/roles.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint } from '../http/endpoint.js';
+import { Endpoint, answerWith } from '../http/endpoint.js';
 import { parseSimulateBody } from './simulation.validation.js';
 
 const notFoundMessage = (reason: 'journey_not_found' | 'version_not_found' | 'no_draft' | 'customer_not_found', journeyId: string) =>
   reason === 'customer_not_found' ? 'No customer with that id' : sourceNotFoundMessage(reason, journeyId);
+
+/** The durations of a simulation the document promises: all within its P365D horizon. */
+const SIM_DURATION = '^(P[1-9][0-9]?D|P[1-9]W|PT[1-9][0-9]?[HMS])$';
 
 @Controller('v1/journeys')
 export class SimulationController {
@@ -26,19 +30,37 @@ export class SimulationController {
       '`at` and `eventTime` are ISO instants or ISO durations after `start` (default now); `horizon` defaults to P30D, at most P365D. ' +
       'The answer is the path in virtual time: nodes entered, waits with their deadlines, decisions with the values they read, each message with its rendered text and recipient or the reason it was held back, and the end (or `horizon`).',
     access: ['marketer', 'support'],
+    params: { journeyId: JOURNEY_ID_PARAM },
     body: {
       type: 'object',
       required: ['source', 'customer'],
       properties: {
         source: { oneOf: [{ type: 'string', enum: ['draft'] }, { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } }] },
-        customer: { type: 'object', description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)' },
-        events: { type: 'array', items: { type: 'object', required: ['name', 'at'] } },
+        customer: {
+          description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)',
+          anyOf: [
+            { type: 'object', required: ['traits'], properties: { traits: { type: 'object' }, consent: { type: 'object' }, segments: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'segment key: member or not' } } },
+            { type: 'object', required: ['customerId'], properties: { customerId: { type: 'string', minLength: 1, maxLength: 200 } } },
+          ],
+        },
+        events: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'at'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' },
+              at: { description: 'an ISO instant, or an ISO duration after start', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: SIM_DURATION }] },
+              properties: { type: 'object' },
+            },
+          },
+        },
         entry: { type: 'object' },
         start: { type: 'string', format: 'date-time' },
-        horizon: { type: 'string', example: 'P30D' },
+        horizon: { type: 'string', pattern: SIM_DURATION, example: 'P30D', description: 'at most P365D' },
       },
     },
-    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }' },
+    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }', schema: answerWith(['journeyId', 'status']) },
     errors: [
       { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },
       { status: 404, codes: ['journey_not_found', 'version_not_found', 'no_draft', 'customer_not_found'] },

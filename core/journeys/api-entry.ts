@@ -56,8 +56,9 @@ export class ApiEntryService {
   async enroll(journeyId: string, req: ApiEnrollmentRequest, requestedBy?: string): Promise<EnrollResult> {
     const version = await this.versions.activeOfJourney(journeyId);
     if (!version?.id) {
-      const why = version ? `is ${version.status}` : 'does not exist';
-      throw notFound('journey_not_active', `Journey "${journeyId}" ${why}: it has no published version accepting new customers`);
+      // A journey that exists but takes no one now is a state conflict (409); one that does not exist is not found (404).
+      if (!version) throw notFound('journey_not_active', `Journey "${journeyId}" does not exist: it has no published version accepting new customers`);
+      throw conflict('journey_not_active', `Journey "${journeyId}" is ${version.status}: it has no published version accepting new customers`, { status: version.status });
     }
     if (version.trigger_kind !== 'api') {
       throw conflict(

@@ -71,25 +71,22 @@ describe('strings PostgreSQL cannot store', () => {
     expect(res.body.error).toMatchObject({ code: 'invalid_query', issues: [{ path: '$query.entityId', code: 'invalid_string' }] });
   });
 
-  it('reports a bad event item with its index and path, like its other item problems, and stores none of the batch', async () => {
+  it('refuses a bad event item alone, with its paths, and stores the rest of the batch', async () => {
     const batch = { events: [ev('s-ok0'), ev('s-bad1', { properties: { note: `x${LONE_HIGH}`, 'k\u0000': 1 } }), ev('s-ok2')] };
-    const res = await api.http().post('/v1/events').send(batch).expect(400);
-    expect(res.body.error).toEqual({
-      code: 'invalid_batch',
-      message: expect.stringMatching(/1 of 3 events are invalid/),
-      items: [
-        { index: 1, path: '$.events[1].properties.note', code: 'invalid_string', message: expect.any(String) },
-        { index: 1, path: '$.events[1].properties["k\\u0000"]', code: 'invalid_string', message: expect.any(String) },
-      ],
-    });
+    const res = await api.http().post('/v1/events').send(batch).expect(202);
     const ids = batch.events.map((e) => e.eventId);
-    expect(await storedIds(ids)).toEqual([]);
-    // The two good items alone are stored.
-    await api
-      .http()
-      .post('/v1/events')
-      .send({ events: [batch.events[0], batch.events[2]] })
-      .expect(202);
+    expect(res.body.results).toEqual([
+      { eventId: ids[0], status: 'accepted', dispatch: expect.any(String) },
+      {
+        eventId: ids[1],
+        status: 'rejected',
+        issues: [
+          { path: '$.events[1].properties.note', code: 'invalid_string', message: expect.any(String) },
+          { path: '$.events[1].properties["k\\u0000"]', code: 'invalid_string', message: expect.any(String) },
+        ],
+      },
+      { eventId: ids[2], status: 'accepted', dispatch: expect.any(String) },
+    ]);
     expect(await storedIds(ids)).toEqual([ids[0], ids[2]].sort());
   });
 });
@@ -102,9 +99,13 @@ describe('event times', () => {
     ['the largest epoch ms JavaScript holds', 8_640_000_000_000_000],
   ])('refuses %s per item with invalid_event_time', async (_label, eventTime) => {
     const batch = { events: [ev(`t-ok0-${String(eventTime)}`), ev(`t-bad-${String(eventTime)}`, { eventTime })] };
-    const res = await api.http().post('/v1/events').send(batch).expect(400);
-    expect(res.body.error.items).toEqual([{ index: 1, path: '$.events[1].eventTime', code: 'invalid_event_time', message: expect.any(String) }]);
-    expect(await storedIds(batch.events.map((e) => e.eventId))).toEqual([]);
+    const res = await api.http().post('/v1/events').send(batch).expect(202);
+    expect(res.body.results[1]).toEqual({
+      eventId: batch.events[1].eventId,
+      status: 'rejected',
+      issues: [{ path: '$.events[1].eventTime', code: 'invalid_event_time', message: expect.any(String) }],
+    });
+    expect(await storedIds(batch.events.map((e) => e.eventId))).toEqual([batch.events[0].eventId]);
   });
 
   it('refuses an event time more than JE_MAX_EVENT_FUTURE_SKEW (PT5M) ahead, and accepts one within it', async () => {
@@ -114,12 +115,9 @@ describe('event times', () => {
       .http()
       .post('/v1/events')
       .send({ events: [ev('f-ok', { eventTime: soon }), ev('f-bad', { eventTime: later })] })
-      .expect(400);
-    expect(res.body.error.items).toEqual([{ index: 1, path: '$.events[1].eventTime', code: 'event_time_in_future', message: expect.any(String) }]);
-    await api
-      .http()
-      .post('/v1/events')
-      .send({ events: [ev('f-ok', { eventTime: soon })] })
       .expect(202);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'rejected']);
+    expect(res.body.results[1].issues).toEqual([{ path: '$.events[1].eventTime', code: 'event_time_in_future', message: expect.any(String) }]);
+    expect(await storedIds([ev('f-ok').eventId, ev('f-bad').eventId])).toEqual([ev('f-ok').eventId]);
   });
 });

@@ -181,18 +181,30 @@ describe('POST /v1/events', () => {
     expect(await count(`events WHERE event_id = $1`, [`twice-${unique}`])).toBe(1);
   });
 
-  it('rejects the whole batch when item 2 is invalid, naming its index and path, and stores none of it', async () => {
+  it('refuses item 2 alone, naming its path, and stores the other items durably', async () => {
     const batch = { events: [ev('ok0', 'dee'), ev('ok1', 'dee'), ev('bad2', 'eve', { eventTime: '2025-03-01 09:30' }), ev('ok3', 'fay')] };
-    const res = await api.http().post('/v1/events').send(batch).expect(400);
-    expect(res.body).toEqual({
-      error: {
-        code: 'invalid_batch',
-        message: expect.stringMatching(/nothing was stored/),
-        items: [{ index: 2, path: '$.events[2].eventTime', code: 'invalid_time', message: expect.any(String) }],
-      },
+    const res = await api.http().post('/v1/events').send(batch).expect(202);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'rejected', 'accepted']);
+    expect(res.body.results[2]).toEqual({
+      eventId: `bad2-${unique}`,
+      status: 'rejected',
+      issues: [{ path: '$.events[2].eventTime', code: 'invalid_time', message: expect.any(String) }],
     });
-    expect(await count(`events WHERE event_id = ANY($1)`, [batch.events.map((e) => e.eventId)])).toBe(0);
-    expect(await count(`customers WHERE id = ANY($1)`, [[`dee-${unique}`, `eve-${unique}`, `fay-${unique}`]])).toBe(0);
+    expect(await count(`events WHERE event_id = ANY($1)`, [batch.events.map((e) => e.eventId)])).toBe(3);
+    expect(await count(`customers WHERE id = ANY($1)`, [[`dee-${unique}`, `eve-${unique}`, `fay-${unique}`]])).toBe(2);
+    // The fixed item sent again is accepted; the stored ones answer duplicate.
+    const again = await api.http().post('/v1/events').send({ events: [...batch.events.slice(0, 2), ev('bad2', 'eve')] }).expect(202);
+    expect(again.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'duplicate', 'accepted']);
+  });
+
+  it('answers a batch whose every item is bad with 202 and one rejected result each, storing nothing', async () => {
+    const batch = { events: [ev('all0', 'hal', { name: 'no spaces' }), 'not an event'] };
+    const res = await api.http().post('/v1/events').send(batch).expect(202);
+    expect(res.body.results).toEqual([
+      { eventId: `all0-${unique}`, status: 'rejected', issues: [{ path: '$.events[0].name', code: 'invalid_format', message: expect.any(String) }] },
+      { eventId: null, status: 'rejected', issues: [{ path: '$.events[1]', code: 'invalid_type', message: expect.any(String) }] },
+    ]);
+    expect(await count(`events WHERE event_id = $1`, [`all0-${unique}`])).toBe(0);
   });
 
   it('refuses 501 events with 413 and stores none', async () => {

@@ -55,10 +55,13 @@ describe('parseInstant', () => {
 
 describe('parseEventBatch', () => {
   it('returns the events with their time as epoch ms', () => {
-    expect(parseEventBatch({ events: [event({ properties: { channel: 'app' } }), event({ eventId: 'e-2', eventTime: 5 })] })).toEqual([
-      { eventId: 'e-1', customerId: 'c-1', name: 'registered', eventTime: Date.UTC(2025, 2, 1, 1, 30), properties: { channel: 'app' } },
-      { eventId: 'e-2', customerId: 'c-1', name: 'registered', eventTime: 5 },
-    ]);
+    expect(parseEventBatch({ events: [event({ properties: { channel: 'app' } }), event({ eventId: 'e-2', eventTime: 5 })] })).toEqual({
+      events: [
+        { index: 0, eventId: 'e-1', customerId: 'c-1', name: 'registered', eventTime: Date.UTC(2025, 2, 1, 1, 30), properties: { channel: 'app' } },
+        { index: 1, eventId: 'e-2', customerId: 'c-1', name: 'registered', eventTime: 5 },
+      ],
+      rejected: [],
+    });
   });
 
   it.each([
@@ -73,26 +76,27 @@ describe('parseEventBatch', () => {
     ['properties', { properties: ['a'] }, 'invalid_type'],
     ['properties', { properties: null }, 'invalid_type'],
     ['properties', { properties: { blob: 'x'.repeat(16 * 1024) } }, 'too_large'],
-  ])('rejects a bad %s with its index, path and code', (field, over, code) => {
-    const err = rejection(() => parseEventBatch({ events: [event(), event({ eventId: 'e-2' }), event({ eventId: 'e-3', ...over })] }));
-    expect(err.status).toBe(400);
-    expect(err.code).toBe('invalid_batch');
-    expect(err.details.items).toEqual([{ index: 2, path: `$.events[2].${field}`, code, message: expect.any(String) }]);
+  ])('refuses a bad %s alone, with its index, path and code, and keeps the other items', (field, over, code) => {
+    const batch = parseEventBatch({ events: [event(), event({ eventId: 'e-2' }), event({ eventId: 'e-3', ...over })] });
+    expect(batch.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(batch.rejected).toEqual([
+      { index: 2, eventId: field === 'eventId' ? null : 'e-3', issues: [{ path: `$.events[2].${field}`, code, message: expect.any(String) }] },
+    ]);
   });
 
   it('reports every invalid item, not just the first', () => {
-    const err = rejection(() => parseEventBatch({ events: [event({ name: '' }), event(), 'not an event', event({ eventTime: 'soon' })] }));
-    expect((err.details.items as { index: number; path: string }[]).map((i) => [i.index, i.path])).toEqual([
-      [0, '$.events[0].name'],
-      [2, '$.events[2]'],
-      [3, '$.events[3].eventTime'],
+    const batch = parseEventBatch({ events: [event({ name: '' }), event(), 'not an event', event({ eventTime: 'soon' })] });
+    expect(batch.rejected.map((r) => [r.index, r.issues.map((i) => i.path)])).toEqual([
+      [0, ['$.events[0].name']],
+      [2, ['$.events[2]']],
+      [3, ['$.events[3].eventTime']],
     ]);
-    expect(err.message).toMatch(/3 of 4 events are invalid; nothing was stored/);
+    expect(batch.events.map((e) => e.index)).toEqual([1]);
   });
 
   it('accepts 500 events and refuses 501 with 413', () => {
     const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => event({ eventId: `e-${i}` })) });
-    expect(parseEventBatch(batch(500))).toHaveLength(500);
+    expect(parseEventBatch(batch(500)).events).toHaveLength(500);
     const err = rejection(() => parseEventBatch(batch(501)));
     expect([err.status, err.code]).toEqual([413, 'batch_too_large']);
   });

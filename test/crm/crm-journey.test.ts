@@ -245,7 +245,7 @@ describe('/v1/crm/tasks errors and paging', () => {
 
     const badQuery = await http().get('/v1/crm/tasks').query({ status: 'done', limit: 0, cursor: 'abc' }).expect(400);
     expect(badQuery.body.error.code).toBe('invalid_query');
-    expect(badQuery.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.status', 'query.limit', 'query.cursor']);
+    expect(badQuery.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['$query.status', '$query.limit', '$query.cursor']);
 
     const noBy = await http().post(`/v1/crm/tasks/${ids[0]}/claim`).send({}).expect(400);
     expect(noBy.body.error).toMatchObject({ code: 'invalid_body', issues: [{ path: '$.by', code: 'required' }] });

@@ -127,7 +127,7 @@ describe('GET /v1/operations/stuck-runs', () => {
   it('400s bad query parameters, naming each', async () => {
     const res = await http().get('/v1/operations/stuck-runs?limit=0&graceSeconds=-1&olderThan=1h').expect(400);
     expect(res.body.error.code).toBe('invalid_query');
-    expect(res.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.limit', 'query.graceSeconds', 'query.olderThan']);
+    expect(res.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['$query.limit', '$query.graceSeconds', '$query.olderThan']);
     const forged = await http().get('/v1/operations/stuck-runs').query({ cursor: 'not-a-cursor' }).expect(400);
     expect(forged.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.cursor']);
   });
