@@ -21,7 +21,7 @@ interface HttpResponse {
 
 const CANVAS_NOTE = 'a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode';
 /** A draft's canvas: the canvas schema, or any object while it is unfinished (the answer's `validation` lists its issues). */
-const DRAFT_CANVAS: SchemaObject = { description: `${CANVAS_NOTE}; a draft may be unfinished: its issues are in the answer's validation`, anyOf: [CANVAS_REF, { type: 'object' }] };
+const DRAFT_CANVAS: SchemaObject = { description: `${CANVAS_NOTE}; a draft may be unfinished: its issues are in the answer's validation`, anyOf: [CANVAS_REF, { type: 'object', additionalProperties: true }] };
 const REVISION_NOTE = 'the draft revision the change is based on (or send it as If-Match); a stale one is refused with 409 draft_conflict';
 
 const JOURNEY_SUMMARY: SchemaObject = {

@@ -11,7 +11,8 @@ export function Lifecycle({ journey }: { journey: JourneyView }) {
   const session = useSession();
   const queries = useQueryClient();
   const run = useMutation({
-    mutationFn: (action: (typeof ACTIONS)[number]) => {
+    // Pause and resume answer { previousStatus }, stop { mode }: the console only needs the call to succeed.
+    mutationFn: async (action: (typeof ACTIONS)[number]): Promise<unknown> => {
       const path = { params: { path: { journeyId: journey.id } } };
       if (action === 'pause') return ok(api.POST('/v1/journeys/{journeyId}/pause', { ...path, body: { reason: 'paused in the console' } }));
       if (action === 'resume') return ok(api.POST('/v1/journeys/{journeyId}/resume', { ...path, body: {} }));

@@ -373,7 +373,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest a batch of events (1-500), idempotent by eventId
-         * @description All or nothing: one malformed item rejects the batch with its index and reason, and nothing is stored. A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice. A 202 means the events are stored (committed); `dispatch` says whether their journeys have them yet (`dispatched`) or the outbox dispatches them once Temporal answers (`pending`). Answered within 4 s of storing, whatever Temporal does.
+         * @description Each item is checked on its own (#/components/schemas/Event; the rules a schema cannot hold: event time from 1970 up to 9999, at most JE_MAX_EVENT_FUTURE_SKEW ahead of the server clock, properties at most 16 KB, no U+0000 or unpaired surrogate): a bad item is refused alone, with `status: rejected` and its `issues` (code, JSON path), and the other items are stored. A retried batch answers `duplicate` for events already accepted; nothing is dispatched twice. A 202 means the accepted events are stored (committed); `dispatch` says whether their journeys have them yet (`dispatched`) or the outbox dispatches them once Temporal answers (`pending`). Answered within 4 s of storing, whatever Temporal does.
          *
          *     Roles: admin (everything, including API key management); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations).
          */
@@ -444,6 +444,68 @@ export interface paths {
          * @description Roles: admin (everything, including API key management); marketer (journeys and segments: author, publish, lifecycle; monitoring).
          */
         post: operations["LifecycleController_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{journeyId}/backtests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest the draft or a version over stored customers and their stored events (nothing is sent or enrolled)
+         * @description Body: `{ source?: "draft" | { version }, from, to, horizon?, sample?, segment? }`. Takes every customer with a stored event named like the trigger in [from, to) (at most `sample`, in a stable pseudo-random order; only current members of `segment`), enters each at their first event the trigger accepts, and replays the events they had afterwards for `horizon` (default P30D, never past now). Answers 202 at once; poll the GET for progress and figures.
+         *
+         *     Roles: admin (everything, including API key management); marketer (journeys and segments: author, publish, lifecycle; monitoring).
+         */
+        post: operations["BacktestsController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{journeyId}/backtests/{backtestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backtest: progress (processed of total) and figures so far, with the live figures beside them when it has ended
+         * @description Roles: admin (everything, including API key management); marketer (journeys and segments: author, publish, lifecycle; monitoring); support (customer history and monitoring; exit a customer from a journey; CRM work list).
+         */
+        get: operations["BacktestsController_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{journeyId}/backtests/{backtestId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a running backtest (it stops at its next page; the figures so far stay)
+         * @description Roles: admin (everything, including API key management); marketer (journeys and segments: author, publish, lifecycle; monitoring).
+         */
+        post: operations["BacktestsController_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1231,6 +1293,325 @@ export interface components {
         };
         /** @description An action node of a canvas (docs/canvas.md): one schema per registered action, chosen by `action`; `params` is checked against the action's schema at publish. */
         ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"];
+        /**
+         * Journey canvas, schema version 2
+         * @description A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.
+         */
+        Canvas: {
+            description?: string;
+            edges: components["schemas"]["Canvas.edge"][];
+            exitCriteria?: components["schemas"]["Canvas.exitCriterion"][];
+            goal?: components["schemas"]["Canvas.goal"];
+            name: string;
+            nodes: components["schemas"]["Canvas.node"][];
+            /**
+             * @description Canvas format version. The engine also accepts format 1 and upgrades it (docs/canvas.md#format-1).
+             * @enum {unknown}
+             */
+            schemaVersion: 2;
+            settings?: components["schemas"]["Canvas.settings"];
+        };
+        /** @description A touch or profile change through a registered action. Port: next. */
+        "Canvas.action": {
+            /** @description Registered action name: sms, push, crm_task, webhook, update_traits, ... */
+            action: string;
+            /** @enum {unknown} */
+            category?: "marketing" | "transactional";
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @enum {unknown} */
+            onFailure?: "continue" | "exit";
+            /** @description Checked against the action's params schema. */
+            params: Record<string, never>;
+            /** @enum {unknown} */
+            type: "action";
+        };
+        /** @description Yes/no split. Ports: yes, no. */
+        "Canvas.condition": {
+            condition: components["schemas"]["Canvas.conditionExpr"];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @enum {unknown} */
+            type: "condition";
+        };
+        /** @description Counts only events after the first or last occurrence of another event, optionally within a duration of it. */
+        "Canvas.condition.afterEvent": {
+            event: components["schemas"]["Canvas.condition.eventName"];
+            /** @enum {unknown} */
+            occurrence?: "first" | "last";
+            where?: components["schemas"]["Canvas.condition.where"];
+            within?: components["schemas"]["Canvas.condition.duration"];
+        };
+        /** @description Every child rule holds. */
+        "Canvas.condition.and": {
+            and: components["schemas"]["Canvas.condition.rule"][];
+        };
+        /** @description gte: at least; lte: at most. Absent: at least once. */
+        "Canvas.condition.count": {
+            gte?: number;
+            lte?: number;
+        };
+        /**
+         * Format: duration
+         * @description ISO 8601 duration in weeks, days, hours, minutes, seconds (PT2H, P7D); a day is 24 hours; no years or months.
+         */
+        "Canvas.condition.duration": string;
+        /** @description A field of the journey's entry payload (trigger event properties or API payload) compared with a value. */
+        "Canvas.condition.entry": {
+            entry: components["schemas"]["Canvas.condition.path"];
+            /** @enum {unknown} */
+            op: "eq" | "neq" | "in" | "not_in" | "gt" | "gte" | "lt" | "lte" | "between" | "within_last" | "exists" | "not_exists" | "contains" | "starts_with";
+            /** @description Ordered enumeration, lowest first, e.g. ["C1","C2","C3","C4","C5"]: gt/gte/lt/lte/between compare positions. */
+            order?: string[];
+            /** @description The operand; its shape depends on op (docs/segments.md). */
+            value?: unknown;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        /** @description Event history: how often (count, within, after_event) or when (first, last) the customer performed an event. */
+        "Canvas.condition.event": {
+            after_event?: components["schemas"]["Canvas.condition.afterEvent"];
+            count?: components["schemas"]["Canvas.condition.count"];
+            event: components["schemas"]["Canvas.condition.eventName"];
+            first?: components["schemas"]["Canvas.condition.timeRange"];
+            last?: components["schemas"]["Canvas.condition.timeRange"];
+            where?: components["schemas"]["Canvas.condition.where"];
+            within?: components["schemas"]["Canvas.condition.duration"];
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        /** @description Event name as ingested; any non-blank text. */
+        "Canvas.condition.eventName": string;
+        /** @description The child rule does not hold. */
+        "Canvas.condition.not": {
+            not: components["schemas"]["Canvas.condition.rule"];
+        };
+        /** @description At least one child rule holds. */
+        "Canvas.condition.or": {
+            or: components["schemas"]["Canvas.condition.rule"][];
+        };
+        "Canvas.condition.orderedValue": number | components["schemas"]["Canvas.condition.time"] | string;
+        /** @description Dot path, e.g. address.city or tokens.0. */
+        "Canvas.condition.path": string;
+        /** @description An event property compared with a value. */
+        "Canvas.condition.propertyFilter": {
+            /** @enum {unknown} */
+            op: "eq" | "neq" | "in" | "not_in" | "gt" | "gte" | "lt" | "lte" | "between" | "within_last" | "exists" | "not_exists" | "contains" | "starts_with";
+            /** @description Ordered enumeration, lowest first, e.g. ["C1","C2","C3","C4","C5"]: gt/gte/lt/lte/between compare positions. */
+            order?: string[];
+            property: components["schemas"]["Canvas.condition.path"];
+            /** @description The operand; its shape depends on op (docs/segments.md). */
+            value?: unknown;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        "Canvas.condition.rule": components["schemas"]["Canvas.condition.and"] | components["schemas"]["Canvas.condition.or"] | components["schemas"]["Canvas.condition.not"] | components["schemas"]["Canvas.condition.trait"] | components["schemas"]["Canvas.condition.event"] | components["schemas"]["Canvas.condition.segment"] | components["schemas"]["Canvas.condition.entry"];
+        /** @description Membership of another segment. */
+        "Canvas.condition.segment": {
+            segment: string;
+        };
+        "Canvas.condition.time": string | {
+            ago: components["schemas"]["Canvas.condition.duration"];
+        } | {
+            ahead: components["schemas"]["Canvas.condition.duration"];
+        };
+        /** @description before: strictly earlier than; after: strictly later than. */
+        "Canvas.condition.timeRange": {
+            after?: components["schemas"]["Canvas.condition.time"];
+            before?: components["schemas"]["Canvas.condition.time"];
+        };
+        /** @description A profile trait compared with a value. */
+        "Canvas.condition.trait": {
+            /** @enum {unknown} */
+            op: "eq" | "neq" | "in" | "not_in" | "gt" | "gte" | "lt" | "lte" | "between" | "within_last" | "exists" | "not_exists" | "contains" | "starts_with";
+            /** @description Ordered enumeration, lowest first, e.g. ["C1","C2","C3","C4","C5"]: gt/gte/lt/lte/between compare positions. */
+            order?: string[];
+            trait: components["schemas"]["Canvas.condition.path"];
+            /** @description The operand; its shape depends on op (docs/segments.md). */
+            value?: unknown;
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        "Canvas.condition.where": components["schemas"]["Canvas.condition.propertyFilter"][];
+        /** @description A journey condition: the segment rule language (and/or/not, trait, event, segment) plus entry fields; see docs/canvas.md#conditions. */
+        "Canvas.conditionExpr": components["schemas"]["Canvas.condition.rule"];
+        /**
+         * Format: duration
+         * @description ISO 8601 duration in weeks, days, hours, minutes, seconds (PT2H, P3D, P1DT12H). Days are 24 hours of elapsed time; years and months are not allowed.
+         */
+        "Canvas.duration": string;
+        "Canvas.edge": {
+            from: components["schemas"]["Canvas.id"];
+            /** @description Exit port of the source node; defaults to "next". */
+            port?: string;
+            to: components["schemas"]["Canvas.id"];
+        };
+        "Canvas.eventName": string;
+        /** @description Ends the run with a reason. No ports. */
+        "Canvas.exit": {
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            reason?: string;
+            /** @enum {unknown} */
+            type: "exit";
+        };
+        "Canvas.exitCriterion": {
+            condition?: components["schemas"]["Canvas.conditionExpr"];
+            event?: components["schemas"]["Canvas.eventName"];
+            id: components["schemas"]["Canvas.id"];
+            reason: string;
+            where?: components["schemas"]["Canvas.where"];
+        } & (unknown | unknown);
+        "Canvas.goal": {
+            event: components["schemas"]["Canvas.eventName"];
+            where?: components["schemas"]["Canvas.where"];
+        };
+        /** @description Identifier, unique within its list. */
+        "Canvas.id": string;
+        /** @description Ordered cases, first match wins. Ports: each case key, plus else. */
+        "Canvas.multi_split": {
+            cases: {
+                condition: components["schemas"]["Canvas.conditionExpr"];
+                key: components["schemas"]["Canvas.portKey"];
+            }[];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @enum {unknown} */
+            type: "multi_split";
+        };
+        "Canvas.node": {
+            id: components["schemas"]["Canvas.id"];
+            /** @enum {unknown} */
+            type: "trigger" | "wait" | "wait_for_event" | "condition" | "multi_split" | "random_split" | "trait_split" | "action" | "exit";
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown & unknown);
+        "Canvas.portKey": string;
+        /** @description Weighted random split, sticky per customer and journey version. Ports: each arm key. */
+        "Canvas.random_split": {
+            arms: {
+                /** @description A control arm takes no action but is recorded. */
+                control?: boolean;
+                key: components["schemas"]["Canvas.portKey"];
+                /** @description Relative weight, 0 or more. */
+                weight: number;
+            }[];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @enum {unknown} */
+            type: "random_split";
+        };
+        /** @description Whether a customer may enter again: once (never), after_exit (once the previous run ended), or cooldown (a duration after the previous entry). */
+        "Canvas.reentry": {
+            cooldown?: components["schemas"]["Canvas.duration"];
+            /** @enum {unknown} */
+            policy: "once" | "after_exit" | "cooldown";
+        } & unknown;
+        "Canvas.settings": {
+            /** @description Local hours per action (sms, push, ...) when marketing touches are held back; a send inside them waits for the end, in the customer's time zone. */
+            quietHours?: {
+                [key: string]: {
+                    /**
+                     * Format: time-of-day
+                     * @description Local "HH:MM" when sending may resume; may be earlier than start (overnight).
+                     */
+                    end: string;
+                    /**
+                     * Format: time-of-day
+                     * @description Local "HH:MM" when the quiet hours begin.
+                     */
+                    start: string;
+                };
+            };
+            reentry?: components["schemas"]["Canvas.reentry"];
+            /** @description Zone used when the customer profile has no timeZone trait. */
+            timeZone?: components["schemas"]["Canvas.timeZone"];
+        };
+        /**
+         * Format: time-zone
+         * @description IANA time zone, e.g. Asia/Shanghai.
+         */
+        "Canvas.timeZone": string;
+        /** @description Split by the value of one trait: the first case listing the value wins. Ports: each case key, plus else. */
+        "Canvas.trait_split": {
+            cases: {
+                key: components["schemas"]["Canvas.portKey"];
+                /** @description Trait values that take this port. */
+                values: (string | number | boolean)[];
+            }[];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @description Profile trait; dot paths allowed, e.g. risk_level. */
+            trait: string;
+            /** @enum {unknown} */
+            type: "trait_split";
+        };
+        /** @description Entry point; exactly one per canvas. Port: next. */
+        "Canvas.trigger": {
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            trigger: components["schemas"]["Canvas.triggerSpec"];
+            /** @enum {unknown} */
+            type: "trigger";
+        };
+        "Canvas.triggerSpec": {
+            /** @enum {unknown} */
+            kind: "event" | "segment" | "api";
+        } & (unknown & unknown & unknown);
+        /** @description Wait for a duration, until an instant, or until a local time of day. Port: next. */
+        "Canvas.wait": {
+            duration?: components["schemas"]["Canvas.duration"];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /** @description Spread the wake-ups over this long after the wait ends (at most P1D), e.g. PT30M: each customer wakes at its own fixed offset within it, so that a segment parked until one instant does not wake all at once. */
+            spread?: components["schemas"]["Canvas.duration"];
+            /**
+             * Format: time-of-day
+             * @description Local time "HH:MM" (24-hour clock).
+             */
+            timeOfDay?: string;
+            /** @description Explicit zone; by default the customer's zone. */
+            timeZone?: components["schemas"]["Canvas.timeZone"];
+            /** @enum {unknown} */
+            type: "wait";
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant with an offset, e.g. 2025-03-01T09:00:00+08:00.
+             */
+            until?: string;
+            /** @description Days the time of day may fall on; empty or absent means every day. */
+            weekdays?: components["schemas"]["Canvas.weekday"][];
+        } & (unknown | unknown | unknown);
+        /** @description Wait up to `timeout` for an event. Ports: matched, timed_out. */
+        "Canvas.wait_for_event": {
+            event: components["schemas"]["Canvas.eventName"];
+            id: components["schemas"]["Canvas.id"];
+            /** @description Free text shown in monitoring and customer history. */
+            label?: string;
+            /**
+             * @description Window start: arrival at this node (default) or the entry event time.
+             * @enum {unknown}
+             */
+            since?: "node" | "entry";
+            timeout: components["schemas"]["Canvas.duration"];
+            /** @enum {unknown} */
+            type: "wait_for_event";
+            where?: components["schemas"]["Canvas.where"];
+        };
+        /** @enum {unknown} */
+        "Canvas.weekday": "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+        /** @description Event property filters, as in the rule language's event rules (every filter must hold); see docs/canvas.md#event-filters. */
+        "Canvas.where": components["schemas"]["Canvas.condition.where"];
+        Event: {
+            customerId: string;
+            /** @description the idempotency key */
+            eventId: string;
+            /** @description ISO 8601 with an offset, or epoch ms; from 1970-01-01 up to (not including) 9999-01-01, at most JE_MAX_EVENT_FUTURE_SKEW ahead */
+            eventTime: string | number;
+            name: string;
+            /** @description at most 16 KB as JSON */
+            properties?: Record<string, never>;
+        };
+        /** @description 1 to 500 items (more: 413 batch_too_large); each should be an Event and is checked on its own */
+        EventBatchItems: unknown[];
     };
     responses: never;
     parameters: never;
@@ -1254,7 +1635,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        database: unknown;
+                        status: unknown;
+                        temporal: unknown;
+                    };
+                };
             };
             /** @description A fault on our side (no details leak). error.code: internal_error */
             500: {
@@ -1316,7 +1703,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        status: unknown;
+                    };
+                };
             };
             /** @description A fault on our side (no details leak). error.code: internal_error */
             500: {
@@ -1356,7 +1747,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        database: unknown;
+                        status: unknown;
+                        temporal: unknown;
+                    };
+                };
             };
             /** @description A fault on our side (no details leak). error.code: internal_error */
             500: {
@@ -1491,7 +1888,7 @@ export interface operations {
     ApiKeysController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
@@ -1524,7 +1921,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,7 +2048,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1717,7 +2114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 4 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1910,7 +2307,7 @@ export interface operations {
             query?: {
                 /** @description e.g. journey.publish */
                 action?: string;
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description e.g. a journey id */
                 entityId?: string;
@@ -1930,9 +2327,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            action: unknown;
+                            entityType: unknown;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2120,7 +2525,7 @@ export interface operations {
             query?: {
                 /** @description account manager */
                 assignee?: string;
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (a task id) */
                 cursor?: string;
                 /** @description one customer */
                 customerId?: string;
@@ -2129,7 +2534,7 @@ export interface operations {
                 /** @description team queue */
                 queue?: string;
                 /** @description open | claimed | completed | cancelled */
-                status?: string;
+                status?: "open" | "claimed" | "completed" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -2142,9 +2547,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: Record<string, never>[];
+                        nextCursor: string | null;
+                    };
+                };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2250,7 +2660,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: unknown;
+                        status: unknown;
+                    };
+                };
             };
             /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
             401: {
@@ -2364,9 +2779,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2896,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2545,9 +2965,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2657,7 +3082,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,9 +3151,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        customerId: unknown;
+                        traits: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2794,7 +3224,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 128 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2868,7 +3298,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2956,7 +3386,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3435,7 @@ export interface operations {
     CustomersController_getEvents: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description event time from (inclusive) */
                 from?: string;
@@ -3031,7 +3461,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3576,7 @@ export interface operations {
     CustomersController_getHistory: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
@@ -3214,7 +3644,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,9 +3778,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        enrollmentId: unknown;
+                        exitRequested: unknown;
+                        reason: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3460,7 +3896,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,27 +3952,40 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: {
-                        customerId: string;
-                        eventId: string;
-                        /** @description ISO 8601 with offset, or epoch ms */
-                        eventTime: string | number;
-                        name: string;
-                        /** @description at most 16 KB as JSON */
-                        properties?: Record<string, never>;
-                    }[];
+                    events: components["schemas"]["EventBatchItems"];
                 };
             };
         };
         responses: {
-            /** @description { results: [{ eventId, status: accepted | duplicate, dispatch: dispatched | pending }] } in request order */
+            /** @description One result per item, in request order */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        results: {
+                            /**
+                             * @description accepted and duplicate items
+                             * @enum {string}
+                             */
+                            dispatch?: "dispatched" | "pending";
+                            /** @description null when a refused item has no usable eventId */
+                            eventId: string | null;
+                            /** @description rejected items: every problem with its JSON path */
+                            issues?: {
+                                code: string;
+                                message: string;
+                                /** @example $.events[3].eventTime */
+                                path: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "accepted" | "duplicate" | "rejected";
+                        }[];
+                    };
+                };
             };
-            /** @description error.items lists each bad item with its index, path and reason (e.g. invalid_string, invalid_event_time, event_time_in_future). error.code: invalid_batch */
+            /** @description No events array, or an empty one; nothing stored; The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_batch */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3602,7 +4051,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: batch_too_large, payload_too_large */
+            /** @description More than 500 events (error.limit); nothing stored; The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: batch_too_large, payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3673,12 +4122,12 @@ export interface operations {
     JourneysController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
                 /** @description only journeys in this status: draft, active, paused, stopped, archived */
-                status?: string;
+                status?: "draft" | "active" | "paused" | "stopped" | "archived";
             };
             header?: never;
             path?: never;
@@ -3710,7 +4159,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,8 +4259,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode */
-                    canvas: {
+                    /** @description a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode; a draft may be unfinished: its issues are in the answer's validation */
+                    canvas: components["schemas"]["Canvas"] | {
                         [key: string]: unknown;
                     };
                     id: string;
@@ -3824,9 +4273,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the version new customers enter while the journey is active */
+                        activeVersion?: number | null;
+                        allowedActions?: string[];
+                        /** Format: date-time */
+                        createdAt?: string;
+                        draft: {
+                            canvas: Record<string, never>;
+                            revision: number;
+                            unpublishedChanges?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        draftRevision?: number;
+                        id: string;
+                        name?: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "stopped" | "archived";
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        validation: {
+                            info?: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            issues: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            valid: boolean;
+                            warnings: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                        };
+                    };
+                };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3914,7 +4403,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,6 +4454,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -3976,9 +4466,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the version new customers enter while the journey is active */
+                        activeVersion?: number | null;
+                        allowedActions?: string[];
+                        /** Format: date-time */
+                        createdAt?: string;
+                        draft: {
+                            canvas: Record<string, never>;
+                            revision: number;
+                            unpublishedChanges?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        draftRevision?: number;
+                        id: string;
+                        name?: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "stopped" | "archived";
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        validation: {
+                            info?: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            issues: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            valid: boolean;
+                            warnings: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                        };
+                    };
+                };
             };
-            /** @description error.code: invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4095,11 +4625,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description recorded in the audit log */
@@ -4113,9 +4644,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        previousStatus: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,8 +4762,635 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    BacktestsController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                journeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    from: string;
+                    /** @example P30D */
+                    horizon?: string;
+                    sample?: number;
+                    segment?: string;
+                    source?: "draft" | {
+                        version: number;
+                    };
+                    /** Format: date-time */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the backtest, running */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt?: string;
+                        createdBy?: string;
+                        error?: string | null;
+                        figures?: {
+                            /** @description per decision node, customers out of each port */
+                            branches?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers taken (an event named like the trigger in the window) */
+                            customers?: number;
+                            /** @description times each edge was taken, keyed `from->to` */
+                            edges?: {
+                                [key: string]: number;
+                            };
+                            /** @description status -> reason -> customers; `horizon` are still in the journey */
+                            ended?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers the trigger (with its filters) would have enrolled */
+                            entered?: number;
+                            goal?: {
+                                /** @description histogram: whole hours after entry -> customers */
+                                hoursToGoal?: {
+                                    [key: string]: number;
+                                };
+                                reached?: number;
+                            };
+                            /** @description per channel (action): sent, suppressed, failed */
+                            messages?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description times each node was entered */
+                            nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
+                            summary?: Record<string, never>;
+                            /** @description touches held back by reason: no_consent, frequency_cap */
+                            suppressions?: {
+                                [key: string]: number;
+                            };
+                        } | null;
+                        finishedAt?: string | null;
+                        horizonMs?: number;
+                        id?: string;
+                        journeyId?: string;
+                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
+                        live?: Record<string, never> | null;
+                        progress?: {
+                            processed?: number;
+                            total?: number | null;
+                        };
+                        /** @description nobody is followed past this instant */
+                        runUntil?: string;
+                        sample?: number | null;
+                        segment?: string | null;
+                        /** @description `<journey>@<n>` or `<journey>@draft` */
+                        source?: string;
+                        /** @enum {string} */
+                        status?: "running" | "completed" | "failed" | "cancelled";
+                        window?: {
+                            from?: string;
+                            to?: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.issues: every problem with its JSON path; The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: journey_not_found, version_not_found, no_draft, segment_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: invalid_canvas, backtest_needs_event_trigger */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    BacktestsController_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtestId: string;
+                journeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the backtest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt?: string;
+                        createdBy?: string;
+                        error?: string | null;
+                        figures?: {
+                            /** @description per decision node, customers out of each port */
+                            branches?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers taken (an event named like the trigger in the window) */
+                            customers?: number;
+                            /** @description times each edge was taken, keyed `from->to` */
+                            edges?: {
+                                [key: string]: number;
+                            };
+                            /** @description status -> reason -> customers; `horizon` are still in the journey */
+                            ended?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers the trigger (with its filters) would have enrolled */
+                            entered?: number;
+                            goal?: {
+                                /** @description histogram: whole hours after entry -> customers */
+                                hoursToGoal?: {
+                                    [key: string]: number;
+                                };
+                                reached?: number;
+                            };
+                            /** @description per channel (action): sent, suppressed, failed */
+                            messages?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description times each node was entered */
+                            nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
+                            summary?: Record<string, never>;
+                            /** @description touches held back by reason: no_consent, frequency_cap */
+                            suppressions?: {
+                                [key: string]: number;
+                            };
+                        } | null;
+                        finishedAt?: string | null;
+                        horizonMs?: number;
+                        id?: string;
+                        journeyId?: string;
+                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
+                        live?: Record<string, never> | null;
+                        progress?: {
+                            processed?: number;
+                            total?: number | null;
+                        };
+                        /** @description nobody is followed past this instant */
+                        runUntil?: string;
+                        sample?: number | null;
+                        segment?: string | null;
+                        /** @description `<journey>@<n>` or `<journey>@draft` */
+                        source?: string;
+                        /** @enum {string} */
+                        status?: "running" | "completed" | "failed" | "cancelled";
+                        window?: {
+                            from?: string;
+                            to?: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: backtest_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    BacktestsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backtestId: string;
+                journeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the backtest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt?: string;
+                        createdBy?: string;
+                        error?: string | null;
+                        figures?: {
+                            /** @description per decision node, customers out of each port */
+                            branches?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers taken (an event named like the trigger in the window) */
+                            customers?: number;
+                            /** @description times each edge was taken, keyed `from->to` */
+                            edges?: {
+                                [key: string]: number;
+                            };
+                            /** @description status -> reason -> customers; `horizon` are still in the journey */
+                            ended?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description customers the trigger (with its filters) would have enrolled */
+                            entered?: number;
+                            goal?: {
+                                /** @description histogram: whole hours after entry -> customers */
+                                hoursToGoal?: {
+                                    [key: string]: number;
+                                };
+                                reached?: number;
+                            };
+                            /** @description per channel (action): sent, suppressed, failed */
+                            messages?: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description times each node was entered */
+                            nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
+                            summary?: Record<string, never>;
+                            /** @description touches held back by reason: no_consent, frequency_cap */
+                            suppressions?: {
+                                [key: string]: number;
+                            };
+                        } | null;
+                        finishedAt?: string | null;
+                        horizonMs?: number;
+                        id?: string;
+                        journeyId?: string;
+                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
+                        live?: Record<string, never> | null;
+                        progress?: {
+                            processed?: number;
+                            total?: number | null;
+                        };
+                        /** @description nobody is followed past this instant */
+                        runUntil?: string;
+                        sample?: number | null;
+                        segment?: string | null;
+                        /** @description `<journey>@<n>` or `<journey>@draft` */
+                        source?: string;
+                        /** @enum {string} */
+                        status?: "running" | "completed" | "failed" | "cancelled";
+                        window?: {
+                            from?: string;
+                            to?: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: backtest_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4281,6 +5445,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -4292,9 +5457,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
-            /** @description error.code: invalid_journey_id, invalid_version */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_version, invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4411,6 +5578,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -4418,8 +5586,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode */
-                    canvas: {
+                    /** @description a canvas (docs/canvas.md, engine/canvas.schema.json); each action node is one of #/components/schemas/ActionNode; a draft may be unfinished: its issues are in the answer's validation */
+                    canvas: components["schemas"]["Canvas"] | {
                         [key: string]: unknown;
                     };
                     /** @description the draft revision the change is based on (or send it as If-Match); a stale one is refused with 409 draft_conflict */
@@ -4433,9 +5601,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description the version new customers enter while the journey is active */
+                        activeVersion?: number | null;
+                        allowedActions?: string[];
+                        /** Format: date-time */
+                        createdAt?: string;
+                        draft: {
+                            canvas: Record<string, never>;
+                            revision: number;
+                            unpublishedChanges?: boolean;
+                            /** Format: date-time */
+                            updatedAt?: string;
+                        };
+                        draftRevision?: number;
+                        id: string;
+                        name?: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "stopped" | "archived";
+                        /** Format: date-time */
+                        updatedAt?: string;
+                        validation: {
+                            info?: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            issues: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                            valid: boolean;
+                            warnings: {
+                                code: string;
+                                message: string;
+                                path: string;
+                            }[];
+                        };
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4545,7 +5753,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4594,7 +5802,7 @@ export interface operations {
     MonitoringController_enrollments: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description one customer */
                 customerId?: string;
@@ -4603,12 +5811,13 @@ export interface operations {
                 /** @description live runs (pending, active) currently at this node id */
                 node?: string;
                 /** @description pending | active | completed | converted | exited | failed */
-                status?: string;
+                status?: "pending" | "active" | "completed" | "converted" | "exited" | "failed";
                 /** @description one version (1, 2, ...) */
                 version?: number;
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -4650,7 +5859,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4767,6 +5976,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -4788,9 +5998,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        enrolled: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4856,7 +6070,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: journey_not_active */
+            /** @description No such journey. error.code: journey_not_active */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4878,7 +6092,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: trigger_mismatch */
+            /** @description journey_not_active: the journey is a draft, paused, stopped or archived (error.status). error.code: journey_not_active, trigger_mismatch */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,7 +6114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4951,11 +6165,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description recorded in the audit log */
@@ -4969,9 +6184,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        previousStatus: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,7 +6302,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5132,15 +6353,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["Canvas"];
             };
         };
         responses: {
@@ -5149,9 +6369,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5239,7 +6463,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,11 +6536,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description the draft revision the change is based on (or send it as If-Match); a stale one is refused with 409 draft_conflict */
@@ -5330,9 +6555,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5442,7 +6671,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5513,15 +6742,16 @@ export interface operations {
     PublishRequestsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
                 /** @description only requests in this status: pending, approved, rejected, stale */
-                status?: string;
+                status?: "pending" | "approved" | "rejected" | "stale";
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -5533,9 +6763,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            journeyId: unknown;
+                            requestId: unknown;
+                            status: unknown;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
-            /** @description error.code: invalid_journey_id, invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5630,6 +6869,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
                 requestId: string;
             };
@@ -5642,9 +6882,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        requestId: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5688,7 +6934,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: self_approval, forbidden_role */
+            /** @description The key's role may not call this route. error.code: self_approval, forbidden_role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5732,7 +6978,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The request was decided already: error.status. error.code: request_not_pending, stale_request, invalid_transition */
+            /** @description The request was decided already: error.status; stale_request: the draft changed since (error.currentRevision). error.code: request_not_pending, stale_request, invalid_transition */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5805,6 +7051,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
                 requestId: string;
             };
@@ -5823,9 +7070,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        requestId: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5935,7 +7188,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5986,11 +7239,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description recorded in the audit log */
@@ -6004,9 +7258,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        previousStatus: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6116,7 +7376,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6165,13 +7425,14 @@ export interface operations {
     SegmentRunsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -6204,7 +7465,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6299,11 +7560,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @description members per batch (default 500) */
@@ -6340,7 +7602,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6428,7 +7690,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6501,6 +7763,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
                 runId: string;
             };
@@ -6531,7 +7794,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6646,13 +7909,14 @@ export interface operations {
     SegmentRunsController_listSchedules: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -6677,7 +7941,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6772,6 +8036,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -6781,7 +8046,10 @@ export interface operations {
                 "application/json": {
                     /** @description members per batch (default 500) */
                     batchSize?: number;
-                    /** @example 0 9 * * MON */
+                    /**
+                     * @description a cron expression; one Temporal does not read is 422 invalid_schedule
+                     * @example 0 9 * * MON
+                     */
                     cron?: string;
                     /**
                      * @description an interval instead of cron, at least PT1M
@@ -6795,9 +8063,10 @@ export interface operations {
                     /**
                      * @description zone of the cron expression (default UTC)
                      * @example Asia/Shanghai
+                     * @enum {string}
                      */
-                    timeZone?: string;
-                };
+                    timeZone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/La_Rioja" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Fort_Nelson" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Monticello" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Ojinaga" | "America/Panama" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Colombo" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Hebron" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ulaanbaatar" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/Perth" | "Australia/Sydney" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Ulyanovsk" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zurich" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "UTC";
+                } & (unknown | unknown);
             };
         };
         responses: {
@@ -6816,7 +8085,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6904,7 +8173,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6977,6 +8246,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
                 scheduleId: string;
             };
@@ -6999,7 +8269,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7116,6 +8386,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
                 scheduleId: string;
             };
@@ -7130,7 +8401,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description error.code: invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7247,6 +8518,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -7255,10 +8527,27 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description { traits, consent?, segments? } (inline) or { customerId } (a real customer, read only) */
-                    customer: Record<string, never>;
+                    customer: {
+                        consent?: Record<string, never>;
+                        /** @description segment key: member or not */
+                        segments?: {
+                            [key: string]: boolean;
+                        };
+                        traits: Record<string, never>;
+                    } | {
+                        customerId: string;
+                    };
                     entry?: Record<string, never>;
-                    events?: Record<string, never>[];
-                    /** @example P30D */
+                    events?: {
+                        /** @description an ISO instant, or an ISO duration after start */
+                        at: string;
+                        name: string;
+                        properties?: Record<string, never>;
+                    }[];
+                    /**
+                     * @description at most P365D
+                     * @example P30D
+                     */
                     horizon?: string;
                     source: "draft" | {
                         version: number;
@@ -7274,9 +8563,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.issues: every problem with its JSON path. error.code: invalid_body */
+            /** @description error.issues: every problem with its JSON path; The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7364,7 +8658,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7438,7 +8732,7 @@ export interface operations {
                 /** @description first local day, YYYY-MM-DD (inclusive) */
                 from?: string;
                 /** @description IANA zone of the day boundaries; default the journey's settings.timeZone, else JE_DEFAULT_TIME_ZONE */
-                timeZone?: string;
+                timeZone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/La_Rioja" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Fort_Nelson" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Monticello" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Ojinaga" | "America/Panama" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Colombo" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Hebron" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ulaanbaatar" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/Perth" | "Australia/Sydney" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Ulyanovsk" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zurich" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "UTC";
                 /** @description last local day, YYYY-MM-DD (inclusive); from..to spans at most 1096 days */
                 to?: string;
                 /** @description one version (1, 2, ...); default: all versions together */
@@ -7446,6 +8740,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -7547,7 +8842,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7664,6 +8959,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -7683,9 +8979,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeyId: unknown;
+                        mode: unknown;
+                        status: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_body, invalid_journey_id */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_journey_id */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7795,7 +9097,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7844,13 +9146,14 @@ export interface operations {
     VersionsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
             };
             cookie?: never;
@@ -7862,9 +9165,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            version: unknown;
+                            versionId: unknown;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
-            /** @description error.code: invalid_journey_id, invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7981,8 +9292,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a version number, "draft" or "active" */
                 from: string;
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
+                /** @description a version number, "draft" or "active" */
                 to: string;
             };
             cookie?: never;
@@ -7994,9 +9308,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
-            /** @description error.code: invalid_journey_id, invalid_version */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_version */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8113,7 +9429,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a journey id: 1 to 100 letters, digits, _ . or -, starting with a letter or digit */
                 journeyId: string;
+                /** @description a version number (1, 2, ...) */
                 version: string;
             };
             cookie?: never;
@@ -8125,9 +9443,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        version: unknown;
+                        versionId: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_journey_id, invalid_version */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_journey_id, invalid_version */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8248,7 +9571,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
+                "application/json": components["schemas"]["Canvas"] | {
                     [key: string]: unknown;
                 };
             };
@@ -8259,7 +9582,48 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        info?: {
+                            code: string;
+                            message: string;
+                            path: string;
+                        }[];
+                        issues: {
+                            code: string;
+                            message: string;
+                            path: string;
+                        }[];
+                        valid: boolean;
+                        warnings: {
+                            code: string;
+                            message: string;
+                            path: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
             401: {
@@ -8305,7 +9669,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8498,9 +9862,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: unknown;
+                        nextCursor: unknown;
+                        thresholds: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8701,7 +10071,7 @@ export interface operations {
     SegmentsController_list: {
         parameters: {
             query?: {
-                /** @description the nextCursor of the previous page */
+                /** @description the nextCursor of the previous page (opaque: one the API did not make is refused with 400 invalid_query) */
                 cursor?: string;
                 /** @description items per page, 1-200 (default 50) */
                 limit?: number;
@@ -8735,7 +10105,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8864,7 +10234,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8952,7 +10322,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9025,6 +10395,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a segment key */
                 key: string;
             };
             cookie?: never;
@@ -9051,7 +10422,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_segment_key */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_segment_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9168,6 +10539,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a segment key */
                 key: string;
             };
             cookie?: never;
@@ -9203,7 +10575,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body, invalid_segment_key */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_segment_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9291,7 +10663,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9364,6 +10736,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a segment key */
                 key: string;
             };
             cookie?: never;
@@ -9377,7 +10750,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description error.code: invalid_segment_key */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_segment_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9517,6 +10890,7 @@ export interface operations {
             header?: never;
             path: {
                 customerId: string;
+                /** @description a segment key */
                 key: string;
             };
             cookie?: never;
@@ -9528,9 +10902,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        customerId: unknown;
+                        failed: unknown;
+                        member: unknown;
+                    };
+                };
             };
-            /** @description error.code: invalid_segment_key */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_segment_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9650,6 +11030,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description a segment key */
                 key: string;
             };
             cookie?: never;
@@ -9673,7 +11054,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_query, invalid_segment_key */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query, invalid_segment_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9842,7 +11223,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9908,7 +11289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body exceeds 1 MB. error.code: payload_too_large */
+            /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
                 headers: {
                     [name: string]: unknown;
