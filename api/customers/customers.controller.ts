@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
-import { Endpoint, PAGE_QUERY, answerWith, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
@@ -97,7 +97,7 @@ export class CustomersController {
         reason: { type: 'string', maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
       },
     },
-    ok: { description: '{ customerId, consent, traits }: the merged traits' },
+    ok: { description: '{ customerId, consent, traits }: the merged traits', schema: answerWith(['customerId', 'consent', 'traits'], { traits: { type: 'object', additionalProperties: true } }) },
     errors: [{ status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['customer_not_found'] }],
   })
   @Post(':customerId/consent')
@@ -157,7 +157,20 @@ export class CustomersController {
       from: { description: 'event time from (inclusive)' },
       to: { description: 'event time before (exclusive)' },
     },
-    ok: { description: '{ items: [{ eventId, name, eventTime, receivedAt, properties }], nextCursor }' },
+    ok: {
+      description: '{ items: [{ eventId, name, eventTime, receivedAt, properties }], nextCursor }',
+      schema: pageSchema({
+        type: 'object',
+        required: ['eventId', 'name', 'eventTime', 'receivedAt', 'properties'],
+        properties: {
+          eventId: { type: 'string' },
+          name: { type: 'string' },
+          eventTime: { type: 'string', format: 'date-time' },
+          receivedAt: { type: 'string', format: 'date-time' },
+          properties: { type: 'object', additionalProperties: true },
+        },
+      }),
+    },
     errors: [{ status: 404, codes: ['customer_not_found'] }, { status: 400, codes: ['invalid_query'] }],
   })
   @Get(':customerId/events')

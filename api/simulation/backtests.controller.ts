@@ -72,6 +72,7 @@ export class BacktestsController {
         sample: { type: 'integer', minimum: 1 },
         segment: { type: 'string' },
       },
+      additionalProperties: false,
     },
     ok: { status: 202, description: 'the backtest, running', schema: BACKTEST_SCHEMA },
     errors: [

@@ -447,7 +447,7 @@ describe('POST /v1/customers/:customerId/consent', () => {
   it('400s bad input with JSON paths, 404s an unknown customer, 403s a marketer', async () => {
     const bad = await api.as('support').post(`/v1/customers/x-${unique}/consent`).send({ channel: 'fax', consented: 'no' }).expect(400);
     expect(bad.body.error.code).toBe('invalid_body');
-    expect(bad.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`)).toEqual([
+    expect(bad.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`).sort()).toEqual([
       '$.channel:invalid_value',
       '$.consented:invalid_type',
       '$.reason:required',

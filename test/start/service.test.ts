@@ -170,7 +170,7 @@ describe('run as root from a checkout under /root (mode 0700)', () => {
       dirs.push(home);
       // The checkout: sources and dist/ copied with their times (so dist/ stays up to date), the
       // PostgreSQL binaries copied (they must sit under /root), every other package linked.
-      for (const entry of ['config', 'engine', 'core', 'workflows', 'activities', 'observability', 'store', 'migrations', 'worker', 'api', 'examples', 'scripts', 'dist']) {
+      for (const entry of ['config', 'engine', 'core', 'workflows', 'activities', 'observability', 'store', 'migrations', 'worker', 'api', 'console', 'examples', 'scripts', 'dist']) {
         fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(home, entry), { recursive: true, preserveTimestamps: true });
       }
       for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {

@@ -16,7 +16,11 @@ const EXAMPLES = Object.entries(import.meta.glob<{ default: Record<string, unkno
   canvas: mod.default,
 }));
 
+const DAY_MS = 86_400_000;
+/** A UTC calendar day, YYYY-MM-DD. */
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+/** The calendar day (YYYY-MM-DD) of `d` in `zone`. */
+const dayIn = (d: Date, zone: string) => d.toLocaleDateString('en-CA', { timeZone: zone });
 
 export function JourneysView() {
   const session = useSession();
@@ -81,11 +85,19 @@ function JourneyRow({ journey }: { journey: JourneySummary }) {
     queryKey: ['stats-7d', journey.id],
     enabled: live,
     refetchInterval: 10_000,
-    queryFn: () =>
-      ok(api.GET('/v1/journeys/{journeyId}/stats', { params: { path: { journeyId: journey.id! }, query: { from: isoDay(new Date(today.getTime() - 6 * 86_400_000)), to: isoDay(today) } } })),
+    // Nine UTC days around now cover the last seven local days in any zone; the journey's own zone
+    // (the answer's window.timeZone, where stats draw their day lines) then picks today and the week.
+    queryFn: () => {
+      const query = { from: isoDay(new Date(today.getTime() - 7 * DAY_MS)), to: isoDay(new Date(today.getTime() + DAY_MS)) };
+      return ok(api.GET('/v1/journeys/{journeyId}/stats', { params: { path: { journeyId: journey.id! }, query } }));
+    },
   });
-  const series = stats.data?.series ?? [];
+  const zone = stats.data?.window?.timeZone ?? 'UTC';
+  const todayThere = dayIn(today, zone);
+  const weekStart = dayIn(new Date(today.getTime() - 6 * DAY_MS), zone);
+  const series = (stats.data?.series ?? []).filter((d) => d.date! >= weekStart && d.date! <= todayThere);
   const week = series.reduce((sum, d) => sum + (d.entered ?? 0), 0);
+  const enteredToday = series.find((d) => d.date === todayThere)?.entered ?? 0;
   const rate = stats.data?.totals?.conversionRate;
   return (
     <tr data-journey={journey.id}>
@@ -97,7 +109,7 @@ function JourneyRow({ journey }: { journey: JourneySummary }) {
         <span className={`je-state state-${journey.status}`}>{journey.status}</span>
       </td>
       <td>{live ? `v${journey.activeVersion}` : '—'}</td>
-      <td>{stats.data ? (series.at(-1)?.entered ?? 0) : '—'}</td>
+      <td>{stats.data ? enteredToday : '—'}</td>
       <td>{stats.data ? week : '—'}</td>
       <td>{rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`}</td>
       <td>{stats.data ? (stats.data.totals?.waiting ?? 0) : '—'}</td>
