@@ -20,8 +20,8 @@ export function App() {
   const queries = useQueryClient();
   const signOut = () => {
     apiKey.clear();
-    queries.clear();
     setKey(null);
+    queries.clear();
   };
   if (key === null || who.isError) {
     return (

@@ -29,7 +29,10 @@ export class ApiError extends Error {
 const auth: Middleware = {
   onRequest({ request }) {
     const key = apiKey.get();
-    if (key) request.headers.set('Authorization', `Bearer ${key}`);
+    // Signed out: nothing is sent. A view still on screen while the session ends (a polling query,
+    // a refetch when the cache is cleared) would only collect a 401 from the server.
+    if (!key) throw new ApiError(401, 'signed_out', 'Sign in with an API key', null);
+    request.headers.set('Authorization', `Bearer ${key}`);
     return request;
   },
 };

@@ -3296,7 +3296,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        consent: unknown;
+                        customerId: unknown;
+                        traits: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
             400: {
@@ -3459,7 +3467,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            eventId: string;
+                            /** Format: date-time */
+                            eventTime: string;
+                            name: string;
+                            properties: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            receivedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_query */
             400: {
