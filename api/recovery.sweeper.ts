@@ -11,7 +11,7 @@ import { Inject, Injectable, Optional, type BeforeApplicationShutdown, type OnAp
 import type { Client } from '@temporalio/client';
 import { DurableOperations } from '../core/operations.js';
 import { IngestionService } from './events/ingestion.service.js';
-import { EnrollmentService } from './journeys/enrollment.service.js';
+import { EnrollmentService } from '../core/enrollment.js';
 import { createLogger, errorFields, type Logger } from '../observability/logger.js';
 import { unavailableDependencyOf, withTemporalDeadline } from './dependencies.js';
 import { DEPENDENCY_STATUS } from './dependencies.module.js';

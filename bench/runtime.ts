@@ -14,7 +14,7 @@ import { closeChannels, defaultChannels } from '../activities/channels/registry.
 import { createApp } from '../api/app.factory.js';
 import { ApiKeysService } from '../core/access/api-keys.js';
 import { IngestionService } from '../api/events/ingestion.service.js';
-import { EnrollmentService } from '../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../core/enrollment.js';
 import { PublishingService } from '../core/journeys/publishing.js';
 import type { RunDefaults } from '../engine/runtime.js';
 import { freePort } from '../scripts/lib/temporal-dev-server.js';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { segmentRunTriggerKey } from '../activities/segment-entry.js';
 import type { SegmentEntryInput } from '../engine/workflow-contract.js';
-import { EnrollmentService } from '../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../core/enrollment.js';
 import { compileSegment, type SegmentRule } from '../engine/segments/index.js';
 import { startPopulationBench } from './population.js';
 import type { BenchRuntime } from './runtime.js';

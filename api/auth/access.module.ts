@@ -2,7 +2,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { DATA_SOURCE } from '../runtime.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController, AuditLogController } from './api-keys.controller.js';

@@ -1,6 +1,6 @@
 /** `@Actor()`: the principal the API-key guard admitted, for handlers that record who did something. */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Principal } from './roles.js';
+import type { Principal } from '../../core/access/roles.js';
 
 export const Actor = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
   const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;

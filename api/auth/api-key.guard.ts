@@ -8,7 +8,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiError } from '../http/api-error.js';
 import { ACCESS_METADATA } from '../http/endpoint.js';
 import { ApiKeysService } from '../../core/access/api-keys.js';
-import { admits, type Access, type Principal } from './roles.js';
+import { admits, type Access, type Principal } from '../../core/access/roles.js';
 
 interface KeyedRequest {
   headers: Record<string, string | string[] | undefined>;

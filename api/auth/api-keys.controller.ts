@@ -1,13 +1,13 @@
 /** `/v1/api-keys` (admin): create, list and revoke API keys; `/v1/auth/whoami` for any key. */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { ApiError } from '../http/api-error.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isNumber, isString, parsePageQuery } from '../http/pagination.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { Actor } from './actor.decorator.js';
 import { ApiKeysService } from '../../core/access/api-keys.js';
-import { isRole, ROLES, ROLE_DESCRIPTIONS, type Principal } from './roles.js';
+import { isRole, ROLES, ROLE_DESCRIPTIONS, type Principal } from '../../core/access/roles.js';
 
 const KEY_SCHEMA: SchemaObject = {
   type: 'object',

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HistoryService } from '../../core/customers/history.js';
 import { ConsentService } from '../../core/customers/consent.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { EventsModule } from '../events/events.module.js';
 import { CustomersController } from './customers.controller.js';
 import { DATA_SOURCE } from '../runtime.js';

@@ -6,7 +6,7 @@ import type { DependencyMetrics } from '../../observability/metrics.js';
 import { EVENT_DISPATCH_BUDGET_MS } from '../dependencies.js';
 import { DEPENDENCY_METRICS, DEPENDENCY_STATUS } from '../dependencies.module.js';
 import type { DependencyStatus } from '../dependency-monitor.js';
-import { EnrollmentService } from '../journeys/enrollment.service.js';
+import { EnrollmentService } from '../../core/enrollment.js';
 import { JourneysModule } from '../journeys/journeys.module.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { EventsController } from './events.controller.js';

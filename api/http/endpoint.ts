@@ -5,7 +5,7 @@
  */
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, type SchemaObject } from '@nestjs/swagger';
-import { ROLE_DESCRIPTIONS, type Access } from '../auth/roles.js';
+import { ROLE_DESCRIPTIONS, type Access } from '../../core/access/roles.js';
 
 export type { SchemaObject };
 

@@ -2,8 +2,8 @@
 import { LIFECYCLE_BODY_BYTES } from './lifecycle.controller.js';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import type { Principal } from '../../core/access/roles.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { ApiEntryService } from '../../core/journeys/api-entry.js';
 import { parseExitRequest } from './journeys.validation.js';
 import { Endpoint, answerWith } from '../http/endpoint.js';

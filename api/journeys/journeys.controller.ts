@@ -2,7 +2,7 @@
 import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { CANVAS_REF } from '../http/openapi.js';
 import { isString, parsePageQuery } from '../http/pagination.js';

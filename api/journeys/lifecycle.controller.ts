@@ -1,7 +1,7 @@
 /** The journey lifecycle: pause, resume, stop and archive (docs/api.md has the state machine). */
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, type ErrorAnswer, answerWith } from '../http/endpoint.js';
 import { JOURNEY_ID_PARAM, assertJourneyId, parseReason, parseStopRequest } from './journeys.validation.js';
 import { LifecycleService, type LifecycleAction } from '../../core/journeys/lifecycle.js';

@@ -1,7 +1,7 @@
 /** Four-eyes publishing: the publish requests of a journey, approved or rejected by another key. */
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { JOURNEY_ID_PARAM, assertJourneyId, parseReason } from './journeys.validation.js';

@@ -4,7 +4,7 @@
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, TIME_ZONE_SCHEMA } from '../http/endpoint.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { JOURNEY_ID_PARAM, assertJourneyId } from '../journeys/journeys.validation.js';

@@ -1,7 +1,7 @@
 /** `/v1/segments`: author, list, preview and delete segments; "is customer X in it, and why not". */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { SegmentsService } from '../../core/segments/segments.js';

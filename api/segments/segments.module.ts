@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { DurableOperations } from '../../core/operations.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { DATA_SOURCE, RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from '../runtime.js';
 import { SegmentRunsController } from './segment-runs.controller.js';
 import { SegmentRunsService } from '../../core/segments/segment-runs.js';

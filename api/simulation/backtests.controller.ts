@@ -1,9 +1,9 @@
 /** `/v1/journeys/:journeyId/backtests`: a draft or version replayed over stored customers and their stored events for a past window, as a durable job. */
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { Backtests } from '../../core/simulation/backtests.js';
-import { AuditLog } from '../audit/audit-log.service.js';
+import { AuditLog } from '../../core/access/audit-log.js';
 import { Actor } from '../auth/actor.decorator.js';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, type SchemaObject } from '../http/endpoint.js';
 import { parseBacktestBody } from './backtests.validation.js';
 

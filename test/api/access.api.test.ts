@@ -4,7 +4,7 @@
  * app serves: a new route fails this test until someone decides who may call it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROLES, type Role } from '../../api/auth/roles.js';
+import { ROLES, type Role } from '../../core/access/roles.js';
 import { startApi, type ApiHarness } from './api-harness.js';
 
 type Expected = readonly Role[] | 'public';

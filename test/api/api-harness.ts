@@ -2,7 +2,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApp, type AppDependencies } from '../../api/app.factory.js';
-import type { Role } from '../../api/auth/roles.js';
+import type { Role } from '../../core/access/roles.js';
 import type { Canvas } from '../../engine/canvas.js';
 import { createRoleKeys, keyedAgent, type RoleKeys } from '../support/api-keys.js';
 import { FAST_DEFAULTS, startRuntime, type RuntimeHarness, type RuntimeHarnessOptions } from '../support/runtime-harness.js';

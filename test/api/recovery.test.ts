@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DurableOperations } from '../../core/operations.js';
 import type { IngestionService } from '../../api/events/ingestion.service.js';
-import type { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import type { EnrollmentService } from '../../core/enrollment.js';
 import { RecoverySweeper } from '../../api/recovery.sweeper.js';
 import type { RuntimeOptions } from '../../api/runtime.js';
 import { createLogger } from '../../observability/logger.js';

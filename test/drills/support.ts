@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { IngestionService } from '../../api/events/ingestion.service.js';
-import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../../core/enrollment.js';
 import { PublishingService } from '../../core/journeys/publishing.js';
 import { createDataSource } from '../../store/data-source.js';
 import type { FakeTwilio } from '../fakes/twilio-server.js';

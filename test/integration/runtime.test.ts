@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import type { Canvas } from '../../engine/canvas.js';
-import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../../core/enrollment.js';
 import { exitEnrollmentSignal } from '../../engine/workflow-contract.js';
 import { endedEnrollments, eventually, FAST_DEFAULTS, startRuntime, type RuntimeHarness } from '../support/runtime-harness.js';
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { importErrors } from './lint-text.js';
 
-const FROM_API = "import { EnrollmentService } from '../api/journeys/enrollment.service.js';\nexport const a = EnrollmentService;";
-const FROM_NESTED_API = "import { AuditLog } from '../../api/audit/audit-log.service.js';\nexport const a = AuditLog;";
+const FROM_API = "import { ApiError } from '../api/http/api-error.js';\nexport const a = ApiError;";
+const FROM_NESTED_API = "import { ApiError } from '../../api/http/api-error.js';\nexport const a = ApiError;";
 
 describe('layering import rules', () => {
   it.each([

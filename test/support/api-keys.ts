@@ -2,7 +2,7 @@
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../core/access/api-keys.js';
-import { ROLES, type Role } from '../../api/auth/roles.js';
+import { ROLES, type Role } from '../../core/access/roles.js';
 
 export type RoleKeys = Record<Role, string>;
 

@@ -14,7 +14,7 @@ import type { RunDefaults } from '../../engine/runtime.js';
 import type { Logger } from '../../observability/logger.js';
 import type { WorkerMetrics } from '../../observability/metrics.js';
 import { IngestionService } from '../../api/events/ingestion.service.js';
-import { EnrollmentService } from '../../api/journeys/enrollment.service.js';
+import { EnrollmentService } from '../../core/enrollment.js';
 import { PublishingService } from '../../core/journeys/publishing.js';
 import { createDataSource } from '../../store/data-source.js';
 import { createJourneyWorker, WORKFLOWS_PATH } from '../../worker/worker.js';
