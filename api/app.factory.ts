@@ -87,7 +87,6 @@ export async function createApp(deps: AppDependencies): Promise<NestExpressAppli
       segmentPreviewTimeoutMs: deps.segmentPreviewTimeoutMs ?? DEFAULT_SEGMENT_PREVIEW_TIMEOUT_MS,
       ...(deps.maxEventFutureSkewMs !== undefined ? { maxEventFutureSkewMs: deps.maxEventFutureSkewMs } : {}),
     },
-    logger,
     { metrics, stuck },
     { descriptors: deps.channels ?? defaultChannelDescriptors(), settings: channelSettingsOf(deps) },
     deps.messaging ?? null,

@@ -20,7 +20,6 @@ import { RuntimeModule } from './runtime.module.js';
 import { SegmentsModule } from './segments/segments.module.js';
 import { SimulationModule } from './simulation/simulation.module.js';
 import type { ChannelRegistry, RuntimeOptions } from './runtime.js';
-import type { Logger } from '../observability/logger.js';
 import { UseCaseErrorInterceptor } from './use-case-errors.js';
 
 @Module({})
@@ -29,7 +28,6 @@ export class AppModule {
     db: DataSource,
     temporal: Client,
     options: RuntimeOptions,
-    logger: Logger,
     operations: OperationsOptions,
     channels: ChannelRegistry,
     messaging: MessagingOptions | null = null,
@@ -39,7 +37,7 @@ export class AppModule {
       imports: [
         RuntimeModule.forRoot(db, temporal, options, channels),
         AccessModule.forRoot(),
-        OperationsModule.forRoot(logger, operations),
+        OperationsModule.forRoot(operations),
         JourneysModule,
         EventsModule,
         CustomersModule,

@@ -12,11 +12,10 @@ import type { Client } from '@temporalio/client';
 import { DurableOperations } from '../core/operations.js';
 import { IngestionService } from './events/ingestion.service.js';
 import { EnrollmentService } from '../core/enrollment.js';
-import { createLogger, errorFields, type Logger } from '../observability/logger.js';
+import { errorFields } from '../observability/logger.js';
 import { unavailableDependencyOf, withTemporalDeadline } from './dependencies.js';
 import { DEPENDENCY_STATUS } from './dependencies.module.js';
 import type { DependencyStatus } from './dependency-monitor.js';
-import { API_LOGGER } from './operations/operations.tokens.js';
 import { RUNTIME_OPTIONS, TEMPORAL_CLIENT, type RuntimeOptions } from './runtime.js';
 
 /** A sweep's Temporal calls together give up after this (a dead frontend would otherwise hold each start ~20 s). */
@@ -40,7 +39,6 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
     private readonly enrollments: EnrollmentService,
     private readonly ingestion: IngestionService,
     private readonly operations: DurableOperations,
-    @Optional() @Inject(API_LOGGER) private readonly logger: Logger = createLogger({ service: 'api' }),
     @Optional() @Inject(DEPENDENCY_STATUS) private readonly status?: DependencyStatus,
     @Optional() @Inject(TEMPORAL_CLIENT) private readonly temporal?: Client,
   ) {}
@@ -103,7 +101,7 @@ export class RecoverySweeper implements OnApplicationBootstrap, BeforeApplicatio
   private failed(what: string, err: unknown): void {
     const dependency = unavailableDependencyOf(err);
     if (dependency && this.status) this.status.reportFailure(dependency, err);
-    else this.logger.error(what, errorFields(err));
+    else this.options.logger.error(what, errorFields(err));
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,9 +1,7 @@
-/** What the operations module hands to the rest of the API: the logger, the metrics, the stuck-run thresholds. */
+/** What the operations module is given: the metrics and the stuck-run thresholds. */
 import type { RuntimeMetrics } from '../../observability/metrics.js';
 import type { StuckThresholds } from '../../observability/stuck-runs.js';
 
-/** The API's structured logger (observability/logger.ts). */
-export const API_LOGGER = Symbol('API_LOGGER');
 /** The {@link OperationsOptions} of this API instance. */
 export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
 

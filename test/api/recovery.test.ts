@@ -26,7 +26,6 @@ function sweeper(startPending: () => Promise<number>, dispatchOutbox: () => Prom
     { startPending } as unknown as EnrollmentService,
     { dispatchOutbox } as unknown as IngestionService,
     { resumeStalled } as unknown as DurableOperations,
-    logger,
   );
   return { s, lines, logged };
 }
