@@ -193,6 +193,8 @@ describe('web console (Chromium against npm start)', () => {
     // An unsaved rule is counted as it is typed.
     await page.getByLabel('segment rule').fill(JSON.stringify({ trait: 'first_name', op: 'eq', value: 'Mei' }));
     await until('the count of the typed rule', async () => (await page.getByTestId('segment-count').textContent()) === '1 customers (with your unsaved rule)', 30_000);
+    // The why-not answer is the saved rule's, and says so while the rule on screen is not saved.
+    expect(await page.getByTestId('membership').textContent()).toContain('By the saved rule');
     await shot('console-segments');
   });
 

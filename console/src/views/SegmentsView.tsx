@@ -83,7 +83,7 @@ function Segment({ segmentKey }: { segmentKey: string }) {
           </ul>
         </>
       )}
-      <WhyOrWhyNot segmentKey={segmentKey} />
+      <WhyOrWhyNot segmentKey={segmentKey} unsaved={rule !== undefined} />
     </div>
   );
 }
@@ -93,7 +93,8 @@ interface Membership {
   failed: { path: string; kind: string; reason: string }[];
 }
 
-function WhyOrWhyNot({ segmentKey }: { segmentKey: string }) {
+/** Explains the saved rule (the API's membership answer); `unsaved` says the rule on screen differs from it. */
+function WhyOrWhyNot({ segmentKey, unsaved }: { segmentKey: string; unsaved: boolean }) {
   const [customerId, setCustomerId] = useState('');
   const [asked, setAsked] = useState<string>();
   const answer = useQuery({
@@ -118,7 +119,7 @@ function WhyOrWhyNot({ segmentKey }: { segmentKey: string }) {
       {answer.data && (
         <div data-testid="membership">
           <p>
-            <b>{asked}</b> is {answer.data.member ? 'in' : 'not in'} the segment.
+            <b>{asked}</b> is {answer.data.member ? 'in' : 'not in'} the segment.{unsaved ? ' (By the saved rule: save your edits to explain them.)' : ''}
           </p>
           {answer.data.failed.length > 0 && (
             <ul>
