@@ -184,4 +184,16 @@ export class EventsRepository {
       [customerIds, names, toMs],
     );
   }
+
+  /** Moves every event stored under `fromKey` to `customerId` (identity stitching); answers how many moved. */
+  async rekey(fromKey: string, customerId: string, tx: Queryable = this.db): Promise<number> {
+    const rows: { n: number }[] = await tx.query(
+      `WITH moved AS (UPDATE events SET customer_id = $2 WHERE customer_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM moved`,
+      [fromKey, customerId],
+    );
+    return rows[0].n;
+  }
 }
+
+/** The profile key events of an unlinked anonymous id are stored under (docs/identity.md). */
+export const anonymousProfileKey = (anonymousId: string): string => `anon:${anonymousId}`;

@@ -7,6 +7,8 @@ import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
+import { CONSENT_CHANNELS, CustomerProfileService } from '../../core/customers/profile.js';
+import { PROFILE_SCHEMA } from './customers.schemas.js';
 import { Endpoint, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
@@ -71,8 +73,6 @@ const HISTORY_SCHEMA: SchemaObject = {
   },
 };
 export const MAX_TRAITS_BYTES = 64 * 1024;
-/** Channels a customer can opt out of: the actions that reach them (the send policy reads `consent.<action>`). */
-const CONSENT_CHANNELS = ['sms', 'push', 'crm_task'];
 
 @Controller('v1/customers')
 export class CustomersController {
@@ -80,7 +80,25 @@ export class CustomersController {
     private readonly ingestion: IngestionService,
     private readonly history: HistoryService,
     private readonly consent: ConsentService,
+    private readonly profiles: CustomerProfileService,
   ) {}
+
+  @Endpoint({
+    summary: 'One customer as support reads it: traits, consent, identities, live journeys, last events, message counts',
+    description:
+      'Personal traits (phone, email, push tokens, names) are masked by the history\'s rule unless the key is admin or engineer (`maskedTraits` names them). ' +
+      '`consent` has every channel with its recorded value (null: never recorded, touches allowed), the opt-out time and the newest change support recorded. ' +
+      '`journeys` are the runs the customer is in now with their node and next deadline (`movesOnAt`); `lastEvents` the newest 10 events (stitched ones included).',
+    access: ['support', 'viewer', 'marketer', 'engineer'],
+    ok: { description: 'The profile', schema: PROFILE_SCHEMA },
+    errors: [{ status: 404, codes: ['customer_not_found'] }],
+  })
+  @Get(':customerId')
+  async getProfile(@Param('customerId') customerId: string, @Actor() actor: Principal) {
+    const profile = await this.profiles.profile(customerId, actor.role);
+    if (!profile) throw notFound(customerId);
+    return profile;
+  }
 
   @Endpoint({
     summary: "Record a customer's opt-out or opt-in for a channel (support, when the customer asks by phone)",
@@ -92,7 +110,7 @@ export class CustomersController {
       type: 'object',
       required: ['channel', 'consented', 'reason'],
       properties: {
-        channel: { type: 'string', enum: CONSENT_CHANNELS },
+        channel: { type: 'string', enum: [...CONSENT_CHANNELS] },
         consented: { type: 'boolean' },
         reason: { type: 'string', maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
       },
@@ -194,7 +212,7 @@ export class CustomersController {
 function parseConsentChange(body: unknown): ConsentChangeRequest {
   const check = new Checker();
   const b = isPlainObject(body) ? body : {};
-  if (check.string(b.channel, '$.channel', { max: 40 }) && !CONSENT_CHANNELS.includes(b.channel)) {
+  if (check.string(b.channel, '$.channel', { max: 40 }) && !(CONSENT_CHANNELS as readonly string[]).includes(b.channel)) {
     check.fail('$.channel', 'invalid_value', `$.channel must be one of ${CONSENT_CHANNELS.join(', ')}`);
   }
   if (typeof b.consented !== 'boolean') check.fail('$.consented', b.consented === undefined ? 'required' : 'invalid_type', '$.consented must be true or false');

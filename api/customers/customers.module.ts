@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HistoryService } from '../../core/customers/history.js';
 import { ConsentService } from '../../core/customers/consent.js';
+import { CustomerProfileService } from '../../core/customers/profile.js';
 import { AuditLog } from '../../core/access/audit-log.js';
 import { EventsModule } from '../events/events.module.js';
 import { CustomersController } from './customers.controller.js';
@@ -13,6 +14,7 @@ import { DATA_SOURCE } from '../runtime.js';
   controllers: [CustomersController],
   providers: [
     { provide: HistoryService, useFactory: (db: DataSource) => new HistoryService(db), inject: [DATA_SOURCE] },
+    { provide: CustomerProfileService, useFactory: (db: DataSource) => new CustomerProfileService(db), inject: [DATA_SOURCE] },
     { provide: ConsentService, useFactory: (db: DataSource, audit: AuditLog) => new ConsentService(db, audit), inject: [DATA_SOURCE, AuditLog] },
   ],
 })

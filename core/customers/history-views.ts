@@ -30,6 +30,17 @@ export function maskRecipient(recipient: string): string {
   return `${recipient.slice(0, 4)}…${recipient.slice(-4)}`;
 }
 
+/** Traits that hold personal data: masked by `maskRecipient` for roles outside FULL_RECIPIENT_ROLES. */
+export const PERSONAL_TRAITS: readonly string[] = ['phone', 'email', 'push_tokens', 'pushTokens', 'name', 'first_name', 'last_name', 'firstName', 'lastName'];
+
+/** The traits as a reader of `role` sees them: personal ones masked (strings, and strings in arrays) unless the role reads them in full. */
+export function maskTraits(traits: Record<string, unknown>, role: Role): { traits: Record<string, unknown>; masked: string[] } {
+  if (FULL_RECIPIENT_ROLES.includes(role)) return { traits, masked: [] };
+  const masked = PERSONAL_TRAITS.filter((key) => traits[key] !== undefined && traits[key] !== null);
+  const maskValue = (v: unknown): unknown => (typeof v === 'string' ? maskRecipient(v) : Array.isArray(v) ? v.map(maskValue) : v);
+  return { traits: { ...traits, ...Object.fromEntries(masked.map((key) => [key, maskValue(traits[key])])) }, masked };
+}
+
 /** One delivery report as support reads it. */
 export interface DeliveryReportView {
   status: string;

@@ -259,7 +259,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One customer as support reads it: traits, consent, identities, live journeys, last events, message counts
+         * @description Personal traits (phone, email, push tokens, names) are masked by the history's rule unless the key is admin or engineer (`maskedTraits` names them). `consent` has every channel with its recorded value (null: never recorded, touches allowed), the opt-out time and the newest change support recorded. `journeys` are the runs the customer is in now with their node and next deadline (`movesOnAt`); `lastEvents` the newest 10 events (stitched ones included).
+         *
+         *     Roles: admin (everything, including API key management); support (customer history and monitoring; exit a customer from a journey; CRM work list); viewer (read only); marketer (journeys and segments: author, publish, lifecycle; monitoring); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations).
+         */
+        get: operations["CustomersController_getProfile"];
         /**
          * Create a customer or merge traits into theirs
          * @description Traits: phone, pushTokens, timeZone, accountManager, consent flags, business fields (accountStatus, assets, riskLevel...).
@@ -3084,6 +3090,176 @@ export interface operations {
             };
             /** @description The body exceeds 1 MB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    CustomersController_getProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        consent: {
+                            channel: string;
+                            /** @description null: never recorded (touches allowed) */
+                            consented: boolean | null;
+                            lastChange: {
+                                /** Format: date-time */
+                                at: string;
+                                by: string;
+                                reason: string | null;
+                                role: string;
+                            } | null;
+                            optedOutAt: string | null;
+                        }[];
+                        customerId: string;
+                        identities: {
+                            anonymousId: string;
+                            /** Format: date-time */
+                            linkedAt: string;
+                            source: string;
+                        }[];
+                        journeys: {
+                            currentNode: string | null;
+                            /** Format: date-time */
+                            enrolledAt: string;
+                            enrollmentId: string;
+                            journeyId: string;
+                            journeyName: string;
+                            /**
+                             * Format: date-time
+                             * @description the next deadline: when the run moves on by itself
+                             */
+                            movesOnAt: string | null;
+                            status: string;
+                            versionId: string;
+                            /** Format: date-time */
+                            waitingUntil: string | null;
+                        }[];
+                        lastEvents: {
+                            eventId: string;
+                            /** Format: date-time */
+                            eventTime: string;
+                            name: string;
+                            properties: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            receivedAt: string;
+                        }[];
+                        /** @description trait keys masked for the reader */
+                        maskedTraits: string[];
+                        messages: {
+                            byStatus: {
+                                [key: string]: number;
+                            };
+                            total: number;
+                        };
+                        traits: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: customer_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

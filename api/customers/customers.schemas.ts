@@ -1,0 +1,51 @@
+/** The OpenAPI schemas of the customer routes that answer a profile, an export or an erasure. */
+import type { SchemaObject } from '../http/endpoint.js';
+
+const time = (nullable = false): SchemaObject => ({ type: 'string', format: 'date-time', ...(nullable ? { nullable: true } : {}) });
+const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
+const object = (required: string[], properties: Record<string, SchemaObject>): SchemaObject => ({ type: 'object', required, properties });
+
+/** GET /v1/customers/:customerId (core/customers/profile.ts). */
+export const PROFILE_SCHEMA: SchemaObject = object(['customerId', 'traits', 'maskedTraits', 'consent', 'identities', 'journeys', 'lastEvents', 'messages'], {
+  customerId: text(),
+  traits: { type: 'object', additionalProperties: true },
+  maskedTraits: { type: 'array', items: text(), description: 'trait keys masked for the reader' },
+  consent: {
+    type: 'array',
+    items: object(['channel', 'consented', 'optedOutAt', 'lastChange'], {
+      channel: text(),
+      consented: { type: 'boolean', nullable: true, description: 'null: never recorded (touches allowed)' },
+      optedOutAt: text(true),
+      lastChange: {
+        ...object(['at', 'by', 'role', 'reason'], { at: time(), by: text(), role: text(), reason: text(true) }),
+        nullable: true,
+      },
+    }),
+  },
+  identities: { type: 'array', items: object(['anonymousId', 'linkedAt', 'source'], { anonymousId: text(), linkedAt: time(), source: text() }) },
+  journeys: {
+    type: 'array',
+    items: object(['enrollmentId', 'journeyId', 'journeyName', 'versionId', 'status', 'enrolledAt', 'currentNode', 'waitingUntil', 'movesOnAt'], {
+      enrollmentId: text(),
+      journeyId: text(),
+      journeyName: text(),
+      versionId: text(),
+      status: text(),
+      enrolledAt: time(),
+      currentNode: text(true),
+      waitingUntil: time(true),
+      movesOnAt: { ...time(true), description: 'the next deadline: when the run moves on by itself' },
+    }),
+  },
+  lastEvents: {
+    type: 'array',
+    items: object(['eventId', 'name', 'eventTime', 'receivedAt', 'properties'], {
+      eventId: text(),
+      name: text(),
+      eventTime: time(),
+      receivedAt: time(),
+      properties: { type: 'object', additionalProperties: true },
+    }),
+  },
+  messages: object(['total', 'byStatus'], { total: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' } } }),
+});
