@@ -9,6 +9,8 @@ import { HistoryService, type CustomerEventsFilter } from '../../core/customers/
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
 import { CONSENT_CHANNELS, CustomerProfileService } from '../../core/customers/profile.js';
 import { PROFILE_SCHEMA } from './customers.schemas.js';
+import { IdentityService } from '../../core/identity/identify.js';
+import { checkCustomerId, MAX_ANONYMOUS_ID_LENGTH } from '../events/event-batch.validation.js';
 import { Endpoint, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
@@ -81,6 +83,7 @@ export class CustomersController {
     private readonly history: HistoryService,
     private readonly consent: ConsentService,
     private readonly profiles: CustomerProfileService,
+    private readonly identities: IdentityService,
   ) {}
 
   @Endpoint({
@@ -132,17 +135,27 @@ export class CustomersController {
     description: 'Traits: phone, pushTokens, timeZone, accountManager, consent flags, business fields (accountStatus, assets, riskLevel...).',
     access: ['engineer'],
     maxBodyBytes: 128 * 1024,
-    body: { type: 'object', required: ['traits'], properties: { traits: { type: 'object', description: 'at most 64 KB as JSON' } } },
+    body: {
+      type: 'object',
+      required: ['traits'],
+      properties: {
+        traits: { type: 'object', description: 'at most 64 KB as JSON' },
+        anonymousId: { type: 'string', minLength: 1, maxLength: MAX_ANONYMOUS_ID_LENGTH, description: 'links this anonymous id to the customer first, as POST /v1/identify does (no move)' },
+      },
+    },
     ok: { description: '{ customerId, traits }: the merged traits', schema: answerWith(['customerId', 'traits']) },
-    errors: [{ status: 400, codes: ['invalid_body'] }],
+    errors: [{ status: 400, codes: ['invalid_body'] }, { status: 409, codes: ['anonymous_id_linked'], description: 'the anonymous id is linked to another customer; nothing changed' }],
   })
   @Put(':customerId')
   @HttpCode(200)
-  async upsert(@Param('customerId') customerId: string, @Body() body: unknown) {
+  async upsert(@Param('customerId') customerId: string, @Body() body: unknown, @Actor() actor: Principal) {
     const check = new Checker();
-    check.string(customerId, 'customerId', { max: MAX_CUSTOMER_ID_LENGTH });
+    checkCustomerId(check, customerId, 'customerId');
     check.object(isPlainObject(body) ? body.traits : undefined, '$.traits', { maxBytes: MAX_TRAITS_BYTES });
+    const anonymousId = isPlainObject(body) ? body.anonymousId : undefined;
+    check.string(anonymousId, '$.anonymousId', { max: MAX_ANONYMOUS_ID_LENGTH, optional: true });
     if (check.issues.length > 0) throw check.error('invalid_body');
+    if (typeof anonymousId === 'string') await this.identities.identify(actor, { anonymousId, customerId });
     await this.ingestion.upsertCustomer(customerId, (body as { traits: Record<string, unknown> }).traits);
     return { customerId, traits: await this.history.traits(customerId) };
   }

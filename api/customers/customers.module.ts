@@ -7,13 +7,21 @@ import { CustomerProfileService } from '../../core/customers/profile.js';
 import { AuditLog } from '../../core/access/audit-log.js';
 import { EventsModule } from '../events/events.module.js';
 import { CustomersController } from './customers.controller.js';
+import { IdentityController } from './identity.controller.js';
+import { IdentityService } from '../../core/identity/identify.js';
+import { IngestionService } from '../events/ingestion.service.js';
 import { DATA_SOURCE } from '../runtime.js';
 
 @Module({
   imports: [EventsModule],
-  controllers: [CustomersController],
+  controllers: [CustomersController, IdentityController],
   providers: [
     { provide: HistoryService, useFactory: (db: DataSource) => new HistoryService(db), inject: [DATA_SOURCE] },
+    {
+      provide: IdentityService,
+      useFactory: (db: DataSource, audit: AuditLog, ingestion: IngestionService) => new IdentityService(db, audit, (customerId) => ingestion.recheckSegments(customerId)),
+      inject: [DATA_SOURCE, AuditLog, IngestionService],
+    },
     { provide: CustomerProfileService, useFactory: (db: DataSource) => new CustomerProfileService(db), inject: [DATA_SOURCE] },
     { provide: ConsentService, useFactory: (db: DataSource, audit: AuditLog) => new ConsentService(db, audit), inject: [DATA_SOURCE, AuditLog] },
   ],

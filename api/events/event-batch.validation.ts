@@ -11,6 +11,14 @@ import type { IncomingEvent } from './ingestion.service.js';
 export const MAX_EVENTS_PER_BATCH = 500;
 export const MAX_EVENT_ID_LENGTH = 200;
 export const MAX_CUSTOMER_ID_LENGTH = 200;
+export const MAX_ANONYMOUS_ID_LENGTH = 200;
+/** Customer ids may not start with `anon:`: that prefix keys an unlinked anonymous id's events (docs/identity.md). */
+const CUSTOMER_ID = /^(?!anon:)/;
+
+/** Checks a customer id (string, length, not the reserved `anon:` prefix); answers whether it is valid. */
+export function checkCustomerId(check: Checker, value: unknown, path: string, optional = false): value is string {
+  return check.string(value, path, { max: MAX_CUSTOMER_ID_LENGTH, pattern: CUSTOMER_ID, patternHint: 'must not start with "anon:" (reserved for anonymous ids)', optional });
+}
 export const MAX_PROPERTIES_BYTES = 16 * 1024;
 export const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 /** Earliest event time accepted: the Unix epoch (epoch-ms numbers are never negative either). */
@@ -87,7 +95,8 @@ export function parseEventBatch(body: unknown, limits: Partial<EventTimeLimits> 
     batch.events.push({
       index,
       eventId: event.eventId,
-      customerId: event.customerId,
+      ...(event.customerId !== undefined ? { customerId: event.customerId } : {}),
+      ...(event.anonymousId !== undefined ? { anonymousId: event.anonymousId } : {}),
       name: event.name,
       eventTime: parseInstant(event.eventTime)!,
       ...(event.properties !== undefined ? { properties: event.properties } : {}),
@@ -105,7 +114,13 @@ function eventIssues(event: unknown, path: string, clock: EventTimeLimits): Item
   // Strings PostgreSQL cannot store (keys included), here rather than in the global walk so the item is reported with its index.
   check.issues.push(...unstorableStrings(event, path));
   check.string(event.eventId, `${path}.eventId`, { max: MAX_EVENT_ID_LENGTH });
-  check.string(event.customerId, `${path}.customerId`, { max: MAX_CUSTOMER_ID_LENGTH });
+  // A customer id, an anonymous id, or both (docs/identity.md).
+  const anonymous = check.string(event.anonymousId, `${path}.anonymousId`, { max: MAX_ANONYMOUS_ID_LENGTH, optional: true });
+  const issuesBefore = check.issues.length;
+  checkCustomerId(check, event.customerId, `${path}.customerId`, anonymous || event.anonymousId !== undefined);
+  if (event.customerId === undefined && check.issues.length > issuesBefore) {
+    check.issues[check.issues.length - 1].message = `${path}.customerId or ${path}.anonymousId is required`;
+  }
   check.string(event.name, `${path}.name`, {
     max: 100,
     pattern: EVENT_NAME,

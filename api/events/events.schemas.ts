@@ -1,14 +1,16 @@
 /** The OpenAPI schemas of event intake: one event, and the per-item answer of a batch. */
 import { defineComponent, type SchemaObject } from '../http/endpoint.js';
-import { EVENT_NAME, MAX_CUSTOMER_ID_LENGTH, MAX_EVENT_ID_LENGTH, MAX_EVENTS_PER_BATCH } from './event-batch.validation.js';
+import { EVENT_NAME, MAX_ANONYMOUS_ID_LENGTH, MAX_CUSTOMER_ID_LENGTH, MAX_EVENT_ID_LENGTH, MAX_EVENTS_PER_BATCH } from './event-batch.validation.js';
 
 /** One event as a client sends it; in a batch each item is checked on its own (event-batch.validation.ts), so the request check takes any item. */
 export const EVENT_REF = defineComponent('Event', {
   type: 'object',
-  required: ['eventId', 'customerId', 'name', 'eventTime'],
+  required: ['eventId', 'name', 'eventTime'],
+  description: 'carries a customerId, an anonymousId (a device id), or both (docs/identity.md)',
   properties: {
     eventId: { type: 'string', minLength: 1, maxLength: MAX_EVENT_ID_LENGTH, description: 'the idempotency key' },
-    customerId: { type: 'string', minLength: 1, maxLength: MAX_CUSTOMER_ID_LENGTH },
+    customerId: { type: 'string', minLength: 1, maxLength: MAX_CUSTOMER_ID_LENGTH, pattern: '^(?!anon:)', description: 'required unless anonymousId is given; must not start with "anon:"' },
+    anonymousId: { type: 'string', minLength: 1, maxLength: MAX_ANONYMOUS_ID_LENGTH, description: 'a device id; linked to customerId when both are given and it is not linked yet' },
     name: { type: 'string', pattern: EVENT_NAME.source },
     eventTime: {
       description: 'ISO 8601 with an offset, or epoch ms; from 1970-01-01 up to (not including) 9999-01-01, at most JE_MAX_EVENT_FUTURE_SKEW ahead',

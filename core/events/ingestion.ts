@@ -24,6 +24,7 @@ import { EventsRepository, type StoredEvent } from '../../store/events.repositor
 import { SegmentMembershipsRepository } from '../../store/segment-memberships.repository.js';
 import { VersionsRepository } from '../../store/versions.repository.js';
 import type { Logger } from '../../observability/logger.js';
+import { isAnonymousProfileKey, stitchEvents } from '../identity/stitching.js';
 
 /** A dependency whose outage ingestion waits out (the outbox keeps what it could not dispatch). */
 export type IngestionDependency = 'database' | 'temporal';
@@ -54,10 +55,11 @@ const UNBOUNDED: DispatchPolicy = {
   deferredStart: (detail) => new Error(detail),
 };
 
-/** One event as a client sends it. */
+/** One event as a client sends it: under a customer id, an anonymous id (a device id), or both (core/identity/stitching.ts). */
 export interface IncomingEvent {
   eventId: string;
-  customerId: string;
+  customerId?: string;
+  anonymousId?: string;
   name: string;
   /** When it happened (ISO 8601 or epoch ms). */
   eventTime: string | number | Date;
@@ -127,11 +129,12 @@ export class IngestionService {
   async ingest(events: IncomingEvent[]): Promise<IngestOutcome[]> {
     const { db } = this.deps;
     const stored: StoredEvent[] = await db.transaction(async (tx) => {
-      await this.customers.ensureAllKnown(events.map((e) => e.customerId), tx);
+      const { keys, customerIds } = await stitchEvents(tx, events);
+      await this.customers.ensureAllKnown(customerIds, tx);
       return this.events.insertNew(
-        events.map((e) => ({
+        events.map((e, i) => ({
           eventId: e.eventId,
-          customerId: e.customerId,
+          customerId: keys[i],
           name: e.name,
           eventTime: new Date(e.eventTime).toISOString(),
           properties: e.properties ?? {},
@@ -168,6 +171,11 @@ export class IngestionService {
   /** Creates or updates a customer's traits (merged), then re-checks segment triggers. */
   async upsertCustomer(customerId: string, traits: Record<string, unknown>): Promise<void> {
     await this.customers.mergeTraits(customerId, traits);
+    await this.checkSegmentTriggers(customerId);
+  }
+
+  /** Re-checks the customer's segment triggers (after their events changed without an event of theirs: identity stitching). */
+  async recheckSegments(customerId: string): Promise<void> {
     await this.checkSegmentTriggers(customerId);
   }
 
@@ -211,6 +219,8 @@ export class IngestionService {
   }
 
   private async dispatch(row: StoredEvent): Promise<void> {
+    // An unlinked anonymous id's event reaches no journey (docs/identity.md): it counts once linked.
+    if (isAnonymousProfileKey(row.customer_id)) return;
     const event: CustomerEvent = {
       eventId: row.event_id,
       name: row.name,

@@ -390,6 +390,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link an anonymous id (device id) to a customer: its events count for the customer from now on
+         * @description The events stored under the unlinked anonymous id move to the customer (`eventsMoved`) and later events sent under it are stored as theirs: segments, conditions, waits for events, the event list and the history see them. Idempotent: the same link again answers `link: unchanged`. An anonymous id linked to another customer answers 409 `anonymous_id_linked` (error.linkedTo) unless `move: true`: then the link moves (audited as customer.identity_moved); events already stitched stay with the first customer.
+         *
+         *     Roles: admin (everything, including API key management); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations).
+         */
+        post: operations["IdentityController_identify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/journeys": {
         parameters: {
             query?: never;
@@ -1606,8 +1628,12 @@ export interface components {
         "Canvas.weekday": "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
         /** @description Event property filters, as in the rule language's event rules (every filter must hold); see docs/canvas.md#event-filters. */
         "Canvas.where": components["schemas"]["Canvas.condition.where"];
+        /** @description carries a customerId, an anonymousId (a device id), or both (docs/identity.md) */
         Event: {
-            customerId: string;
+            /** @description a device id; linked to customerId when both are given and it is not linked yet */
+            anonymousId?: string;
+            /** @description required unless anonymousId is given; must not start with "anon:" */
+            customerId?: string;
             /** @description the idempotency key */
             eventId: string;
             /** @description ISO 8601 with an offset, or epoch ms; from 1970-01-01 up to (not including) 9999-01-01, at most JE_MAX_EVENT_FUTURE_SKEW ahead */
@@ -3316,6 +3342,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description links this anonymous id to the customer first, as POST /v1/identify does (no move) */
+                    anonymousId?: string;
                     /** @description at most 64 KB as JSON */
                     traits: Record<string, never>;
                 };
@@ -3380,6 +3408,28 @@ export interface operations {
             };
             /** @description The key's role may not call this route. error.code: forbidden_role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the anonymous id is linked to another customer; nothing changed. error.code: anonymous_id_linked */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4296,6 +4346,175 @@ export interface operations {
             };
             /** @description PostgreSQL unreachable (error.dependency: database); nothing stored; Retry-After. error.code: dependency_unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    IdentityController_identify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    anonymousId: string;
+                    /** @description must not start with "anon:" */
+                    customerId: string;
+                    /** @description move the id from the customer it is linked to */
+                    move?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description { anonymousId, customerId, link: linked | unchanged | moved, previousCustomerId, eventsMoved } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        anonymousId: unknown;
+                        customerId: unknown;
+                        eventsMoved: number;
+                        /** @enum {string} */
+                        link: "linked" | "unchanged" | "moved";
+                        previousCustomerId: string | null;
+                    };
+                };
+            };
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: anonymous_id_linked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body exceeds 4 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
