@@ -195,6 +195,20 @@ export const CATALOGUE = {
     readBy: API,
     description: 'how far ahead of the API clock an ingested event time may be; a later one is refused per item (`event_time_in_future`); see [api](api.md#limits)',
   }),
+  eventRetentionMs: variable({
+    name: 'JE_EVENT_RETENTION',
+    kind: duration,
+    unset: 'events are kept forever',
+    readBy: API,
+    description: 'raw events with an event time older than this are deleted in batches by the API (every hour); see [retention](operations.md#retention)',
+  }),
+  messageTextRetentionMs: variable({
+    name: 'JE_MESSAGE_TEXT_RETENTION',
+    kind: duration,
+    unset: 'message texts are kept forever',
+    readBy: API,
+    description: 'rendered message texts and recipients older than this are removed in batches by the API (every hour; the message rows and their counts stay); see [retention](operations.md#retention)',
+  }),
   defaultTimeZone: variable({
     name: 'JE_DEFAULT_TIME_ZONE',
     kind: timeZone,

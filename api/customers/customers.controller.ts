@@ -8,7 +8,8 @@ import type { Principal } from '../../core/access/roles.js';
 import { HistoryService, type CustomerEventsFilter } from '../../core/customers/history.js';
 import { ConsentService, type ConsentChangeRequest } from '../../core/customers/consent.js';
 import { CONSENT_CHANNELS, CustomerProfileService } from '../../core/customers/profile.js';
-import { PROFILE_SCHEMA } from './customers.schemas.js';
+import { EXPORT_SCHEMA, PROFILE_SCHEMA } from './customers.schemas.js';
+import { CustomerDataRequests } from '../../core/customers/data-requests.js';
 import { IdentityService } from '../../core/identity/identify.js';
 import { checkCustomerId, MAX_ANONYMOUS_ID_LENGTH } from '../events/event-batch.validation.js';
 import { Endpoint, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
@@ -84,7 +85,52 @@ export class CustomersController {
     private readonly consent: ConsentService,
     private readonly profiles: CustomerProfileService,
     private readonly identities: IdentityService,
+    private readonly dataRequests: CustomerDataRequests,
   ) {}
+
+  @Endpoint({
+    summary: 'Everything the engine holds about a customer, as one JSON document (a data-subject access request)',
+    description:
+      'Profile (traits unmasked), identities, events, segment memberships, enrollments with their steps, refusals, messages with their delivery reports, ' +
+      'recorded sends, CRM tasks and the audit entries about the customer (consent changes, identity moves, erasure). Admin only; audited as customer.export.',
+    access: [],
+    ok: { description: 'The export document', schema: EXPORT_SCHEMA },
+    errors: [{ status: 404, codes: ['customer_not_found'] }],
+  })
+  @Get(':customerId/export')
+  async exportData(@Param('customerId') customerId: string, @Actor() actor: Principal) {
+    return this.dataRequests.export(actor, customerId);
+  }
+
+  @Endpoint({
+    summary: "Erase a customer's personal data everywhere the engine keeps it, and end their runs",
+    description:
+      'Ends every live run of the customer (workflow terminated; status exited, exit reason erased), then deletes the profile, identities and segment memberships ' +
+      'and blanks event properties, run entry payloads, step details (the branch port stays), message texts and recipients, recorded sends and CRM task texts. ' +
+      'Run, message and event rows stay (keyed by the customer id) so stats, funnels and per-node counts stay right. Admin only; audited as customer.erasure ' +
+      'with the counts; idempotent: a repeat answers erased: false. A later event for the id starts a new, empty customer (docs/operations.md#erasure).',
+    access: [],
+    maxBodyBytes: 8 * 1024,
+    body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500, description: 'the request it answers (ticket number), kept in the audit log' } } },
+    ok: {
+      description: '{ customerId, erased, runsEnded, rows }',
+      schema: answerWith(['customerId', 'erased', 'runsEnded', 'rows'], {
+        erased: { type: 'boolean' },
+        runsEnded: { type: 'integer' },
+        rows: { type: 'object', additionalProperties: { type: 'integer' }, description: 'rows changed by table' },
+      }),
+    },
+    errors: [{ status: 400, codes: ['invalid_body'] }],
+  })
+  @Post(':customerId/erasure')
+  @HttpCode(200)
+  async erase(@Param('customerId') customerId: string, @Body() body: unknown, @Actor() actor: Principal) {
+    const check = new Checker();
+    const reason = isPlainObject(body) ? body.reason : undefined;
+    check.string(reason, '$.reason', { max: 500 });
+    if (check.issues.length > 0) throw check.error('invalid_body');
+    return this.dataRequests.erase(actor, customerId, reason as string);
+  }
 
   @Endpoint({
     summary: 'One customer as support reads it: traits, consent, identities, live journeys, last events, message counts',

@@ -49,3 +49,18 @@ export const PROFILE_SCHEMA: SchemaObject = object(['customerId', 'traits', 'mas
   },
   messages: object(['total', 'byStatus'], { total: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' } } }),
 });
+
+const rows: SchemaObject = { type: 'array', items: { type: 'object', additionalProperties: true } };
+
+/** GET /v1/customers/:customerId/export (core/customers/data-requests.ts): the customer's rows of each table, as stored. */
+export const EXPORT_SCHEMA: SchemaObject = object(
+  ['customerId', 'exportedAt', 'profile', 'identities', 'events', 'segmentMemberships', 'enrollments', 'steps', 'refusals', 'messages', 'deliveryReports', 'recordedSends', 'crmTasks', 'audit'],
+  {
+    customerId: text(),
+    exportedAt: time(),
+    profile: { type: 'object', additionalProperties: true },
+    ...Object.fromEntries(
+      ['identities', 'events', 'segmentMemberships', 'enrollments', 'steps', 'refusals', 'messages', 'deliveryReports', 'recordedSends', 'crmTasks', 'audit'].map((k) => [k, rows]),
+    ),
+  },
+);

@@ -53,6 +53,8 @@ const EXPECTED: Record<string, Expected> = {
   'POST /v1/events': ['engineer'],
   'GET /v1/customers/{customerId}': ['support', 'viewer', 'marketer', 'engineer'],
   'POST /v1/identify': ['engineer'],
+  'GET /v1/customers/{customerId}/export': [],
+  'POST /v1/customers/{customerId}/erasure': [],
   'GET /v1/crm/tasks': ['support', 'engineer', 'viewer'],
   'GET /v1/crm/tasks/{id}': ['support', 'engineer', 'viewer'],
   'POST /v1/crm/tasks/{id}/claim': ['support'],

@@ -155,6 +155,8 @@ describe('loadConfig: defaults and valid values', () => {
       fourEyesPublishing: false,
       segmentPreviewTimeoutMs: 30_000,
       maxEventFutureSkewMs: 300_000,
+      eventRetentionMs: null,
+      messageTextRetentionMs: null,
     };
     expect(loadConfig({})).toEqual(expected);
   });

@@ -302,6 +302,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customerId}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a customer's personal data everywhere the engine keeps it, and end their runs
+         * @description Ends every live run of the customer (workflow terminated; status exited, exit reason erased), then deletes the profile, identities and segment memberships and blanks event properties, run entry payloads, step details (the branch port stays), message texts and recipients, recorded sends and CRM task texts. Run, message and event rows stay (keyed by the customer id) so stats, funnels and per-node counts stay right. Admin only; audited as customer.erasure with the counts; idempotent: a repeat answers erased: false. A later event for the id starts a new, empty customer (docs/operations.md#erasure).
+         *
+         *     Roles: admin (everything, including API key management).
+         */
+        post: operations["CustomersController_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customerId}/events": {
         parameters: {
             query?: never;
@@ -316,6 +338,28 @@ export interface paths {
          *     Roles: admin (everything, including API key management); support (customer history and monitoring; exit a customer from a journey; CRM work list); viewer (read only); marketer (journeys and segments: author, publish, lifecycle; monitoring); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations).
          */
         get: operations["CustomersController_getEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customerId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the engine holds about a customer, as one JSON document (a data-subject access request)
+         * @description Profile (traits unmasked), identities, events, segment memberships, enrollments with their steps, refusals, messages with their delivery reports, recorded sends, CRM tasks and the audit entries about the customer (consent changes, identity moves, erasure). Admin only; audited as customer.export.
+         *
+         *     Roles: admin (everything, including API key management).
+         */
+        get: operations["CustomersController_exportData"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3666,6 +3710,153 @@ export interface operations {
             };
         };
     };
+    CustomersController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the request it answers (ticket number), kept in the audit log */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description { customerId, erased, runsEnded, rows } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: unknown;
+                        erased: boolean;
+                        /** @description rows changed by table */
+                        rows: {
+                            [key: string]: number;
+                        };
+                        runsEnded: number;
+                    };
+                };
+            };
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body exceeds 8 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     CustomersController_getEvents: {
         parameters: {
             query?: {
@@ -3729,6 +3920,156 @@ export interface operations {
                             }[];
                             message: string;
                         };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: customer_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    CustomersController_exportData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audit: {
+                            [key: string]: unknown;
+                        }[];
+                        crmTasks: {
+                            [key: string]: unknown;
+                        }[];
+                        customerId: string;
+                        deliveryReports: {
+                            [key: string]: unknown;
+                        }[];
+                        enrollments: {
+                            [key: string]: unknown;
+                        }[];
+                        events: {
+                            [key: string]: unknown;
+                        }[];
+                        /** Format: date-time */
+                        exportedAt: string;
+                        identities: {
+                            [key: string]: unknown;
+                        }[];
+                        messages: {
+                            [key: string]: unknown;
+                        }[];
+                        profile: {
+                            [key: string]: unknown;
+                        };
+                        recordedSends: {
+                            [key: string]: unknown;
+                        }[];
+                        refusals: {
+                            [key: string]: unknown;
+                        }[];
+                        segmentMemberships: {
+                            [key: string]: unknown;
+                        }[];
+                        steps: {
+                            [key: string]: unknown;
+                        }[];
                     };
                 };
             };
