@@ -5,6 +5,7 @@
  * table is searched too) for the customer's phone number, name, push token and device id.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RetentionSweeper } from '../../core/retention.js';
 import { ERASURE_PLAN } from '../../store/customer-data.repository.js';
 import { eventually } from '../support/runtime-harness.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';
@@ -139,5 +140,24 @@ describe('export and erasure of a customer', () => {
       `SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'customer_id' ORDER BY table_name`,
     );
     expect(tables.map((t) => t.table_name).filter((t) => !(t in ERASURE_PLAN))).toEqual([]);
+  });
+});
+
+describe('retention of raw events', () => {
+  it('deletes dispatched events older than the retention period and keeps the rest', async () => {
+    const customerId = `old-${unique}`;
+    const at = (iso: string, id: string) => ({ eventId: `${id}-${unique}`, customerId, name: 'page_viewed', eventTime: iso });
+    const res = await api.as('engineer').post('/v1/events').send({ events: [at('1971-01-01T00:00:00Z', 'old'), at('1972-01-01T00:00:00Z', 'kept')] }).expect(202);
+    expect(res.body.results.map((r: { dispatch: string }) => r.dispatch)).toEqual(['dispatched', 'dispatched']);
+    // Keep everything after 1971-06-01: only this test's 1971 event is that old.
+    const now = Date.now();
+    const sweeper = new RetentionSweeper(api.rt.db, { eventsMs: now - Date.UTC(1971, 5, 1), messageTextsMs: null });
+    expect(sweeper.enabled).toBe(true);
+    const round = await sweeper.sweep(now);
+    expect(round.eventsDeleted).toBeGreaterThanOrEqual(1);
+    expect(round.messageTextsRemoved).toBe(0);
+    const listed = (await api.as('support').get(`/v1/customers/${customerId}/events`).expect(200)).body.items;
+    expect(listed.map((e: { eventId: string }) => e.eventId)).toEqual([`kept-${unique}`]);
+    expect(new RetentionSweeper(api.rt.db, { eventsMs: null, messageTextsMs: null }).enabled).toBe(false);
   });
 });
