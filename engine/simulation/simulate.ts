@@ -104,6 +104,8 @@ export interface SimulationRun {
   position: { nodeId: string; waitingUntil: number | null } | null;
   /** The virtual clock when the run stopped. */
   now: number;
+  /** The profile as the run left it (`update_traits`); a later run of the same customer starts from it. */
+  traits: Record<string, unknown>;
 }
 
 /** Runs the simulation to the end of the run or the horizon, unformatted. */
@@ -121,7 +123,7 @@ export function runSimulation(input: SimulationInput): SimulationRun {
   const world = new SimulationWorld({ ...input.customer, events }, input.channels, input.policy);
   const horizon = input.start + input.horizonMs;
   const run = runOnVirtualClock(runInput, world, input.start, { arrivals, horizon });
-  const base = { start: input.start, horizon, path: run.state.path, steps: run.writes.flatMap((w) => w.steps), messages: world.messages, now: run.now };
+  const base = { start: input.start, horizon, path: run.state.path, steps: run.writes.flatMap((w) => w.steps), messages: world.messages, now: run.now, traits: world.profile };
   if (run.outcome.type === 'complete') return { ...base, status: run.outcome.result.status, reason: run.outcome.result.reason, position: null };
   return { ...base, status: 'horizon', reason: 'horizon', position: { nodeId: run.state.nodeId, waitingUntil: run.state.waitingUntil } };
 }

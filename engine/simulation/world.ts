@@ -76,6 +76,11 @@ export class SimulationWorld implements VirtualWorld {
     this.traits = customer.traits;
   }
 
+  /** The simulated profile as it stands (changed by `update_traits`). */
+  get profile(): Record<string, unknown> {
+    return this.traits;
+  }
+
   /** Events the system knows of at `now` whose event time is not after `at`. */
   private eventsKnown(now: number, at: number = now): CustomerEvent[] {
     // The events themselves (with their extra arrivedAt), not copies: evaluators only read them.

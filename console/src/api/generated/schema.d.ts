@@ -4887,7 +4887,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -4904,6 +4904,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
@@ -5135,7 +5141,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -5152,6 +5158,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
@@ -5317,7 +5329,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -5334,6 +5346,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
