@@ -58,7 +58,7 @@ export async function readStoredCustomers(db: Queryable, spec: BacktestSpec, cus
       : Promise.resolve([]),
     longestCap > 0 ? new SendHistoryRepository(db).marketingSendsOfCustomers(customerIds, spec.from - longestCap, spec.to) : Promise.resolve([]),
   ]);
-  const events = groupBy(rows, (r) => r.customer_id, (r): CustomerEvent => ({ eventId: r.event_id, name: r.name, eventTime: r.event_time.getTime(), properties: r.properties }));
+  const events = groupBy(rows, (r) => r.customer_id, (r): CustomerEvent => ({ eventId: r.event_id, name: r.name, eventTime: r.event_ms, properties: r.properties }));
   const sent = groupBy(sends, (s) => s.customerId, (s) => ({ action: s.action, at: s.at }));
   const customers = customerIds.map((id) => ({ id, traits: traits.get(id) ?? {}, events: events.get(id) ?? [], segments: {}, sentBefore: sent.get(id) ?? [] }));
   if (needs.segments.length > 0) {
