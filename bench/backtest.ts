@@ -25,6 +25,7 @@ import { backtestCustomer, mergeFigures, type BacktestSpec, type StoredCustomer 
 import { simulatedChannels } from '../engine/simulation/world.js';
 import { startPopulationBench } from './population.js';
 import { distribution, round, waitFor, type Distribution } from './stats.js';
+import type { Queryable } from '../store/queryable.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (line: string) => console.log(`bench:backtest: ${line}`);
@@ -39,6 +40,8 @@ interface Phase {
   perSecond: number;
   /** Customers per second of this process's CPU time (user + system): the capacity, whatever else shares the machine. */
   perCpuSecond: number;
+  /** Customers per second of CPU time of this process and the PostgreSQL backends it used together. */
+  perTotalCpuSecond: number;
   /** Per customer (baseline, pure) or per page (batched), in ms. */
   latencyMs: Distribution;
 }
@@ -49,7 +52,7 @@ interface BacktestBenchReport {
   baseline: Phase;
   batched: Phase & { batch: number };
   pure: Phase;
-  durable: { customers: number; seconds: number; perSecond: number; perCpuSecond: number; progress: string[] };
+  durable: { customers: number; seconds: number; perSecond: number; perCpuSecond: number; perTotalCpuSecond: number; progress: string[] };
   memory: { peakRssMb: number; peakHeapMb: number };
   speedup: { batchedOverBaseline: number; durableOverBaseline: number };
 }
@@ -60,26 +63,51 @@ const cpuSince = (from: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(from);
   return (used.user + used.system) / 1e6;
 };
-const phase = (customers: number, seconds: number, cpuSeconds: number, latencies: number[], digits = 2): Phase => {
+/**
+ * CPU seconds (user + system) the PostgreSQL backends serving `db`'s database have used so far, read
+ * from /proc (the bench's PostgreSQL runs on this machine). Each phase uses the pool's connections, so
+ * the difference over a phase is PostgreSQL's share of its work.
+ */
+async function pgCpuSeconds(db: Queryable): Promise<number> {
+  const rows: { pid: number }[] = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // A backend that ended meanwhile, or a PostgreSQL on another machine: not counted.
+    }
+  }
+  return ticks / 100;
+}
+/** CPU of this process and of PostgreSQL since a reading of both. */
+const cpuMark = async (db: Queryable) => ({ node: process.cpuUsage(), pg: await pgCpuSeconds(db) });
+const cpuOf = async (db: Queryable, mark: Awaited<ReturnType<typeof cpuMark>>) => {
+  const node = cpuSince(mark.node);
+  return { node, total: node + (await pgCpuSeconds(db)) - mark.pg };
+};
+const phase = (customers: number, seconds: number, cpu: { node: number; total: number }, latencies: number[], digits = 2): Phase => {
   const d = distribution(latencies);
   return {
     customers,
     seconds: round(seconds, 2),
     perSecond: round(customers / seconds, 0),
-    perCpuSecond: round(customers / cpuSeconds, 0),
+    perCpuSecond: round(customers / cpu.node, 0),
+    perTotalCpuSecond: round(customers / cpu.total, 0),
     latencyMs: { count: d.count, p50: round(d.p50, digits), p95: round(d.p95, digits), p99: round(d.p99, digits), max: round(d.max, digits) },
   };
 };
 
 function format(r: BacktestBenchReport): string {
   const line = (name: string, p: Phase, unit: string) =>
-    `${name.padEnd(10)} ${String(p.customers).padStart(8)} customers  ${String(p.seconds).padStart(8)} s  ${String(p.perSecond).padStart(8)}/s (${String(p.perCpuSecond).padStart(6)}/CPU-s)   ${unit} p50 ${p.latencyMs.p50} p95 ${p.latencyMs.p95} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms`;
+    `${name.padEnd(10)} ${String(p.customers).padStart(8)} customers  ${String(p.seconds).padStart(8)} s  ${String(p.perSecond).padStart(8)}/s (${String(p.perCpuSecond).padStart(6)}/CPU-s, ${String(p.perTotalCpuSecond).padStart(6)}/CPU-s with PostgreSQL)   ${unit} p50 ${p.latencyMs.p50} p95 ${p.latencyMs.p95} p99 ${p.latencyMs.p99} max ${p.latencyMs.max} ms`;
   return [
     `population: ${r.population.customers} customers, ${r.population.events} events; taken by the onboarding trigger: ${r.population.taken}`,
     line('baseline', r.baseline, 'per customer'),
     line('batched', r.batched, `per page of ${r.batched.batch}`),
     line('pure', r.pure, 'per customer'),
-    `durable    ${String(r.durable.customers).padStart(8)} customers  ${String(r.durable.seconds).padStart(8)} s  ${String(r.durable.perSecond).padStart(8)}/s (${String(r.durable.perCpuSecond).padStart(6)}/CPU-s, worker and API in this process)   (Temporal workflow, pages of ${BACKTEST_BATCH}, progress recorded per page)`,
+    `durable    ${String(r.durable.customers).padStart(8)} customers  ${String(r.durable.seconds).padStart(8)} s  ${String(r.durable.perSecond).padStart(8)}/s (${String(r.durable.perCpuSecond).padStart(6)}/CPU-s, ${String(r.durable.perTotalCpuSecond).padStart(6)}/CPU-s with PostgreSQL; worker and API in this process)   (Temporal workflow, pages of ${BACKTEST_BATCH}, progress recorded per page)`,
     `memory: peak RSS ${r.memory.peakRssMb} MB, peak heap ${r.memory.peakHeapMb} MB`,
     `speed-up over the single-customer baseline: batched x${r.speedup.batchedOverBaseline}, durable x${r.speedup.durableOverBaseline}`,
   ].join('\n');
@@ -131,26 +159,26 @@ async function main(): Promise<void> {
     log(`baseline: ${Math.min(baselineCount, ids.length)} customers, one at a time`);
     const baseLatencies: number[] = [];
     let t = performance.now();
-    let cpu = process.cpuUsage();
+    let cpu = await cpuMark(rt.db);
     for (const id of ids.slice(0, baselineCount)) {
       const t1 = performance.now();
       const [customer] = await readStoredCustomers(rt.db, spec, [id]);
       backtestCustomer(spec, customer);
       baseLatencies.push(ms(t1));
     }
-    const baseline = phase(baseLatencies.length, ms(t) / 1000, cpuSince(cpu), baseLatencies);
+    const baseline = phase(baseLatencies.length, ms(t) / 1000, await cpuOf(rt.db, cpu), baseLatencies);
 
     log(`batched: ${ids.length} customers in pages of ${BACKTEST_BATCH} (read ahead while replaying, as the backtest's pages are)`);
     const pageLatencies: number[] = [];
     let figures = replayFigures(spec, []);
     t = performance.now();
-    cpu = process.cpuUsage();
+    cpu = await cpuMark(rt.db);
     for (let i = 0; i < ids.length; i += BACKTEST_BATCH) {
       const t1 = performance.now();
       figures = mergeFigures(figures, await replayPage(rt.db, spec, ids.slice(i, i + BACKTEST_BATCH)));
       pageLatencies.push(ms(t1));
     }
-    const batched = { ...phase(ids.length, ms(t) / 1000, cpuSince(cpu), pageLatencies, 1), batch: BACKTEST_BATCH };
+    const batched = { ...phase(ids.length, ms(t) / 1000, await cpuOf(rt.db, cpu), pageLatencies, 1), batch: BACKTEST_BATCH };
     // The pure replay's customers, read once more (not timed).
     const kept: StoredCustomer[] = [];
     for (let i = 0; i < Math.min(PURE_SAMPLE, ids.length); i += BACKTEST_BATCH) kept.push(...(await readStoredCustomers(rt.db, spec, ids.slice(i, Math.min(i + BACKTEST_BATCH, PURE_SAMPLE)))));
@@ -158,13 +186,13 @@ async function main(): Promise<void> {
     log(`pure: ${kept.length} customers replayed from memory`);
     const pureLatencies: number[] = [];
     t = performance.now();
-    cpu = process.cpuUsage();
+    cpu = await cpuMark(rt.db);
     for (const customer of kept) {
       const t1 = performance.now();
       backtestCustomer(spec, customer);
       pureLatencies.push(ms(t1));
     }
-    const pure = phase(kept.length, ms(t) / 1000, cpuSince(cpu), pureLatencies, 3);
+    const pure = phase(kept.length, ms(t) / 1000, await cpuOf(rt.db, cpu), pureLatencies, 3);
 
     log('durable: the backtest workflow over the same window');
     const backtests = new Backtests({
@@ -178,7 +206,7 @@ async function main(): Promise<void> {
       now: () => now,
     });
     t = performance.now();
-    cpu = process.cpuUsage();
+    cpu = await cpuMark(rt.db);
     const started = await backtests.request({ journeyId, source: { version: 1 }, from: spec.from, to: spec.to, horizonMs: spec.horizonMs, sample: null, segment: null, requestedBy: 'bench' });
     const progress: string[] = [];
     const done = await waitFor(
@@ -192,7 +220,7 @@ async function main(): Promise<void> {
       1000,
     );
     const durableSeconds = ms(t) / 1000;
-    const durableCpu = cpuSince(cpu);
+    const durableCpu = await cpuOf(rt.db, cpu);
     if (done.status !== 'completed') throw new Error(`the backtest ended ${done.status}: ${done.error}`);
     const { summary: _summary, ...durableFigures } = done.figures!;
     // Same customers, same spec: the durable job must add up to the in-process pages (key order aside).
@@ -205,7 +233,7 @@ async function main(): Promise<void> {
       baseline,
       batched,
       pure,
-      durable: { customers: done.progress.processed, seconds: round(durableSeconds, 2), perSecond: round(done.progress.processed / durableSeconds, 0), perCpuSecond: round(done.progress.processed / durableCpu, 0), progress: progress.filter((_, i) => i % 5 === 0) },
+      durable: { customers: done.progress.processed, seconds: round(durableSeconds, 2), perSecond: round(done.progress.processed / durableSeconds, 0), perCpuSecond: round(done.progress.processed / durableCpu.node, 0), perTotalCpuSecond: round(done.progress.processed / durableCpu.total, 0), progress: progress.filter((_, i) => i % 5 === 0) },
       memory: { peakRssMb: round(memory.rss / 2 ** 20, 0), peakHeapMb: round(memory.heap / 2 ** 20, 0) },
       speedup: { batchedOverBaseline: round(batched.perSecond / baseline.perSecond, 1), durableOverBaseline: round(done.progress.processed / durableSeconds / baseline.perSecond, 1) },
     };

@@ -173,15 +173,35 @@ export class EventsRepository {
     );
   }
 
-  /** The events named `names` of each of `customerIds` up to `toMs` (inclusive), in event-time order: one query for a batch of customers. */
-  async historiesOf(customerIds: string[], names: string[], toMs: number): Promise<(CustomerEventRow & { customer_id: string })[]> {
+  /**
+   * A backtest's reads for a batch of customers, in one query: the events named `names` of each
+   * customer who has an event named `trigger.event` in [`trigger.fromMs`, `trigger.toMs`), up to
+   * `horizonMs` after the last such event (no replay of theirs can reach further) and never after
+   * `toMs`; in event-time order. Customers without such an event get none (they are not entered).
+   */
+  async historiesOf(
+    customerIds: string[],
+    names: string[],
+    trigger: { event: string; fromMs: number; toMs: number; horizonMs: number },
+    toMs: number,
+  ): Promise<{ customer_id: string; event_id: string; name: string; event_ms: number; properties: Record<string, unknown> }[]> {
     if (customerIds.length === 0 || names.length === 0) return [];
+    // Epoch ms as a float8 (whole ms, as a Date holds it): the driver parses a number far faster than a timestamptz.
     return this.db.query(
-      `SELECT e.customer_id, e.event_id, e.name, e.event_time, e.properties
-         FROM events e
-        WHERE e.customer_id = ANY($1::text[]) AND e.name = ANY($2::text[]) AND e.event_time <= to_timestamp($3 / 1000.0)
-        ORDER BY e.customer_id, e.event_time, e.id`,
-      [customerIds, names, toMs],
+      `SELECT b.customer_id, e.event_id, e.name, floor(extract(epoch FROM e.event_time) * 1000)::float8 AS event_ms, e.properties
+         FROM (SELECT customer_id, max(event_time) AS last_entry FROM events
+                WHERE customer_id = ANY($1::text[]) AND name = $3
+                  AND event_time >= to_timestamp($4 / 1000.0) AND event_time < to_timestamp($5 / 1000.0)
+                GROUP BY customer_id) b
+        -- OFFSET 0 keeps the lateral a per-customer index probe: flattened, PostgreSQL hash-joins a
+        -- scan of every event of those names (7x slower at 1000 customers).
+        CROSS JOIN LATERAL (
+              SELECT x.id, x.event_id, x.name, x.event_time, x.properties FROM events x
+               WHERE x.customer_id = b.customer_id AND x.name = ANY($2::text[])
+                 AND x.event_time <= LEAST(b.last_entry + make_interval(secs => $6 / 1000.0), to_timestamp($7 / 1000.0))
+              OFFSET 0) e
+        ORDER BY b.customer_id, e.event_time, e.id`,
+      [customerIds, names, trigger.event, trigger.fromMs, trigger.toMs, trigger.horizonMs, toMs],
     );
   }
 

@@ -28,7 +28,9 @@ const BACKTEST_SCHEMA: SchemaObject = {
       nullable: true,
       properties: {
         customers: { type: 'integer', description: 'customers taken (an event named like the trigger in the window)' },
-        entered: { type: 'integer', description: 'customers the trigger (with its filters) would have enrolled' },
+        entered: { type: 'integer', description: 'runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed' },
+        reentered: { type: 'integer', description: 'of `entered`, the runs after a customer\'s first' },
+        refused: { ...COUNTS, description: 'later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown' },
         nodes: { ...COUNTS, description: 'times each node was entered' },
         edges: { ...COUNTS, description: 'times each edge was taken, keyed `from->to`' },
         branches: { ...NESTED_COUNTS, description: 'per decision node, customers out of each port' },

@@ -37,6 +37,7 @@ import { SimulationController } from './simulation.controller.js';
           channels: simulatedChannels(channels.descriptors),
           caps: channels.settings.frequencyCaps ?? {},
           defaults: options.defaults,
+          logger: options.logger,
         }),
       inject: [DATA_SOURCE, TEMPORAL_CLIENT, CHANNEL_REGISTRY, RUNTIME_OPTIONS],
     },

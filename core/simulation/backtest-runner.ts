@@ -43,19 +43,22 @@ export function specOfRow(row: BacktestRow): BacktestSpec {
 
 /**
  * The facts of a batch of stored customers, read in three queries (four with segments: one per
- * customer, at their entry): traits, the events the plan and its trigger read up to `runUntil`, and
- * the marketing touches caps count.
+ * customer, at their entry): traits, the events the plan and its trigger read up to the horizon after
+ * the customer's last possible entry (and never after `runUntil`), and the marketing touches caps count.
  */
 export async function readStoredCustomers(db: Queryable, spec: BacktestSpec, customerIds: string[]): Promise<StoredCustomer[]> {
   const needs = planNeeds(spec.plan);
-  const names = [...new Set([...needs.eventNames, ...(spec.plan.trigger.kind === 'event' ? [spec.plan.trigger.event] : [])])];
+  const trigger = spec.plan.trigger;
+  const names = [...new Set([...needs.eventNames, ...(trigger.kind === 'event' ? [trigger.event] : [])])];
   const longestCap = Math.max(0, ...Object.values(spec.caps).map((c) => c.windowMs));
   const [traits, rows, sends] = await Promise.all([
     new CustomersRepository(db).traitsOfMany(customerIds),
-    new EventsRepository(db).historiesOf(customerIds, names, spec.runUntil),
+    trigger.kind === 'event'
+      ? new EventsRepository(db).historiesOf(customerIds, names, { event: trigger.event, fromMs: spec.from, toMs: spec.to, horizonMs: spec.horizonMs }, spec.runUntil)
+      : Promise.resolve([]),
     longestCap > 0 ? new SendHistoryRepository(db).marketingSendsOfCustomers(customerIds, spec.from - longestCap, spec.to) : Promise.resolve([]),
   ]);
-  const events = groupBy(rows, (r) => r.customer_id, (r): CustomerEvent => ({ eventId: r.event_id, name: r.name, eventTime: r.event_time.getTime(), properties: r.properties }));
+  const events = groupBy(rows, (r) => r.customer_id, (r): CustomerEvent => ({ eventId: r.event_id, name: r.name, eventTime: r.event_ms, properties: r.properties }));
   const sent = groupBy(sends, (s) => s.customerId, (s) => ({ action: s.action, at: s.at }));
   const customers = customerIds.map((id) => ({ id, traits: traits.get(id) ?? {}, events: events.get(id) ?? [], segments: {}, sentBefore: sent.get(id) ?? [] }));
   if (needs.segments.length > 0) {

@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import type { ActionSpec } from '../../engine/actions.js';
 import { compileCanvas } from '../../engine/compile.js';
 import type { FrequencyCap } from '../../engine/policy.js';
+import type { Logger } from '../../observability/logger.js';
 import type { RunDefaults } from '../../engine/runtime.js';
 import { summarizeFigures, type BacktestFigures, type BacktestSpec, type FigureSummary } from '../../engine/simulation/backtest.js';
 import type { SimulatedChannel } from '../../engine/simulation/world.js';
@@ -74,6 +75,8 @@ export interface BacktestsDeps {
   now?: () => number;
   /** Customers per page; default BACKTEST_BATCH. */
   batchSize?: number;
+  /** Told when a workflow start is deferred to the recovery sweep. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export class Backtests {
@@ -83,7 +86,11 @@ export class Backtests {
     this.backtests = new BacktestsRepository(deps.db);
   }
 
-  /** Checks the journey, records the backtest and starts its workflow; answers at once. */
+  /**
+   * Checks the journey, records the backtest and starts its workflow; answers at once. When the start
+   * fails (Temporal away), the recorded backtest is still the answer: the recovery sweep starts it
+   * (DurableOperations.resumeStalled), so a client that retried would only create a second one.
+   */
   async request(command: BacktestCommand): Promise<BacktestView> {
     const spec = await this.specOf(command);
     await this.checkSegment(command.segment);
@@ -103,7 +110,9 @@ export class Backtests {
     });
     // The row is written first: if the start is lost (a crash, Temporal away), the recovery sweep starts it (DurableOperations.resumeStalled).
     const { db, temporal, taskQueue, defaults } = this.deps;
-    await new DurableOperations({ db, temporal, taskQueue, defaults }).startBacktest(id, this.deps.batchSize ?? BACKTEST_BATCH);
+    await new DurableOperations({ db, temporal, taskQueue, defaults }).startBacktest(id, this.deps.batchSize ?? BACKTEST_BATCH).catch((err: unknown) => {
+      this.deps.logger?.warn('backtest start deferred to the recovery sweep', { backtestId: id, error: err instanceof Error ? err.message : String(err) });
+    });
     return this.view(command.journeyId, id);
   }
 

@@ -5,7 +5,7 @@
  * as production. Figures are plain counters, so pages computed apart merge by addition.
  */
 import { eventPasses } from '../event-filter.js';
-import type { ExecutionPlan } from '../plan.js';
+import type { ExecutionPlan, PlanReentry } from '../plan.js';
 import type { FrequencyCap } from '../policy.js';
 import type { CustomerEvent, RunDefaults } from '../runtime.js';
 import { runSimulation, type SimulationRun } from './simulate.js';
@@ -42,27 +42,71 @@ export interface StoredCustomer {
   sentBefore: { action: string; at: number }[];
 }
 
+/** The customer's stored events in the window that the plan's trigger accepts, in time order: the entries they would have asked for. */
+export function entryEventsOf(plan: ExecutionPlan, spec: Pick<BacktestSpec, 'from' | 'to'>, events: CustomerEvent[]): CustomerEvent[] {
+  const trigger = plan.trigger;
+  if (trigger.kind !== 'event') return [];
+  const entries = events.filter((e) => e.name === trigger.event && e.eventTime >= spec.from && e.eventTime < spec.to && eventPasses(plan.planVersion, e, trigger.where));
+  return entries.sort((a, b) => a.eventTime - b.eventTime);
+}
+
 /** The customer's first stored event in the window that the plan's trigger accepts; null when none would have triggered it. */
 export function entryEventOf(plan: ExecutionPlan, spec: Pick<BacktestSpec, 'from' | 'to'>, events: CustomerEvent[]): CustomerEvent | null {
-  const trigger = plan.trigger;
-  if (trigger.kind !== 'event') return null;
-  let first: CustomerEvent | null = null;
-  for (const e of events) {
-    if (e.name !== trigger.event || e.eventTime < spec.from || e.eventTime >= spec.to) continue;
-    if (!eventPasses(plan.planVersion, e, trigger.where)) continue;
-    if (first === null || e.eventTime < first.eventTime) first = e;
-  }
-  return first;
+  return entryEventsOf(plan, spec, events)[0] ?? null;
+}
+
+/** Why a later trigger would not have enrolled the customer again, as the enrollment refuses it in production. */
+export type ReentryRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown';
+
+/**
+ * The journey's re-entry policy applied to a trigger at `at` after an earlier run of the same customer
+ * (ended at `endedAt`; null: still running), as core/enrollment.ts decides it: a running customer is
+ * not enrolled twice; `once` never again; `cooldown` only once the cooldown after the end has passed.
+ */
+export function reentryRefusal(reentry: PlanReentry, endedAt: number | null, at: number): ReentryRefusal | null {
+  if (endedAt === null || endedAt > at) return 'already_enrolled';
+  if (reentry.policy === 'once') return 'reentry_not_allowed';
+  if (reentry.policy === 'cooldown' && endedAt + reentry.cooldownMs > at) return 'cooldown';
+  return null;
+}
+
+/** One customer's replay: every run their triggers would have started, and the triggers re-entry refused, by reason. */
+export interface CustomerReplay {
+  runs: SimulationRun[];
+  refused: Partial<Record<ReentryRefusal, number>>;
 }
 
 /**
- * Replays one customer: entered at their first triggering event, with the events before it as stored
- * history and those after it (up to the horizon) arriving when they happened. Null when no stored
- * event in the window would have triggered the plan.
+ * Replays one customer: a run for each trigger in the window that the journey's re-entry policy lets
+ * in (the first always), each with the events before its entry as stored history and those after it
+ * (up to the horizon) arriving when they happened. A later run starts from the profile the earlier one
+ * left (`update_traits`), and caps count the earlier runs' sends. Null when no stored event in the
+ * window would have triggered the plan.
  */
-export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): SimulationRun | null {
-  const entry = entryEventOf(spec.plan, spec, customer.events);
-  if (!entry) return null;
+export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): CustomerReplay | null {
+  const entries = entryEventsOf(spec.plan, spec, customer.events);
+  if (entries.length === 0) return null;
+  const replay: CustomerReplay = { runs: [], refused: {} };
+  let traits = customer.traits;
+  for (const entry of entries) {
+    const previous = replay.runs[replay.runs.length - 1];
+    if (previous) {
+      const refusal = reentryRefusal(spec.plan.reentry, previous.status === 'horizon' ? null : previous.now, entry.eventTime);
+      if (refusal) {
+        replay.refused[refusal] = (replay.refused[refusal] ?? 0) + 1;
+        continue;
+      }
+    }
+    const earlierSends = replay.runs.flatMap((r) => r.messages.filter((m) => m.category === 'marketing' && m.status === 'sent').map((m) => ({ action: m.action, at: m.at })));
+    const run = replayEntry(spec, { ...customer, traits }, entry, earlierSends);
+    traits = run.traits;
+    replay.runs.push(run);
+  }
+  return replay;
+}
+
+/** One run: entered at `entry`, followed to the horizon or the time the backtest was asked for. */
+function replayEntry(spec: BacktestSpec, customer: StoredCustomer, entry: CustomerEvent, earlierSends: { action: string; at: number }[]): SimulationRun {
   const start = entry.eventTime;
   const end = Math.min(start + spec.horizonMs, spec.runUntil);
   const history = [];
@@ -83,7 +127,7 @@ export function backtestCustomer(spec: BacktestSpec, customer: StoredCustomer): 
     start,
     horizonMs: Math.max(1, end - start),
     channels: spec.channels,
-    policy: { caps: spec.caps, sentBefore: customer.sentBefore.filter((s) => s.at < start) },
+    policy: { caps: spec.caps, sentBefore: [...customer.sentBefore.filter((s) => s.at < start), ...earlierSends] },
     defaults: spec.defaults,
   });
 }
@@ -95,8 +139,12 @@ export type Counts = Record<string, number>;
 export interface BacktestFigures {
   /** Customers taken (candidates with a trigger-named event in the window). */
   customers: number;
-  /** Customers whose stored events would have triggered the journey (the trigger's filters hold). */
+  /** Runs entered: customers whose stored events would have triggered the journey (the trigger's filters hold), and each re-entry the journey's policy allowed. */
   entered: number;
+  /** Of `entered`, the runs after a customer's first (re-entries). */
+  reentered: number;
+  /** Later triggers that re-entry refused, by reason: already_enrolled (still in the journey), reentry_not_allowed (`once`), cooldown. */
+  refused: Counts;
   /** Times each node was entered. */
   nodes: Counts;
   /** Times each edge was taken, keyed `from->to`. */
@@ -114,7 +162,7 @@ export interface BacktestFigures {
 }
 
 export function emptyFigures(): BacktestFigures {
-  return { customers: 0, entered: 0, nodes: {}, edges: {}, branches: {}, goal: { reached: 0, hoursToGoal: {} }, messages: {}, suppressions: {}, ended: {} };
+  return { customers: 0, entered: 0, reentered: 0, refused: {}, nodes: {}, edges: {}, branches: {}, goal: { reached: 0, hoursToGoal: {} }, messages: {}, suppressions: {}, ended: {} };
 }
 
 const bump = (counts: Counts, key: string, by = 1) => {
@@ -122,9 +170,17 @@ const bump = (counts: Counts, key: string, by = 1) => {
 };
 
 /** Adds one customer's replay (null: taken but not triggered) to `figures`, in place. */
-export function addToFigures(figures: BacktestFigures, result: SimulationRun | null): void {
+export function addToFigures(figures: BacktestFigures, replay: CustomerReplay | null): void {
   figures.customers++;
-  if (!result) return;
+  if (!replay) return;
+  replay.runs.forEach((run, i) => {
+    if (i > 0) figures.reentered++;
+    addRun(figures, run);
+  });
+  for (const [reason, n] of Object.entries(replay.refused)) bump(figures.refused, reason, n);
+}
+
+function addRun(figures: BacktestFigures, result: SimulationRun): void {
   figures.entered++;
   result.path.forEach((nodeId, i) => {
     bump(figures.nodes, nodeId);
@@ -161,6 +217,9 @@ export function mergeFigures(a: BacktestFigures, b: BacktestFigures): BacktestFi
   return {
     customers: a.customers + b.customers,
     entered: a.entered + b.entered,
+    // Figures stored before re-entries were replayed have neither field.
+    reentered: (a.reentered ?? 0) + (b.reentered ?? 0),
+    refused: add(a.refused ?? {}, b.refused ?? {}),
     nodes: add(a.nodes, b.nodes),
     edges: add(a.edges, b.edges),
     branches: addNested(a.branches, b.branches),

@@ -6,7 +6,7 @@
 import type { ExecutionPlan } from '../plan.js';
 import type { EnrollmentEntry, JourneyRunInput, RunDefaults, StepRecord } from '../runtime.js';
 import { runOnVirtualClock, type ScriptedArrival } from '../virtual-run.js';
-import { SimulationWorld, type SimulatedChannel, type SimulatedCustomer, type SimulatedMessage, type SimulatedPolicy } from './world.js';
+import { SimulationWorld, type SimulatedChannel, type SimulatedCustomer, type SimulatedEvent, type SimulatedMessage, type SimulatedPolicy } from './world.js';
 
 /** A scripted event: when it arrives, when it happened, what it carries. */
 export interface ScriptedEvent {
@@ -104,21 +104,26 @@ export interface SimulationRun {
   position: { nodeId: string; waitingUntil: number | null } | null;
   /** The virtual clock when the run stopped. */
   now: number;
+  /** The profile as the run left it (`update_traits`); a later run of the same customer starts from it. */
+  traits: Record<string, unknown>;
 }
 
 /** Runs the simulation to the end of the run or the horizon, unformatted. */
 export function runSimulation(input: SimulationInput): SimulationRun {
   const runInput = simulationRunInput(input);
   const entryEvent = runInput.entry.event;
-  const scripted = input.script.map((e, i) => ({ eventId: `simulation:${i}`, name: e.name, eventTime: e.eventTime, properties: e.properties, arrivedAt: e.at }));
   // The trigger event is stored when it enrolls the customer, like any other event.
-  const stored = entryEvent ? [{ ...entryEvent, arrivedAt: input.start }] : [];
-  const customer = { ...input.customer, events: [...input.customer.events, ...stored, ...scripted] };
-  const world = new SimulationWorld(customer, input.channels, input.policy);
-  const arrivals: ScriptedArrival[] = scripted.map(({ arrivedAt, ...event }) => ({ at: arrivedAt, event }));
+  const events: SimulatedEvent[] = entryEvent ? [...input.customer.events, { ...entryEvent, arrivedAt: input.start }] : [...input.customer.events];
+  const arrivals: ScriptedArrival[] = [];
+  input.script.forEach((e, i) => {
+    const event = { eventId: `simulation:${i}`, name: e.name, eventTime: e.eventTime, properties: e.properties };
+    events.push({ ...event, arrivedAt: e.at });
+    arrivals.push({ at: e.at, event });
+  });
+  const world = new SimulationWorld({ ...input.customer, events }, input.channels, input.policy);
   const horizon = input.start + input.horizonMs;
   const run = runOnVirtualClock(runInput, world, input.start, { arrivals, horizon });
-  const base = { start: input.start, horizon, path: run.state.path, steps: run.writes.flatMap((w) => w.steps), messages: world.messages, now: run.now };
+  const base = { start: input.start, horizon, path: run.state.path, steps: run.writes.flatMap((w) => w.steps), messages: world.messages, now: run.now, traits: world.profile };
   if (run.outcome.type === 'complete') return { ...base, status: run.outcome.result.status, reason: run.outcome.result.reason, position: null };
   return { ...base, status: 'horizon', reason: 'horizon', position: { nodeId: run.state.nodeId, waitingUntil: run.state.waitingUntil } };
 }

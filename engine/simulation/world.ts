@@ -72,7 +72,13 @@ export class SimulationWorld implements VirtualWorld {
     private readonly channels: Record<string, SimulatedChannel>,
     private readonly policy: SimulatedPolicy,
   ) {
-    this.traits = structuredClone(customer.traits);
+    // Never changed in place (updateTraits replaces the object), so the customer's own object is safe to start from.
+    this.traits = customer.traits;
+  }
+
+  /** The simulated profile as it stands (changed by `update_traits`). */
+  get profile(): Record<string, unknown> {
+    return this.traits;
   }
 
   /** Events the system knows of at `now` whose event time is not after `at`. */

@@ -11,6 +11,9 @@ import { actionSpecsOf } from '../../core/channels/descriptor.js';
 import type { Client } from '@temporalio/client';
 import { DurableOperations } from '../../core/operations.js';
 import { Backtests } from '../../core/simulation/backtests.js';
+import { createApp } from '../../api/app.factory.js';
+import { createLogger } from '../../observability/logger.js';
+import { keyedAgent } from '../support/api-keys.js';
 import { simulatedChannels } from '../../engine/simulation/world.js';
 import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
 import { eventually, FAST_DEFAULTS } from '../support/runtime-harness.js';
@@ -235,14 +238,25 @@ describe('POST /v1/journeys/:journeyId/backtests', () => {
     expect(footprint).toEqual({ enrollments: 0, messages: 0, events: eventsWritten, population: 0 });
   });
 
-  it('a backtest whose workflow start was lost (Temporal away, a crash) is started by the recovery sweep', async () => {
-    const descriptors = defaultChannelDescriptors();
-    const temporalAway = { workflow: { start: async () => Promise.reject(new Error('Temporal is away')) } } as unknown as Client;
-    const lost = new Backtests({ db: api.rt.db, temporal: temporalAway, taskQueue: api.rt.taskQueue, actions: actionSpecsOf(descriptors), channels: simulatedChannels(descriptors), caps: {}, defaults: FAST_DEFAULTS });
-    const requestedBy = `drill-${unique}`;
-    await expect(lost.request({ journeyId, source: 'draft', from: FROM, to: TO, horizonMs: 10 * DAY, sample: 5, segment: null, requestedBy })).rejects.toThrow('Temporal is away');
-    const [{ id }] = await api.rt.db.query(`SELECT id FROM backtests WHERE created_by = $1`, [requestedBy]);
+  it('with Temporal away, POST answers 202 with the saved backtest (a retry would only make a second), and the recovery sweep starts it', async () => {
+    // The same database and keys, behind an app whose Temporal refuses every call.
+    const refuse = async () => Promise.reject(new Error('Temporal is away'));
+    const temporalAway = { workflow: { start: refuse }, workflowService: { getSystemInfo: refuse } } as unknown as Client;
+    const warnings: string[] = [];
+    const logger = createLogger({ service: 'api', level: 'warn', write: (line) => void warnings.push(JSON.parse(line).msg) });
+    const away = await createApp({ db: api.rt.db, temporal: temporalAway, taskQueue: api.rt.taskQueue, defaults: FAST_DEFAULTS, logger });
+    let id: string;
+    try {
+      const r = await keyedAgent(away.getHttpServer(), api.keys.marketer).post(`/v1/journeys/${journeyId}/backtests`).send({ ...body, sample: 5 }).expect(202);
+      expect(r.body).toMatchObject({ journeyId, status: 'running', sample: 5, progress: { processed: 0, total: null } });
+      id = r.body.id;
+    } finally {
+      await away.close();
+    }
+    expect(warnings).toContain('backtest start deferred to the recovery sweep');
+    // Saved once, visible through the healthy API, not started (no workflow under its id yet).
     expect((await api.as('support').get(`/v1/journeys/${journeyId}/backtests/${encodeURIComponent(id)}`).expect(200)).body).toMatchObject({ status: 'running', progress: { processed: 0, total: null } });
+    await expect(api.rt.client.workflow.getHandle(id).describe()).rejects.toThrow();
     expect(await api.app.get(DurableOperations).resumeStalled(0)).toBeGreaterThanOrEqual(1);
     expect(await finished(id)).toMatchObject({ status: 'completed', progress: { processed: 5, total: 5 } });
   });

@@ -5623,7 +5623,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -5640,6 +5640,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
@@ -5871,7 +5877,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -5888,6 +5894,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
@@ -6053,7 +6065,7 @@ export interface operations {
                                     [key: string]: number;
                                 };
                             };
-                            /** @description customers the trigger (with its filters) would have enrolled */
+                            /** @description runs entered: customers the trigger (with its filters) would have enrolled, and each re-entry the policy allowed */
                             entered?: number;
                             goal?: {
                                 /** @description histogram: whole hours after entry -> customers */
@@ -6070,6 +6082,12 @@ export interface operations {
                             };
                             /** @description times each node was entered */
                             nodes?: {
+                                [key: string]: number;
+                            };
+                            /** @description of `entered`, the runs after a customer's first */
+                            reentered?: number;
+                            /** @description later triggers re-entry refused, by reason: already_enrolled, reentry_not_allowed, cooldown */
+                            refused?: {
                                 [key: string]: number;
                             };
                             /** @description branchShares, conversionRate, hoursToGoal { p50, p90, max } */
