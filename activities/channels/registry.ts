@@ -7,6 +7,7 @@
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/index.js';
 import type { ActionChannel } from '../../core/channels/channel.js';
+import { aliyunSmsDescriptor } from './aliyun-sms/descriptor.js';
 import { crmTaskDescriptor } from './crm-task/descriptor.js';
 import { settingsFor, type ChannelDescriptor, type ChannelSettings } from '../../core/channels/descriptor.js';
 import { fcmPushDescriptor } from './fcm-push/descriptor.js';
@@ -22,6 +23,7 @@ export function defaultChannelDescriptors(): ChannelDescriptor[] {
     crmTaskDescriptor,
     webhookDescriptor,
     profileDescriptor,
+    aliyunSmsDescriptor,
   ];
 }
 
