@@ -49,6 +49,12 @@ export class DeliveryReportsController {
     description:
       "One route per channel with delivery reports (`provider`: the channel's route name, e.g. twilio). The body is the provider's own (form or JSON); a report never replaces a later status.",
     access: 'public',
+    query: {
+      token: {
+        description: 'the shared secret of providers that do not sign their pushes (aliyun-sms, tencent-sms): part of the callback URL configured at the provider',
+        schema: { type: 'string', minLength: 1, maxLength: 200 },
+      },
+    },
     ok: { status: 204, description: "Recorded (or ignored when the message or status is unknown); 200 with the provider's success answer for providers that expect one (aliyun-sms, tencent-sms)" },
     errors: [{ status: 403, codes: ['invalid_signature'] }, { status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['not_found'] }],
   })
