@@ -12,6 +12,7 @@ import { crmTaskDescriptor } from './crm-task/descriptor.js';
 import { settingsFor, type ChannelDescriptor, type ChannelSettings } from '../../core/channels/descriptor.js';
 import { fcmPushDescriptor } from './fcm-push/descriptor.js';
 import { profileDescriptor } from './profile/descriptor.js';
+import { tencentSmsDescriptor } from './tencent-sms/descriptor.js';
 import { twilioSmsDescriptor } from './twilio-sms/descriptor.js';
 import { webhookDescriptor } from './webhook/descriptor.js';
 
@@ -24,6 +25,7 @@ export function defaultChannelDescriptors(): ChannelDescriptor[] {
     webhookDescriptor,
     profileDescriptor,
     aliyunSmsDescriptor,
+    tencentSmsDescriptor,
   ];
 }
 

@@ -90,7 +90,9 @@ export function verifyTc3(req: ReceivedRequest, secrets: Record<string, string>,
   const timestamp = Number(header(req.headers, 'x-tc-timestamp'));
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > 300) return 'AuthFailure.SignatureExpire';
   if (new Date(timestamp * 1000).toISOString().slice(0, 10) !== date) return 'AuthFailure.SignatureFailure: the credential date is not the timestamp\'s';
-  const headers = signed.map((name) => `${name}:${header(req.headers, name).toLowerCase()}\n`).join('');
+  // The host is signed as a host name: Tencent serves on the default port, and the SDK signs without one.
+  const valueOf = (name: string) => (name === 'host' ? header(req.headers, name).replace(/:\d+$/, '') : header(req.headers, name)).toLowerCase();
+  const headers = signed.map((name) => `${name}:${valueOf(name)}\n`).join('');
   const canonical = [req.method, req.url.split('?')[0], canonicalQuery(req.url), headers, signed.join(';'), sha256Hex(req.body)].join('\n');
   const scope = `${date}/${service}/tc3_request`;
   const stringToSign = `TC3-HMAC-SHA256\n${timestamp}\n${scope}\n${sha256Hex(canonical)}`;

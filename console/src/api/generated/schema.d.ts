@@ -1299,6 +1299,36 @@ export interface components {
             /** @enum {string} */
             type: "action";
         };
+        /** @description Send an SMS through Tencent Cloud SMS with a pre-approved template and signature (mainland China numbers). (touch; default category marketing). Templates: params. */
+        "Action_tencent-sms": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "tencent-sms";
+            /**
+             * @default marketing
+             * @enum {string}
+             */
+            category: "marketing" | "transactional";
+            id: string;
+            label?: string;
+            /**
+             * @default continue
+             * @enum {string}
+             */
+            onFailure: "continue" | "exit";
+            params: {
+                /** @description A value for each of the template's named parameters (each a template, e.g. {{ traits.first_name }}). */
+                params?: {
+                    [key: string]: string;
+                };
+                /** @description The provider's template id, registered with PUT /v1/channels/{channel}/templates/{templateId} (e.g. 1234567). */
+                template: string;
+            };
+            /** @enum {string} */
+            type: "action";
+        };
         /** @description Change the customer's profile traits (set values, remove traits). (internal; default category marketing). */
         Action_update_traits: {
             /**
@@ -1364,7 +1394,7 @@ export interface components {
             type: "action";
         };
         /** @description An action node of a canvas (docs/canvas.md): one schema per registered action, chosen by `action`; `params` is checked against the action's schema at publish. */
-        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"] | components["schemas"]["Action_aliyun-sms"];
+        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"] | components["schemas"]["Action_aliyun-sms"] | components["schemas"]["Action_tencent-sms"];
         /**
          * Journey canvas, schema version 2
          * @description A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.
@@ -10439,7 +10469,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                provider: "twilio" | "aliyun-sms";
+                provider: "twilio" | "aliyun-sms" | "tencent-sms";
             };
             cookie?: never;
         };
