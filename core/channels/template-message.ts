@@ -29,6 +29,16 @@ export function mobileOf({ customer }: ChannelContext): string {
   return phone.trim();
 }
 
+/** The customer's mobile number (as `mobileOf`), refusing a customer who opted out of SMS (`consent.sms === false`) as `opted_out`. */
+export function smsRecipientOf(ctx: ChannelContext): string {
+  const to = mobileOf(ctx);
+  const consent = ctx.customer.traits.consent;
+  if (typeof consent === 'object' && consent !== null && (consent as Record<string, unknown>).sms === false) {
+    throw new PermanentChannelError('opted_out', `customer ${ctx.customer.id} has opted out of SMS (consent.sms is false)`);
+  }
+  return to;
+}
+
 /**
  * The template message of `ctx`: the registered template of `ctx.params.template` for `action` and the
  * rendered `ctx.params.params`. Publish checked both; a template re-registered since with other

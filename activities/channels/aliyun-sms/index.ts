@@ -9,9 +9,8 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import type { DataSource } from 'typeorm';
 import { providerTemplateSmsSpec } from '../../../engine/actions.js';
 import { PermanentChannelError, type ActionChannel } from '../../../core/channels/channel.js';
-import { mobileOf, templateMessageOf } from '../../../core/channels/template-message.js';
+import { smsRecipientOf, templateMessageOf } from '../../../core/channels/template-message.js';
 import { SendLedgerRepository } from '../../../store/send-ledger.repository.js';
-import { hasOptedOutOfSms } from '../twilio-sms/consent.js';
 import { aliyunHttpError, aliyunRefusal } from './outcome.js';
 
 export const ALIYUN_SMS_ACTION = 'aliyun-sms';
@@ -83,11 +82,8 @@ export function createAliyunSmsChannel(opts: AliyunSmsOptions): ActionChannel {
     kind: 'touch',
     spec: ALIYUN_SMS_SPEC,
     async execute(ctx) {
-      const to = mobileOf(ctx);
+      const to = smsRecipientOf(ctx);
       const phoneNumbers = mainlandNumber(to, ctx.customer.id);
-      if (hasOptedOutOfSms(ctx.customer.traits)) {
-        throw new PermanentChannelError('opted_out', `customer ${ctx.customer.id} has opted out of SMS (consent.sms is false)`);
-      }
       const message = await templateMessageOf(opts.db, ALIYUN_SMS_ACTION, ctx);
       let answer;
       try {

@@ -9,10 +9,9 @@ import type { Agent } from 'node:http';
 import * as tencentcloud from 'tencentcloud-sdk-nodejs-sms';
 import type { DataSource } from 'typeorm';
 import { providerTemplateSmsSpec } from '../../../engine/actions.js';
-import { PermanentChannelError, type ActionChannel } from '../../../core/channels/channel.js';
-import { mobileOf, templateMessageOf } from '../../../core/channels/template-message.js';
+import type { ActionChannel } from '../../../core/channels/channel.js';
+import { smsRecipientOf, templateMessageOf } from '../../../core/channels/template-message.js';
 import { SendLedgerRepository } from '../../../store/send-ledger.repository.js';
-import { hasOptedOutOfSms } from '../twilio-sms/consent.js';
 import { tencentHttpError, tencentRefusal } from './outcome.js';
 
 export const TENCENT_SMS_ACTION = 'tencent-sms';
@@ -63,10 +62,7 @@ export function createTencentSmsChannel(opts: TencentSmsOptions): ActionChannel 
     kind: 'touch',
     spec: TENCENT_SMS_SPEC,
     async execute(ctx) {
-      const to = mobileOf(ctx);
-      if (hasOptedOutOfSms(ctx.customer.traits)) {
-        throw new PermanentChannelError('opted_out', `customer ${ctx.customer.id} has opted out of SMS (consent.sms is false)`);
-      }
+      const to = smsRecipientOf(ctx);
       const message = await templateMessageOf(opts.db, TENCENT_SMS_ACTION, ctx);
       let answer;
       try {
