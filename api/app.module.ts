@@ -4,6 +4,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AccessModule } from './auth/access.module.js';
+import { ChannelsModule } from './channels/channels.module.js';
 import { CrmModule } from './crm/crm.module.js';
 import { CustomersModule } from './customers/customers.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         SimulationModule,
         MonitoringModule,
         DeliveryReportsModule,
+        ChannelsModule,
         ...(messaging ? [MessagingModule.register(messaging)] : []),
       ],
       controllers: [HealthController],

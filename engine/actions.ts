@@ -27,6 +27,12 @@ export interface ActionSpec {
   paramsIssues?: (params: Record<string, unknown>, paramsPath: string) => DocumentIssue[];
   /** The profile trait a customer needs for the action to reach them (unless the node sets `unlessParam`); none when it needs nothing. */
   profileNeeds?: { trait: string; unlessParam?: string };
+  /**
+   * What the provider sends: free text written in the canvas (default), or a provider template approved
+   * in advance (`params.template` + `params.params`), checked at publish against the registered templates
+   * (engine/provider-templates.ts).
+   */
+  content?: 'free_text' | 'provider_template';
 }
 
 /**
@@ -41,6 +47,37 @@ export function webhookParamsIssues(allowedHosts: readonly string[]) {
 }
 
 const template = (description: string) => ({ type: 'string', minLength: 1, description });
+
+/**
+ * The spec of an SMS channel that sends only provider-approved templates (Aliyun, Tencent Cloud):
+ * `template` names a registered template, `params` gives each of its parameters a value (each a template).
+ */
+export function providerTemplateSmsSpec(provider: string, templateExample: string): ActionSpec {
+  return {
+    description: `Send an SMS through ${provider} with a pre-approved template and signature (mainland China numbers).`,
+    paramsSchema: {
+      type: 'object',
+      required: ['template'],
+      additionalProperties: false,
+      properties: {
+        template: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          description: `The provider's template id, registered with PUT /v1/channels/{channel}/templates/{templateId} (e.g. ${templateExample}).`,
+        },
+        params: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: "A value for each of the template's named parameters (each a template, e.g. {{ traits.first_name }}).",
+        },
+      },
+    },
+    templateParams: ['params'],
+    profileNeeds: { trait: 'phone' },
+    content: 'provider_template',
+  };
+}
 
 /** The actions every installation has. */
 export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {

@@ -15,6 +15,7 @@ import { ConditionLanguage1797100000000 } from './1797100000000-condition-langua
 import { Backtests1797400000000 } from './1797400000000-backtests.js';
 import { HistoryAnswers1797500000000 } from './1797500000000-history-answers.js';
 import { Identities1797900000000 } from './1797900000000-identities.js';
+import { ProviderTemplates1798000000000 } from './1798000000000-provider-templates.js';
 
 export const MIGRATIONS = [
   Runtime1764115200000,
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   Backtests1797400000000,
   HistoryAnswers1797500000000,
   Identities1797900000000,
+  ProviderTemplates1798000000000,
 ];

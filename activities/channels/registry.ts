@@ -7,10 +7,12 @@
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/index.js';
 import type { ActionChannel } from '../../core/channels/channel.js';
+import { aliyunSmsDescriptor } from './aliyun-sms/descriptor.js';
 import { crmTaskDescriptor } from './crm-task/descriptor.js';
 import { settingsFor, type ChannelDescriptor, type ChannelSettings } from '../../core/channels/descriptor.js';
 import { fcmPushDescriptor } from './fcm-push/descriptor.js';
 import { profileDescriptor } from './profile/descriptor.js';
+import { tencentSmsDescriptor } from './tencent-sms/descriptor.js';
 import { twilioSmsDescriptor } from './twilio-sms/descriptor.js';
 import { webhookDescriptor } from './webhook/descriptor.js';
 
@@ -22,6 +24,8 @@ export function defaultChannelDescriptors(): ChannelDescriptor[] {
     crmTaskDescriptor,
     webhookDescriptor,
     profileDescriptor,
+    aliyunSmsDescriptor,
+    tencentSmsDescriptor,
   ];
 }
 

@@ -119,7 +119,7 @@ export class JourneysController {
     summary: "Validate a canvas: the compiler's full error list; saves nothing",
     access: ['marketer', 'engineer', 'viewer'],
     body: DRAFT_CANVAS,
-    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data)', schema: VALIDATION_RESULT },
+    ok: { description: '{ valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data) and each template SMS’s length and segments (sms_length)', schema: VALIDATION_RESULT },
   })
   @Post('validate')
   @HttpCode(200)

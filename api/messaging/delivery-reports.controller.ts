@@ -2,7 +2,7 @@
  * Delivery reports of every registered channel that has them: `POST /v1/providers/<name>/status`,
  * signed the provider's way and parsed by the channel's descriptor, recorded on the ledger row.
  */
-import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { CallbackRequest, DeliveryReportRoute } from '../../core/channels/descriptor.js';
 import { settingsFor } from '../../core/channels/descriptor.js';
 import { ApiError } from '../http/api-error.js';
@@ -14,6 +14,11 @@ import { DeliveryService } from '../../core/messaging/delivery.js';
 interface CallbackHttpRequest {
   originalUrl: string;
   headers: Record<string, string | string[] | undefined>;
+}
+
+/** The part of Express's response the route sets (the status of an acknowledging answer). */
+interface CallbackHttpResponse {
+  status(code: number): unknown;
 }
 
 /** A served route: its descriptor's route and its signature check. */
@@ -44,12 +49,33 @@ export class DeliveryReportsController {
     description:
       "One route per channel with delivery reports (`provider`: the channel's route name, e.g. twilio). The body is the provider's own (form or JSON); a report never replaces a later status.",
     access: 'public',
-    ok: { status: 204, description: 'Recorded (or ignored when the message or status is unknown)' },
+    query: {
+      token: {
+        description: 'the shared secret of providers that do not sign their pushes (aliyun-sms, tencent-sms): part of the callback URL configured at the provider',
+        schema: { type: 'string', minLength: 1, maxLength: 200 },
+      },
+    },
+    ok: { status: 204, description: "Recorded (or ignored when the message or status is unknown); 200 with the provider's success answer for providers that expect one (aliyun-sms, tencent-sms)" },
     errors: [{ status: 403, codes: ['invalid_signature'] }, { status: 400, codes: ['invalid_body'] }, { status: 404, codes: ['not_found'] }],
   })
   @Post(':provider/status')
   @HttpCode(204)
-  async status(@Param('provider') provider: string, @Body() body: unknown, @Req() req: CallbackHttpRequest): Promise<void> {
+  async status(
+    @Param('provider') provider: string,
+    @Body() body: unknown,
+    @Req() req: CallbackHttpRequest,
+    @Res({ passthrough: true }) res: CallbackHttpResponse,
+  ): Promise<Record<string, unknown> | void> {
+    await this.record(provider, body, req);
+    const ack = this.routes.get(provider)?.route.acknowledgement;
+    // Some providers (Aliyun, Tencent Cloud) retry unless the answer carries their success code.
+    if (ack) {
+      res.status(200);
+      return ack;
+    }
+  }
+
+  private async record(provider: string, body: unknown, req: CallbackHttpRequest): Promise<void> {
     const served = this.routes.get(provider);
     if (!served) throw new ApiError(404, 'not_found', `No delivery reports are served for "${provider}"`);
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -63,9 +89,11 @@ export class DeliveryReportsController {
       this.logger.warn(`${reading.ignored}; ignored`);
       return;
     }
-    const outcome = await this.delivery.recordDelivery(served.route, reading.report);
-    if (outcome === 'unknown_message') {
-      this.logger.warn(`status callback for unknown message ${reading.report.providerMessageId} (${reading.report.status}); ignored`);
+    for (const report of 'reports' in reading ? reading.reports : [reading.report]) {
+      const outcome = await this.delivery.recordDelivery(served.route, report);
+      if (outcome === 'unknown_message') {
+        this.logger.warn(`status callback for unknown message ${report.providerMessageId} (${report.status}); ignored`);
+      }
     }
   }
 }

@@ -37,8 +37,11 @@ export interface CallbackRequest {
   fields: Record<string, unknown>;
 }
 
-/** A parsed callback: a report, a body to refuse with 400 (`invalid`), or a status we do not track (`ignored`). */
-export type CallbackReading = { report: DeliveryReport } | { invalid: string } | { ignored: string };
+/**
+ * A parsed callback: a report, several (providers that push reports in batches), a body to refuse with
+ * 400 (`invalid`), or a status we do not track (`ignored`).
+ */
+export type CallbackReading = { report: DeliveryReport } | { reports: DeliveryReport[] } | { invalid: string } | { ignored: string };
 
 /** The delivery-report route of a channel: `POST /v1/providers/<name>/status`. */
 export interface DeliveryReportRoute<F extends ChannelVariable = ChannelVariable> {
@@ -53,7 +56,10 @@ export interface DeliveryReportRoute<F extends ChannelVariable = ChannelVariable
    * configured: the route answers 404). The check returns null for a genuine request, else why not.
    */
   verifier(settings: ChannelSettingsOf<F>): ((req: CallbackRequest) => string | null) | null;
+  /** Reads the body (a form or JSON object; a provider posting a JSON array gets the array). */
   parse(fields: Record<string, unknown>): CallbackReading;
+  /** The 200 answer the provider expects (e.g. `{ code: 0 }`); without it the route answers 204 with no body. */
+  acknowledgement?: Record<string, unknown>;
   /** A report in plain words for the customer history (status meaning, and the provider's error code explained). */
   explain?(status: string, errorCode: string | null): string;
   /** Runs before the report is recorded, once its message is known (e.g. an opt-out the report carries). */

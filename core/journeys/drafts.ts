@@ -14,13 +14,14 @@ import { insertJourney, journeyNotFound, journeysIn, recordJourneyChange, requir
 import { VersionsRepository } from '../../store/versions.repository.js';
 import type { PublishingService } from './publishing.js';
 import { profileNeedsInfo } from '../../engine/actions.js';
+import { templateFindings } from '../channels/provider-templates.js';
 
 /** What the compiler says about a canvas. */
 export interface CanvasValidation {
   valid: boolean;
   issues: DocumentIssue[];
   warnings: DocumentIssue[];
-  /** Facts worth knowing that are not problems: the profile data each action needs (`needs_profile_data`). */
+  /** Facts worth knowing that are not problems: the profile data each action needs (`needs_profile_data`), a template SMS's length (`sms_length`). */
   info: DocumentIssue[];
 }
 
@@ -80,15 +81,20 @@ export class DraftsService {
     private readonly audit: AuditLog,
   ) {}
 
-  validate(canvas: unknown): CanvasValidation {
+  /** The compiler's answer plus the checks against registered provider templates (and their SMS length, as info). */
+  async validate(canvas: unknown): Promise<CanvasValidation> {
+    const actions = this.publishing.actionSpecs();
     const result = this.publishing.compile(canvas);
-    const info = profileNeedsInfo(canvas, this.publishing.actionSpecs());
-    return result.ok ? { valid: true, issues: [], warnings: result.warnings, info } : { valid: false, issues: result.errors, warnings: [], info };
+    const templates = await templateFindings(this.db, canvas, actions);
+    const info = [...profileNeedsInfo(canvas, actions), ...templates.info];
+    if (!result.ok) return { valid: false, issues: result.errors, warnings: [], info };
+    if (templates.issues.length > 0) return { valid: false, issues: templates.issues, warnings: [], info };
+    return { valid: true, issues: [], warnings: result.warnings, info };
   }
 
   /** Creates a journey in status `draft`; 409 `journey_exists` when the id is taken. */
   async create(actor: Principal, journeyId: string, canvas: unknown): Promise<JourneyView> {
-    const validation = this.validate(canvas);
+    const validation = await this.validate(canvas);
     const row = await this.db.transaction(async (tx) => {
       const created = await insertJourney(tx, journeyId, canvas);
       if (!created) throw conflict('journey_exists', `A journey with id "${journeyId}" exists already; update its draft instead`);
@@ -100,7 +106,7 @@ export class DraftsService {
 
   /** Replaces the draft (revision + 1) unless `expectedRevision` is stale. */
   async save(actor: Principal, journeyId: string, canvas: unknown, expectedRevision?: number): Promise<JourneyView> {
-    const validation = this.validate(canvas);
+    const validation = await this.validate(canvas);
     const row = await this.db.transaction(async (tx) => {
       const journey = await requireJourney(tx, journeyId);
       transition(journeyId, journey.status, 'edit_draft');
@@ -115,7 +121,7 @@ export class DraftsService {
   async get(journeyId: string): Promise<JourneyView> {
     const row = await journeysIn(this.db).byId(journeyId);
     if (!row) throw journeyNotFound(journeyId);
-    return this.viewOf(row, this.validate(row.draft));
+    return this.viewOf(row, await this.validate(row.draft));
   }
 
   /** Journeys by id, optionally of one status. */

@@ -13,6 +13,7 @@ import { conflict, forbidden, notFound } from '../errors.js';
 import { pageOf, type Page, type PageRequest } from '../page.js';
 import { activeCanvas, recordJourneyChange, requireJourney, type JourneyRow } from './journey-store.js';
 import { invalidCanvas, PublishingService } from './publishing.js';
+import { templateIssues } from '../channels/provider-templates.js';
 
 export const PUBLISH_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'stale'] as const;
 export type PublishRequestStatus = (typeof PUBLISH_REQUEST_STATUSES)[number];
@@ -111,6 +112,9 @@ export class PublishRequestsService {
       }
       const compiled = this.publishing.compile(request.canvas);
       if (!compiled.ok) throw invalidCanvas(compiled.errors);
+      // A template may have been re-registered with other parameters since the request.
+      const templates = await templateIssues(tx, request.canvas, this.publishing.actionSpecs());
+      if (templates.length > 0) throw invalidCanvas(templates);
       const published = await this.publishing.publishVersion(tx, journey, request.canvas, compiled.plan, {
         publishedBy: request.requested_by,
         approvedBy: actor,

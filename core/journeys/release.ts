@@ -13,6 +13,7 @@ import { insertJourney, lockJourney, recordJourneyChange, requireJourney, update
 import type { PublishRequest, PublishRequestsService } from './publish-requests.js';
 import { invalidCanvas, type PublishingService } from './publishing.js';
 import { unknownSegmentIssues } from './segment-check.js';
+import { templateIssues } from '../channels/provider-templates.js';
 
 /** How publishing goes: under four-eyes publishing a publish takes effect only once another key approves it. */
 export interface ReleaseOptions {
@@ -66,7 +67,7 @@ export class ReleaseService {
     transition(journey.id, journey.status, 'publish');
     const compiled = this.publishing.compile(journey.draft);
     if (!compiled.ok) throw invalidCanvas(compiled.errors);
-    const unknown = await unknownSegmentIssues(tx, journey.draft, compiled.plan);
+    const unknown = [...(await unknownSegmentIssues(tx, journey.draft, compiled.plan)), ...(await templateIssues(tx, journey.draft, this.publishing.actionSpecs()))];
     if (unknown.length > 0) throw invalidCanvas(unknown);
     if (this.options.fourEyesPublishing) return { published: false, request: await this.requests.open(tx, journey, actor) };
     const published = await this.publishing.publishVersion(tx, journey, journey.draft, compiled.plan, { publishedBy: actor });

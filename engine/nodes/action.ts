@@ -1,6 +1,7 @@
 /** A touch (SMS, push, CRM task, webhook) or a profile change, through a registered action (channel). */
 import type { DocumentIssue } from '../errors.js';
 import { isRecord, joinPath } from '../json.js';
+import { isStringMap } from '../action-render.js';
 import { parseTemplate } from '../template.js';
 import { alreadyReported, issue } from './checks.js';
 import { defineNodeKind, nextPort, nodeBase } from './kind.js';
@@ -58,10 +59,15 @@ export const actionKind = defineNodeKind<ActionNode>({
       issues.push(...spec.paramsIssues(node.params, paramsPath).map((i) => ({ ...i, message: `${name}${i.message}` })));
     }
     for (const param of spec.templateParams) {
-      const text = node.params[param];
-      if (typeof text !== 'string') continue;
-      const parsed = parseTemplate(text);
-      if (!parsed.ok) issues.push(issue('invalid_template', `${name}the ${param} template is invalid: ${parsed.error}`, joinPath(paramsPath, param)));
+      const value = node.params[param];
+      const at = joinPath(paramsPath, param);
+      // A string is one template; an object of strings (provider template parameters) holds one per key.
+      const texts =
+        typeof value === 'string' ? [{ label: param, text: value, at }] : isStringMap(value) ? Object.entries(value).map(([k, text]) => ({ label: `${param}.${k}`, text, at: joinPath(at, k) })) : [];
+      for (const { label, text, at: path } of texts) {
+        const parsed = parseTemplate(text);
+        if (!parsed.ok) issues.push(issue('invalid_template', `${name}the ${label} template is invalid: ${parsed.error}`, path));
+      }
     }
     return issues;
   },

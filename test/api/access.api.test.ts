@@ -56,6 +56,8 @@ const EXPECTED: Record<string, Expected> = {
   'GET /v1/customers/{customerId}/export': [],
   'POST /v1/customers/{customerId}/erasure': [],
   'GET /v1/crm/tasks': ['support', 'engineer', 'viewer'],
+  'GET /v1/channels/{channel}/templates': ['marketer', 'engineer', 'viewer'],
+  'PUT /v1/channels/{channel}/templates/{templateId}': ['engineer'],
   'GET /v1/crm/tasks/{id}': ['support', 'engineer', 'viewer'],
   'POST /v1/crm/tasks/{id}/claim': ['support'],
   'POST /v1/crm/tasks/{id}/complete': ['support'],

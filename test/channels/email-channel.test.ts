@@ -114,7 +114,7 @@ describe('an email channel added by one folder and one registry line', () => {
     expect(doc.components.schemas.Action_email.properties.action).toEqual({ type: 'string', enum: ['email'] });
     expect(doc.components.schemas.ActionNode.discriminator.mapping).toMatchObject({ email: '#/components/schemas/Action_email', sms: '#/components/schemas/Action_sms' });
     const route = doc.paths['/v1/providers/{provider}/status'].post;
-    expect(route.parameters.find((p: { name: string }) => p.name === 'provider').schema.enum).toEqual(['twilio', 'fakemail']);
+    expect(route.parameters.find((p: { name: string }) => p.name === 'provider').schema.enum).toEqual(['twilio', 'aliyun-sms', 'tencent-sms', 'fakemail']);
   });
 
   it('sends once through a journey, records its signed delivery reports and shows both in the history', async () => {

@@ -4,7 +4,7 @@
  * worked example of the channel interface.
  */
 import type { DataSource } from 'typeorm';
-import { BUILTIN_ACTIONS } from '../../../engine/actions.js';
+import { BUILTIN_ACTIONS, type ActionSpec } from '../../../engine/actions.js';
 import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { RecordedSendsRepository } from '../../../store/recorded-sends.repository.js';
 
@@ -38,12 +38,16 @@ const RECIPIENTS: Record<string, Recipient> = {
 
 /** Builds a recording channel for one of the built-in touch actions. */
 export function createRecordingChannel(db: DataSource, action: keyof typeof RECIPIENTS): ActionChannel {
-  const recipientOf = RECIPIENTS[action];
+  return createRecordingChannelFor(db, action, BUILTIN_ACTIONS[action], RECIPIENTS[action]);
+}
+
+/** A recording channel for any touch action: its spec, and who a touch reaches (which may refuse with a PermanentChannelError). */
+export function createRecordingChannelFor(db: DataSource, action: string, spec: ActionSpec, recipientOf: Recipient): ActionChannel {
   const sends = new RecordedSendsRepository(db);
   return {
     action,
     kind: 'touch',
-    spec: BUILTIN_ACTIONS[action],
+    spec,
     async execute(ctx) {
       const recipient = recipientOf(ctx);
       const id = await sends.insert(ctx.idempotencyKey, action, ctx.customer.id, recipient, ctx.params);

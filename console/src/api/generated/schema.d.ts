@@ -172,6 +172,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{channel}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's registered provider templates
+         * @description Roles: admin (everything, including API key management); marketer (journeys and segments: author, publish, lifecycle; monitoring); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations); viewer (read only).
+         */
+        get: operations["ChannelTemplatesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{channel}/templates/{templateId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register (or replace) a provider-approved template
+         * @description Canvases name the template by id; publishing checks their parameters against the names in the text. Re-registering replaces text, signature and category (runs in flight send with the template as stored at send time). Audited.
+         *
+         *     Roles: admin (everything, including API key management); engineer (event ingestion, customer profiles, API-triggered entry, channel settings and operations).
+         */
+        put: operations["ChannelTemplatesController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/crm/tasks": {
         parameters: {
             query?: never;
@@ -1206,6 +1248,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Send an SMS through Aliyun SMS with a pre-approved template and signature (mainland China numbers). (touch; default category marketing). Templates: params. */
+        "Action_aliyun-sms": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "aliyun-sms";
+            /**
+             * @default marketing
+             * @enum {string}
+             */
+            category: "marketing" | "transactional";
+            id: string;
+            label?: string;
+            /**
+             * @default continue
+             * @enum {string}
+             */
+            onFailure: "continue" | "exit";
+            params: {
+                /** @description A value for each of the template's named parameters (each a template, e.g. {{ traits.first_name }}). */
+                params?: {
+                    [key: string]: string;
+                };
+                /** @description The provider's template id, registered with PUT /v1/channels/{channel}/templates/{templateId} (e.g. SMS_123456789). */
+                template: string;
+            };
+            /** @enum {string} */
+            type: "action";
+        };
         /** @description Create a CRM follow-up task for a human, by default for the customer’s account manager. (touch; default category marketing). Templates: title, details. */
         Action_crm_task: {
             /**
@@ -1299,6 +1371,36 @@ export interface components {
             /** @enum {string} */
             type: "action";
         };
+        /** @description Send an SMS through Tencent Cloud SMS with a pre-approved template and signature (mainland China numbers). (touch; default category marketing). Templates: params. */
+        "Action_tencent-sms": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "tencent-sms";
+            /**
+             * @default marketing
+             * @enum {string}
+             */
+            category: "marketing" | "transactional";
+            id: string;
+            label?: string;
+            /**
+             * @default continue
+             * @enum {string}
+             */
+            onFailure: "continue" | "exit";
+            params: {
+                /** @description A value for each of the template's named parameters (each a template, e.g. {{ traits.first_name }}). */
+                params?: {
+                    [key: string]: string;
+                };
+                /** @description The provider's template id, registered with PUT /v1/channels/{channel}/templates/{templateId} (e.g. 1234567). */
+                template: string;
+            };
+            /** @enum {string} */
+            type: "action";
+        };
         /** @description Change the customer's profile traits (set values, remove traits). (internal; default category marketing). */
         Action_update_traits: {
             /**
@@ -1364,7 +1466,7 @@ export interface components {
             type: "action";
         };
         /** @description An action node of a canvas (docs/canvas.md): one schema per registered action, chosen by `action`; `params` is checked against the action's schema at publish. */
-        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"];
+        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"] | components["schemas"]["Action_aliyun-sms"] | components["schemas"]["Action_tencent-sms"];
         /**
          * Journey canvas, schema version 2
          * @description A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.
@@ -2552,6 +2654,382 @@ export interface operations {
             };
             /** @description The key's role may not call this route. error.code: forbidden_role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ChannelTemplatesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the channel (action name), e.g. aliyun-sms */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { items }: the templates, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            category: "marketing" | "service";
+                            channel: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description parameter names, in order of first appearance in the text */
+                            params: string[];
+                            signature: string;
+                            templateId: string;
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: unknown_channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the channel sends free text, not provider templates. error.code: free_text_channel */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description A fault on our side (no details leak). error.code: internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ChannelTemplatesController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the channel (action name), e.g. aliyun-sms */
+                channel: string;
+                /** @description the provider's template id: Aliyun's TemplateCode (SMS_123456789), Tencent Cloud's TemplateId (1234567) */
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description marketing or service (notification), as the provider approved it
+                     * @enum {string}
+                     */
+                    category: "marketing" | "service";
+                    /** @description the approved signature (签名), without the 【】 brackets */
+                    signature: string;
+                    /** @description the approved text exactly as the provider approved it, parameters as ${name} (Aliyun) or {1} (Tencent Cloud) */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The template as stored, with its parameter names */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        category: "marketing" | "service";
+                        channel: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description parameter names, in order of first appearance in the text */
+                        params: string[];
+                        signature: string;
+                        templateId: string;
+                        text: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_path, invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked. error.code: missing_api_key, invalid_api_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The key's role may not call this route. error.code: forbidden_role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description error.code: unknown_channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body exceeds 16 KB (this route's limit); error.limit holds it in bytes. error.code: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description every problem found in a document or body, each with its JSON path */
+                            issues?: {
+                                code?: string;
+                                message?: string;
+                                /** @example $.nodes[3].duration */
+                                path?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description the channel sends free text, not provider templates. error.code: free_text_channel */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10354,7 +10832,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description { valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data) */
+            /** @description { valid, issues, warnings, info }: info lists facts that are not problems, e.g. the profile data each action needs (needs_profile_data) and each template SMS’s length and segments (sms_length) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10739,23 +11217,26 @@ export interface operations {
     };
     DeliveryReportsController_status: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the shared secret of providers that do not sign their pushes (aliyun-sms, tencent-sms): part of the callback URL configured at the provider */
+                token?: string;
+            };
             header?: never;
             path: {
-                provider: "twilio";
+                provider: "twilio" | "aliyun-sms" | "tencent-sms";
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Recorded (or ignored when the message or status is unknown) */
+            /** @description Recorded (or ignored when the message or status is unknown); 200 with the provider's success answer for providers that expect one (aliyun-sms, tencent-sms) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description error.code: invalid_body */
+            /** @description The request does not match its schema: error.issues lists each problem with its JSON path. error.code: invalid_body, invalid_query */
             400: {
                 headers: {
                     [name: string]: unknown;
