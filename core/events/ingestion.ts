@@ -278,20 +278,31 @@ export class IngestionService {
       }
     });
     const membership = await segmentMembership(this.deps.db, customerId, segments, { rules });
-    for (const version of versions) {
-      if (!(version.segment in membership)) continue;
-      if (!membership[version.segment]) {
-        await this.memberships.leave(version.segment, customerId);
+    // Membership is per segment, shared by every journey it triggers: enter (or leave) it once, then
+    // offer the entry to each of them (entering it is one trigger, whatever number of journeys use it).
+    for (const [segment, triggered] of groupBySegment(versions)) {
+      if (!(segment in membership)) continue;
+      if (!membership[segment]) {
+        await this.memberships.leave(segment, customerId);
         continue;
       }
-      const enteredAt = await this.memberships.enter(version.segment, customerId);
+      const enteredAt = await this.memberships.enter(segment, customerId);
       if (enteredAt === null) continue;
-      await this.deps.enrollments.enroll({
-        versionId: version.id,
-        customerId,
-        triggerKey: `segment:${version.segment}:${enteredAt.getTime()}`,
-        entry: { kind: 'segment', segment: version.segment, payload: {} },
-      });
+      for (const version of triggered) {
+        await this.deps.enrollments.enroll({
+          versionId: version.id,
+          customerId,
+          triggerKey: `segment:${segment}:${enteredAt.getTime()}`,
+          entry: { kind: 'segment', segment, payload: {} },
+        });
+      }
     }
   }
+}
+
+/** The versions triggered by each segment, in the order the segments first appear. */
+function groupBySegment<V extends { segment: string }>(versions: V[]): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const v of versions) groups.set(v.segment, [...(groups.get(v.segment) ?? []), v]);
+  return groups;
 }
