@@ -75,6 +75,10 @@ export const CANVAS_JSON_SCHEMA = {
       properties: {
         timeZone: { ...ref('timeZone'), description: 'Zone used when the customer profile has no timeZone trait.' },
         reentry: ref('reentry'),
+        conversionWindow: {
+          ...ref('duration'),
+          description: 'How long after a run ended without reaching the goal a goal event still counts as its conversion in the statistics (e.g. P14D). Needs a goal.',
+        },
         quietHours: {
           type: 'object',
           description:

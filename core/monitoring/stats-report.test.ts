@@ -136,6 +136,7 @@ describe('buildStats', () => {
     expect(stats.totals).toEqual({
       entered: 4,
       converted: 1,
+      convertedAfterEnd: 0,
       conversionRate: 0.25,
       exits: [
         { status: 'completed', reason: 'done', count: 2 },
@@ -156,8 +157,8 @@ describe('buildStats', () => {
         nodeId: 'ab',
         label: 'A/B',
         arms: [
-          { key: 't', weight: 1, control: false, entered: 2, converted: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }], messages: NO_SENDS },
-          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }], messages: NO_SENDS },
+          { key: 't', weight: 1, control: false, entered: 2, converted: 0, convertedAfterEnd: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }], messages: NO_SENDS },
+          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, convertedAfterEnd: 0, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }], messages: NO_SENDS },
         ],
       },
     ]);
@@ -170,16 +171,18 @@ describe('buildStats', () => {
         date: '2026-03-01',
         entered: 3,
         converted: 0,
+        convertedAfterEnd: 0,
         exits: [{ status: 'completed', reason: 'done', count: 2 }],
         nodes: { vip: { passed: 3, branches: { yes: 2, no: 1 } }, ab: { passed: 2, branches: { t: 2 } } },
         arms: { ab: { t: { entered: 2, converted: 0 } } },
         messages: NO_SENDS,
       },
-      { date: '2026-03-02', entered: 0, converted: 0, exits: [], nodes: {}, arms: {}, messages: NO_SENDS },
+      { date: '2026-03-02', entered: 0, converted: 0, convertedAfterEnd: 0, exits: [], nodes: {}, arms: {}, messages: NO_SENDS },
       {
         date: '2026-03-03',
         entered: 1,
         converted: 1,
+        convertedAfterEnd: 0,
         exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }],
         nodes: { vip: { passed: 1, branches: { yes: 1 } }, ab: { passed: 1, branches: { c: 1 } } },
         arms: { ab: { c: { entered: 1, converted: 1 } } },
@@ -214,6 +217,21 @@ describe('buildStats', () => {
     expect(stats.totals.conversionRate).toBeNull();
     expect(stats.randomSplits[0].arms.map((a) => a.conversionRate)).toEqual([null, null]);
     expect(buildStats(nodes, empty, { from: '2026-03-01', to: null }).series.map((d) => d.date)).toEqual(['2026-03-01']);
+  });
+
+  it('adds runs converted after they ended to converted, apart as convertedAfterEnd, in totals, their arm and the day of the goal event', () => {
+    const afterEnd = [
+      { day: '2026-03-04', arms: [{ nodeId: 'ab', arm: 't' }] },
+      { day: '2026-03-04', arms: [] },
+    ];
+    const stats = buildStats(nodes, rows, { from: null, to: null }, afterEnd);
+    expect(stats.totals).toMatchObject({ entered: 4, converted: 3, convertedAfterEnd: 2, conversionRate: 0.75 });
+    expect(stats.randomSplits[0].arms.map((a) => [a.key, a.converted, a.convertedAfterEnd, a.conversionRate])).toEqual([
+      ['t', 1, 1, 0.5],
+      ['c', 1, 0, 1],
+    ]);
+    expect(stats.series.at(-1)).toMatchObject({ date: '2026-03-04', converted: 2, convertedAfterEnd: 2, arms: { ab: { t: { entered: 0, converted: 1 } } } });
+    expect(stats.series.reduce((a, d) => a + d.converted, 0)).toBe(stats.totals.converted);
   });
 
   it('counts a port the plan no longer has (an older version) rather than dropping it', () => {

@@ -54,3 +54,74 @@ describe('one segment triggering several journeys', () => {
     expect((await historyOf(customerId)).enrollments).toHaveLength(2);
   });
 });
+
+describe('conversions after the run ended (settings.conversionWindow)', () => {
+  it('counts a goal event within the window after the end as a conversion of that run, in totals, its arm and the day; not outside it, not twice', async () => {
+    const journeyId = `late-goal-${unique}`;
+    const deposit = `deposit_${unique}`;
+    const nodes = [
+      { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+      { id: 'ab', type: 'random_split', arms: [{ key: 't', weight: 1 }, { key: 'c', weight: 0, control: true }] },
+      { id: 'done', type: 'exit', reason: 'told' },
+    ] as never[];
+    const edges = [
+      { from: 'start', to: 'ab' },
+      { from: 'ab', port: 't', to: 'done' },
+      { from: 'ab', port: 'c', to: 'done' },
+    ];
+    const goal = { event: deposit, where: [{ property: 'amount', op: 'gte', value: 100 }] };
+    const settings = { reentry: { policy: 'after_exit' } };
+    // Version 1 has no window: its runs never convert after their end.
+    await publish(journeyId, canvas('Late goal', nodes, edges, { goal, settings } as never));
+    const enroll = async (customerId: string, runs: number) => {
+      await api.as('engineer').post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId }).expect(201);
+      await endedEnrollments(api.rt.db, journeyId, runs);
+    };
+    const endOf = async (customerId: string): Promise<number> => {
+      const listed = (await api.as('support').get(`/v1/journeys/${journeyId}/enrollments`).query({ customerId }).expect(200)).body;
+      return Date.parse(listed.items[0].endedAt);
+    };
+    const depositAt = async (customerId: string, at: number, amount: number) => {
+      const events = [{ eventId: `${customerId}-${at}-${amount}`, customerId, name: deposit, eventTime: new Date(at).toISOString(), properties: { amount } }];
+      await api.as('engineer').post('/v1/events').send({ events }).expect(202);
+    };
+    await enroll(`v1-${unique}`, 1);
+    await depositAt(`v1-${unique}`, (await endOf(`v1-${unique}`)) + 1000, 500);
+
+    await publish(journeyId, canvas('Late goal', nodes, edges, { goal, settings: { ...settings, conversionWindow: 'PT1M' } } as never));
+    const [inside, late, early, small, again] = ['inside', 'late', 'early', 'small', 'again'].map((k) => `${k}-${unique}`);
+    let runs = 1;
+    for (const c of [inside, late, early, small, again]) await enroll(c, ++runs);
+    await depositAt(inside, (await endOf(inside)) + 30_000, 150);
+    await depositAt(late, (await endOf(late)) + 90_000, 150);
+    await depositAt(early, (await endOf(early)) - 1000, 150);
+    await depositAt(small, (await endOf(small)) + 1000, 99);
+    // `again` enters a second run within the first's window: a deposit after that belongs to the second run only.
+    const firstEnd = await endOf(again);
+    await enroll(again, ++runs);
+    await depositAt(again, Math.max(firstEnd, await endOf(again)) + 1000, 150);
+
+    const stats = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).query({ version: 2 }).expect(200)).body;
+    expect(stats.totals).toMatchObject({ entered: 6, converted: 2, convertedAfterEnd: 2, conversionRate: 0.3333 });
+    expect(stats.totals.exits).toEqual([{ status: 'completed', reason: 'told', count: 6 }]);
+    expect(stats.randomSplits[0].arms.map((a: { key: string; entered: number; converted: number; convertedAfterEnd: number }) => [a.key, a.entered, a.converted, a.convertedAfterEnd])).toEqual([
+      ['t', 6, 2, 2],
+      ['c', 0, 0, 0],
+    ]);
+    const days = stats.series.filter((d: { convertedAfterEnd: number }) => d.convertedAfterEnd > 0);
+    expect(days.reduce((n: number, d: { converted: number }) => n + d.converted, 0)).toBe(2);
+    expect(days.reduce((n: number, d: { arms: { ab?: { t?: { converted: number } } } }) => n + (d.arms.ab?.t?.converted ?? 0), 0)).toBe(2);
+    const v1 = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).query({ version: 1 }).expect(200)).body;
+    expect(v1.totals).toMatchObject({ entered: 1, converted: 0, convertedAfterEnd: 0 });
+  });
+
+  it('refuses a window without a goal, and one past the longest duration, with their paths', async () => {
+    const noGoal = straightThrough('No goal', { kind: 'api' }, { settings: { conversionWindow: 'P14D' } });
+    const refused = await api.as('marketer').post('/v1/journeys/validate').send(noGoal).expect(200);
+    expect(refused.body).toMatchObject({ valid: false, issues: [{ code: 'conversion_window_without_goal', path: '$.settings.conversionWindow' }] });
+    const tooLong = straightThrough('Too long', { kind: 'api' }, { goal: { event: 'deposit' }, settings: { conversionWindow: 'P3661D' } });
+    const long = await api.as('marketer').post('/v1/journeys/validate').send(tooLong).expect(200);
+    expect(long.body.issues).toMatchObject([{ code: 'invalid_duration', path: '$.settings.conversionWindow' }]);
+    await api.as('marketer').put(`/v1/journeys/no-goal-${unique}/publish`).send(noGoal).expect(422);
+  });
+});
