@@ -14,6 +14,7 @@ import { insertJourney, journeyNotFound, journeysIn, recordJourneyChange, requir
 import { VersionsRepository } from '../../store/versions.repository.js';
 import type { PublishingService } from './publishing.js';
 import { profileNeedsInfo } from '../../engine/actions.js';
+import { traitTypeIssues } from './trait-type-check.js';
 
 /** What the compiler says about a canvas. */
 export interface CanvasValidation {
@@ -80,15 +81,17 @@ export class DraftsService {
     private readonly audit: AuditLog,
   ) {}
 
-  validate(canvas: unknown): CanvasValidation {
+  /** The compiler's answer, plus warnings that need stored data (a trait compared with a value of another type). */
+  async validate(canvas: unknown): Promise<CanvasValidation> {
     const result = this.publishing.compile(canvas);
     const info = profileNeedsInfo(canvas, this.publishing.actionSpecs());
-    return result.ok ? { valid: true, issues: [], warnings: result.warnings, info } : { valid: false, issues: result.errors, warnings: [], info };
+    if (!result.ok) return { valid: false, issues: result.errors, warnings: [], info };
+    return { valid: true, issues: [], warnings: [...result.warnings, ...(await traitTypeIssues(this.db, canvas))], info };
   }
 
   /** Creates a journey in status `draft`; 409 `journey_exists` when the id is taken. */
   async create(actor: Principal, journeyId: string, canvas: unknown): Promise<JourneyView> {
-    const validation = this.validate(canvas);
+    const validation = await this.validate(canvas);
     const row = await this.db.transaction(async (tx) => {
       const created = await insertJourney(tx, journeyId, canvas);
       if (!created) throw conflict('journey_exists', `A journey with id "${journeyId}" exists already; update its draft instead`);
@@ -100,7 +103,7 @@ export class DraftsService {
 
   /** Replaces the draft (revision + 1) unless `expectedRevision` is stale. */
   async save(actor: Principal, journeyId: string, canvas: unknown, expectedRevision?: number): Promise<JourneyView> {
-    const validation = this.validate(canvas);
+    const validation = await this.validate(canvas);
     const row = await this.db.transaction(async (tx) => {
       const journey = await requireJourney(tx, journeyId);
       transition(journeyId, journey.status, 'edit_draft');
@@ -115,7 +118,7 @@ export class DraftsService {
   async get(journeyId: string): Promise<JourneyView> {
     const row = await journeysIn(this.db).byId(journeyId);
     if (!row) throw journeyNotFound(journeyId);
-    return this.viewOf(row, this.validate(row.draft));
+    return this.viewOf(row, await this.validate(row.draft));
   }
 
   /** Journeys by id, optionally of one status. */

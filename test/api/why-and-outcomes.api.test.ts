@@ -125,3 +125,44 @@ describe('conversions after the run ended (settings.conversionWindow)', () => {
     await api.as('marketer').put(`/v1/journeys/no-goal-${unique}/publish`).send(noGoal).expect(422);
   });
 });
+
+describe('publish-time warning: a trait compared with a value of another type', () => {
+  it('warns with the JSON path when stored profiles hold the trait as another type, says nothing of mixed or unknown traits, and still publishes', async () => {
+    const age = `age_${unique}`;
+    const code = `code_${unique}`;
+    await api.as('engineer').put(`/v1/customers/typed-a-${unique}`).send({ traits: { [age]: 41, [code]: 'A1' } }).expect(200);
+    await api.as('engineer').put(`/v1/customers/typed-b-${unique}`).send({ traits: { [age]: 29, [code]: 7 } }).expect(200);
+    const doc = canvas(
+      'Typed',
+      [
+        { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+        { id: 'thirty', type: 'condition', condition: { or: [{ trait: age, op: 'eq', value: '30' }, { trait: code, op: 'eq', value: 7 }, { trait: `new_${unique}`, op: 'eq', value: 1 }] } },
+        { id: 'texted', type: 'condition', condition: { trait: 'phone', op: 'eq', value: 13800001234 } },
+        { id: 'yes', type: 'exit' },
+        { id: 'no', type: 'exit' },
+      ] as never[],
+      [
+        { from: 'start', to: 'thirty' },
+        { from: 'thirty', port: 'yes', to: 'texted' },
+        { from: 'thirty', port: 'no', to: 'no' },
+        { from: 'texted', port: 'yes', to: 'yes' },
+        { from: 'texted', port: 'no', to: 'no' },
+      ],
+    );
+    const res = await api.as('marketer').post('/v1/journeys/validate').send(doc).expect(200);
+    expect(res.body).toMatchObject({ valid: true, issues: [] });
+    expect(res.body.warnings).toEqual([
+      {
+        code: 'trait_type_mismatch',
+        path: '$.nodes[1].condition.or[0].value',
+        message: `"${age}" is compared with the text "30", but "${age}" is a number on all 2 stored profiles sampled that have it: this comparison never holds (write the value as a number)`,
+      },
+      {
+        code: 'trait_type_mismatch',
+        path: '$.nodes[2].condition.value',
+        message: '"phone" is compared with the number 13800001234, but "phone" is text as the engine documents it: this comparison never holds (write "13800001234")',
+      },
+    ]);
+    await publish(`typed-${unique}`, doc);
+  });
+});
