@@ -43,7 +43,10 @@ export interface CurrentRow {
   count: number;
 }
 
-/** Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and ledger outcome. */
+/**
+ * Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and
+ * ledger outcome; quiet-hours deferrals come as rows of status `deferred` (reason `quiet_hours`).
+ */
 export interface SendRow {
   day: string;
   nodeId: string;
@@ -220,14 +223,21 @@ export class JourneyStatsRepository {
           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
         [...params, ...extra],
       );
-    const sends = await sendsOf('', []);
-    const armSends =
-      splits.length === 0
-        ? []
-        : await sendsOf(
-            `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`,
-            [splits.map((s) => s[0]), splits.map((s) => s[1])],
-          );
+    // Quiet-hours deferrals (the action node's `wait_started` step), by the day they were deferred, as
+    // rows of status `deferred` and reason `quiet_hours`.
+    const deferralsOf = (armJoin: string, extra: unknown[]): Promise<SendRow[]> =>
+      tx.query(
+        `SELECT ${dayOf('q.at')} AS day, q.node_id AS "nodeId", ${armJoin ? `s.node_id AS "splitNodeId", s.detail->>'port' AS arm` : 'NULL AS "splitNodeId", NULL AS arm'},
+                'deferred' AS status, 'quiet_hours' AS "errorCode", NULL AS "deliveryStatus", NULL AS "deliveryErrorCode", count(*)::int AS count
+           FROM enrollments e JOIN enrollment_steps q ON q.enrollment_id = e.id AND q.kind = 'wait_started' AND q.detail->>'kind' = 'quiet_hours' ${armJoin}
+          WHERE ${OF_JOURNEY} AND ${inWindow('q.at')}
+          GROUP BY 1, 2, 3, 4`,
+        [...params, ...extra],
+      );
+    const armJoin = `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`;
+    const armParams = [splits.map((s) => s[0]), splits.map((s) => s[1])];
+    const sends = [...(await sendsOf('', [])), ...(await deferralsOf('', []))];
+    const armSends = splits.length === 0 ? [] : [...(await sendsOf(armJoin, armParams)), ...(await deferralsOf(armJoin, armParams))];
     return { entered, endings, flow, armEndings, current, sends, armSends };
   }
 

@@ -267,6 +267,8 @@ describe('send outcomes', () => {
       send('2026-03-02', 'failed', { errorCode: 'invalid_token' }),
       send('2026-03-02', 'unknown', { errorCode: 'outcome_unknown' }),
       send('2026-03-02', 'pending'),
+      // Deferred by quiet hours: suppressed for the while, not a touch of its own.
+      send('2026-03-02', 'deferred', { errorCode: 'quiet_hours', count: 3 }),
     ];
     const stats = buildStats(nodes, { ...base, sends }, { from: null, to: null });
     const all = {
@@ -274,14 +276,14 @@ describe('send outcomes', () => {
       sent: 6,
       delivered: 4,
       failed: { '30003': 1, invalid_token: 1, outcome_unknown: 1 },
-      suppressed: { no_recipient: 5, frequency_cap: 2, no_consent: 1 },
+      suppressed: { no_recipient: 5, frequency_cap: 2, no_consent: 1, quiet_hours: 3 },
     };
     expect(stats.totals.messages).toEqual(all);
     expect(stats.nodes.find((n) => n.nodeId === 'sms')!.messages).toEqual(all);
     expect(stats.nodes.find((n) => n.nodeId === 'vip')!.messages).toBeNull();
     expect(stats.series.map((d) => [d.date, d.messages.attempted, d.nodes.sms?.messages?.suppressed])).toEqual([
       ['2026-03-01', 6, {}],
-      ['2026-03-02', 11, { no_recipient: 5, frequency_cap: 2, no_consent: 1 }],
+      ['2026-03-02', 11, { no_recipient: 5, frequency_cap: 2, no_consent: 1, quiet_hours: 3 }],
     ]);
   });
 
@@ -289,10 +291,11 @@ describe('send outcomes', () => {
     const armSends = [
       send('2026-03-01', 'sent', { splitNodeId: 'ab', arm: 't', deliveryStatus: 'delivered', count: 2 }),
       send('2026-03-01', 'failed', { splitNodeId: 'ab', arm: 'c', errorCode: 'no_recipient' }),
+      send('2026-03-01', 'deferred', { splitNodeId: 'ab', arm: 't', errorCode: 'quiet_hours' }),
     ];
     const [arms] = buildStats(nodes, { ...base, armSends }, { from: null, to: null }).randomSplits.map((s) => s.arms);
     expect(arms.map((a) => [a.key, a.messages])).toEqual([
-      ['t', { attempted: 2, sent: 2, delivered: 2, failed: {}, suppressed: {} }],
+      ['t', { attempted: 2, sent: 2, delivered: 2, failed: {}, suppressed: { quiet_hours: 1 } }],
       ['c', { attempted: 1, sent: 0, delivered: 0, failed: {}, suppressed: { no_recipient: 1 } }],
     ]);
   });

@@ -4,7 +4,8 @@
  * "not enrolled" entry in the customer's history. Real app, PostgreSQL, Temporal dev server, worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { endedEnrollments } from '../support/runtime-harness.js';
+import { RuntimeGaugesRepository } from '../../store/runtime-gauges.repository.js';
+import { endedEnrollments, eventually } from '../support/runtime-harness.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';
 
 const unique = Date.now().toString(36);
@@ -164,5 +165,52 @@ describe('publish-time warning: a trait compared with a value of another type', 
       },
     ]);
     await publish(`typed-${unique}`, doc);
+  });
+});
+
+describe('stats count quiet-hours deferrals', () => {
+  it('counts a touch held back by quiet hours as suppressed quiet_hours per action node, arm and day; nothing attempted yet; the metric agrees', async () => {
+    const journeyId = `quiet-${unique}`;
+    const customerId = `night-owl-${unique}`;
+    // Quiet hours around now (UTC, the journey's zone): the SMS waits for their end.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const quiet = { start: hhmm(Date.now() - 3_600_000), end: hhmm(Date.now() + 3_600_000) };
+    await publish(
+      journeyId,
+      canvas(
+        'Quiet',
+        [
+          { id: 'start', type: 'trigger', trigger: { kind: 'api' } },
+          { id: 'ab', type: 'random_split', arms: [{ key: 't', weight: 1 }, { key: 'c', weight: 0, control: true }] },
+          { id: 'sms', type: 'action', action: 'sms', params: { body: 'Good morning' } },
+          { id: 'done', type: 'exit' },
+        ] as never[],
+        [
+          { from: 'start', to: 'ab' },
+          { from: 'ab', port: 't', to: 'sms' },
+          { from: 'ab', port: 'c', to: 'done' },
+          { from: 'sms', to: 'done' },
+        ],
+        { settings: { timeZone: 'UTC', quietHours: { sms: quiet } } } as never,
+      ),
+    );
+    const before = await new RuntimeGaugesRepository(api.rt.db).suppressedSends();
+    const quietCount = (rows: typeof before) => rows.filter((g) => g.action === 'sms' && g.reason === 'quiet_hours').reduce((n, g) => n + g.n, 0);
+    await api.as('engineer').put(`/v1/customers/${customerId}`).send({ traits: { phone: '+8613800009999' } }).expect(200);
+    await api.as('engineer').post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId }).expect(201);
+    const stats = await eventually('the deferral in the stats', async () => {
+      const body = (await api.as('viewer').get(`/v1/journeys/${journeyId}/stats`).expect(200)).body;
+      return body.totals.messages.suppressed.quiet_hours === 1 ? body : null;
+    });
+    const deferred = { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: { quiet_hours: 1 } };
+    expect(stats.totals).toMatchObject({ waiting: 1, messages: deferred });
+    expect(stats.nodes.find((n: { nodeId: string }) => n.nodeId === 'sms').messages).toEqual(deferred);
+    expect(stats.randomSplits[0].arms.map((a: { key: string; messages: unknown }) => [a.key, a.messages])).toEqual([
+      ['t', deferred],
+      ['c', { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} }],
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(stats.series.find((d: { date: string }) => d.date === today)).toMatchObject({ messages: deferred, nodes: { sms: { messages: deferred } } });
+    expect(quietCount(await new RuntimeGaugesRepository(api.rt.db).suppressedSends())).toBe(quietCount(before) + 1);
   });
 });
