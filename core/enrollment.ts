@@ -101,6 +101,24 @@ export class EnrollmentService {
     }
   }
 
+  /**
+   * Records "not enrolled" for a trigger a paused or stopped journey was offered but cannot admit (a
+   * segment entry, an API call answered 409): the journey never decides it, support must still see it.
+   */
+  async refuseClosed(req: Omit<EnrollRequest, 'versionId'> & { journeyId: string; versionId: string | null; journeyStatus: string }): Promise<void> {
+    const { reason, rule } = refusalRule('journey_inactive', { journeyStatus: req.journeyStatus });
+    await this.refusals.record({
+      customerId: req.customerId,
+      journeyId: req.journeyId,
+      versionId: req.versionId,
+      reason,
+      rule,
+      enrollmentId: null,
+      triggerKey: req.triggerKey ?? null,
+      entry: req.entry,
+    });
+  }
+
   /** Records the refusal in the customer's history; a failure to record never fails the enrollment decision. */
   private async recordRefusal(req: EnrollRequest, journeyId: string, versionId: string, code: RecordedRefusal, facts: RefusalFacts): Promise<void> {
     if (code === 'journey_inactive') facts = { ...facts, journeyStatus: (await this.versions.activeOfJourney(journeyId))?.status };

@@ -214,3 +214,49 @@ describe('stats count quiet-hours deferrals', () => {
     expect(quietCount(await new RuntimeGaugesRepository(api.rt.db).suppressedSends())).toBe(quietCount(before) + 1);
   });
 });
+
+describe('refusals of closed journeys are recorded', () => {
+  it('a segment entry offered to a paused journey, and an API call to a stopped one (answered 409), each leave "not enrolled"', async () => {
+    const segment = `closed-${unique}`;
+    await api.as('marketer').post('/v1/segments').send({ key: segment, name: 'Closed', rule: { trait: 'plan', op: 'eq', value: 'pro' } }).expect(201);
+    const open = `closed-open-${unique}`;
+    const paused = `closed-paused-${unique}`;
+    const stopped = `closed-stopped-${unique}`;
+    await publish(open, straightThrough('Open', { kind: 'segment', segment }));
+    await publish(paused, straightThrough('Paused', { kind: 'segment', segment }));
+    await publish(stopped, straightThrough('Stopped', { kind: 'api' }));
+    await api.as('marketer').post(`/v1/journeys/${paused}/pause`).send({ reason: 'copy review' }).expect(200);
+    await api.as('marketer').post(`/v1/journeys/${stopped}/stop`).send({ mode: 'finish', reason: 'campaign over' }).expect(200);
+    const customerId = `pro-${unique}`;
+
+    await api.as('engineer').put(`/v1/customers/${customerId}`).send({ traits: { plan: 'pro' } }).expect(200);
+    await endedEnrollments(api.rt.db, open, 1);
+    const refused = await api.as('engineer').post(`/v1/journeys/${stopped}/enrollments`).send({ customerId, idempotencyKey: `k-${unique}` }).expect(409);
+    expect(refused.body.error).toMatchObject({ code: 'journey_not_active', status: 'stopped' });
+
+    const history = await historyOf(customerId);
+    expect(history.enrollments.map((e: { journeyId: string }) => e.journeyId)).toEqual([open]);
+    const rows = history.notEnrolled.map((r: { journeyId: string; versionId: string; reason: string; rule: string; enrollmentId: string | null; trigger: unknown }) => r);
+    expect(rows.sort((a: { journeyId: string }, b: { journeyId: string }) => a.journeyId.localeCompare(b.journeyId))).toEqual([
+      expect.objectContaining({
+        journeyId: paused,
+        versionId: `${paused}@1`,
+        reason: 'journey_paused',
+        rule: 'the journey is paused: it admits no new customers',
+        enrollmentId: null,
+        trigger: expect.objectContaining({ kind: 'segment', segment, segmentRun: null }),
+      }),
+      expect.objectContaining({
+        journeyId: stopped,
+        versionId: `${stopped}@1`,
+        reason: 'journey_stopped',
+        rule: 'the journey is stopped: it admits no new customers',
+        enrollmentId: null,
+        trigger: expect.objectContaining({ kind: 'api', idempotencyKey: `k-${unique}`, keyName: 'engineer:why-and-outcomes engineer' }),
+      }),
+    ]);
+    // The same call retried (same idempotency key) is recorded once.
+    await api.as('engineer').post(`/v1/journeys/${stopped}/enrollments`).send({ customerId, idempotencyKey: `k-${unique}` }).expect(409);
+    expect((await historyOf(customerId)).notEnrolled).toHaveLength(2);
+  });
+});
