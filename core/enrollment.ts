@@ -10,6 +10,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinitio
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
 import { customerEventSignal, exitEnrollmentSignal, type JourneyRunWorkflow } from '../engine/workflow-contract.js';
 import { eventPasses } from '../engine/event-filter.js';
+import type { ExecutionPlan } from '../engine/plan.js';
+import { inGlobalHoldout } from '../engine/random.js';
 import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentRefusalsRepository } from '../store/enrollment-refusals.repository.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
@@ -33,7 +35,7 @@ export type EnrollResult =
   | { enrolled: true; enrollmentId: string; runStart?: 'deferred' }
   | {
       enrolled: false;
-      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger';
+      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger' | 'global_holdout';
       enrollmentId?: string;
     };
 
@@ -64,7 +66,7 @@ function idPart(part: string): string {
 const UNIQUE_VIOLATION = '23505';
 
 /** Refusals the customer's history records as "not enrolled" (a duplicate trigger is the same entry again, not a refusal). */
-type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive';
+type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout';
 
 /** A decision of the enrollment transaction: a refusal carries the facts its rule is explained with. */
 type Decision = { enrolled: true; enrollmentId: string; enrolledAt: Date } | (Extract<EnrollResult, { enrolled: false }> & { facts?: RefusalFacts });
@@ -145,6 +147,11 @@ export class EnrollmentService {
     if (!version.active) {
       await this.recordRefusal(req, version.journey_id, version.id, 'journey_inactive', {});
       return { enrolled: false, reason: 'journey_inactive' };
+    }
+    const holdout = this.deps.defaults.globalHoldoutPercent ?? 0;
+    if (hasMarketingAction(version.plan) && inGlobalHoldout(req.customerId, holdout)) {
+      await this.recordRefusal(req, version.journey_id, version.id, 'global_holdout', { holdoutPercent: holdout });
+      return { enrolled: false, reason: 'global_holdout' };
     }
     const entryKey = req.entryKey ?? '';
 
@@ -311,4 +318,9 @@ export class EnrollmentService {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
+}
+
+/** Whether the plan touches customers for marketing (the global holdout spares purely transactional journeys). */
+function hasMarketingAction(plan: ExecutionPlan): boolean {
+  return Object.values(plan.nodes).some((step) => step.kind === 'action' && step.category === 'marketing');
 }

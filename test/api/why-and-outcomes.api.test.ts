@@ -4,8 +4,11 @@
  * "not enrolled" entry in the customer's history. Real app, PostgreSQL, Temporal dev server, worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp } from '../../api/app.factory.js';
+import { inGlobalHoldout } from '../../engine/random.js';
 import { RuntimeGaugesRepository } from '../../store/runtime-gauges.repository.js';
-import { endedEnrollments, eventually } from '../support/runtime-harness.js';
+import { keyedAgent } from '../support/api-keys.js';
+import { endedEnrollments, eventually, FAST_DEFAULTS } from '../support/runtime-harness.js';
 import { canvas, startApi, type ApiHarness } from './api-harness.js';
 
 const unique = Date.now().toString(36);
@@ -258,5 +261,46 @@ describe('refusals of closed journeys are recorded', () => {
     // The same call retried (same idempotency key) is recorded once.
     await api.as('engineer').post(`/v1/journeys/${stopped}/enrollments`).send({ customerId, idempotencyKey: `k-${unique}` }).expect(409);
     expect((await historyOf(customerId)).notEnrolled).toHaveLength(2);
+  });
+});
+
+describe('global holdout (JE_GLOBAL_HOLDOUT_PERCENT)', () => {
+  it('refuses a held-out customer every journey with a marketing action, records why, and admits them to transactional ones', async () => {
+    const app = await createApp({ db: api.rt.db, temporal: api.rt.client, taskQueue: api.rt.taskQueue, defaults: { ...FAST_DEFAULTS, globalHoldoutPercent: 30 } });
+    try {
+      const engineer = () => keyedAgent(app.getHttpServer(), api.keys.engineer);
+      const ids = Array.from({ length: 40 }, (_, i) => `holdout-${i}-${unique}`);
+      const heldOut = ids.find((id) => inGlobalHoldout(id, 30))!;
+      const treated = ids.find((id) => !inGlobalHoldout(id, 30))!;
+      const sms = (category: string) => ({ id: 'sms', type: 'action', action: 'sms', category, params: { body: 'Hi' } });
+      const journey = (category: string) =>
+        canvas(`Holdout ${category}`, [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, sms(category), { id: 'done', type: 'exit' }] as never[], [
+          { from: 'start', to: 'sms' },
+          { from: 'sms', to: 'done' },
+        ]);
+      const promo = `holdout-promo-${unique}`;
+      const otp = `holdout-otp-${unique}`;
+      await publish(promo, journey('marketing'));
+      await publish(otp, journey('transactional'));
+
+      const refused = await engineer().post(`/v1/journeys/${promo}/enrollments`).send({ customerId: heldOut }).expect(200);
+      expect(refused.body).toMatchObject({ enrolled: false, reason: 'global_holdout' });
+      await engineer().post(`/v1/journeys/${promo}/enrollments`).send({ customerId: treated }).expect(201);
+      await engineer().post(`/v1/journeys/${otp}/enrollments`).send({ customerId: heldOut }).expect(201);
+
+      const history = await historyOf(heldOut);
+      expect(history.enrollments.map((e: { journeyId: string }) => e.journeyId)).toEqual([otp]);
+      expect(history.notEnrolled).toEqual([
+        expect.objectContaining({
+          journeyId: promo,
+          reason: 'global_holdout',
+          rule: 'global holdout: the customer is among the 30% held out of every journey with a marketing action (JE_GLOBAL_HOLDOUT_PERCENT), to measure what the journeys add',
+          enrollmentId: null,
+        }),
+      ]);
+      expect((await historyOf(treated)).notEnrolled).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 });
