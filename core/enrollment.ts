@@ -35,7 +35,7 @@ export type EnrollResult =
   | { enrolled: true; enrollmentId: string; runStart?: 'deferred' }
   | {
       enrolled: false;
-      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger' | 'global_holdout';
+      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger' | 'global_holdout' | 'entry_limit';
       enrollmentId?: string;
     };
 
@@ -66,7 +66,7 @@ function idPart(part: string): string {
 const UNIQUE_VIOLATION = '23505';
 
 /** Refusals the customer's history records as "not enrolled" (a duplicate trigger is the same entry again, not a refusal). */
-type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout';
+type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout' | 'entry_limit';
 
 /** A decision of the enrollment transaction: a refusal carries the facts its rule is explained with. */
 type Decision = { enrolled: true; enrollmentId: string; enrolledAt: Date } | (Extract<EnrollResult, { enrolled: false }> & { facts?: RefusalFacts });
@@ -179,6 +179,10 @@ export class EnrollmentService {
             const cooldown = { ...facts, cooldownMs: reentry.cooldownMs, lastEndedAt: previous.ended_at.getTime() };
             return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id, facts: cooldown };
           }
+        }
+        const limit = version.plan.entryLimit;
+        if (limit !== undefined && (await this.enrollments.lockedEntryCount(version.journey_id, limit, tx)) >= limit) {
+          return { enrolled: false as const, reason: 'entry_limit' as const, facts: { entryLimit: limit } };
         }
         const seq = (previous?.seq ?? 0) + 1;
         const id = enrollmentIdOf(version.journey_id, req.customerId, entryKey, seq);

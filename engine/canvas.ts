@@ -37,6 +37,8 @@ export interface CanvasSettings {
    * conversion in the statistics (ISO duration, e.g. `P14D`). Needs a `goal`. Default: none.
    */
   conversionWindow?: string;
+  /** At most this many enrollments in the journey, all versions together; later entries are refused (`entry_limit`). Default: none. */
+  entryLimit?: number;
 }
 
 /** Whether, and when, a customer may enter the same journey again. */

@@ -64,6 +64,7 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
     timeZone: canvas.settings?.timeZone ?? null,
     watchedEvents: [...watched].sort(),
   };
+  if (canvas.settings?.entryLimit !== undefined) plan.entryLimit = canvas.settings.entryLimit;
   if (canvas.goal) {
     plan.goal = { event: canvas.goal.event, where: canvas.goal.where ?? [] };
     if (canvas.settings?.conversionWindow) plan.goal.conversionWindowMs = parseDuration(canvas.settings.conversionWindow);

@@ -34,6 +34,8 @@ export interface ExecutionPlan {
   goal?: { event: string; where: EventFilter[]; conversionWindowMs?: number };
   exitCriteria: PlanExitCriterion[];
   reentry: PlanReentry;
+  /** At most this many enrollments in the journey, all versions together (absent: no limit). */
+  entryLimit?: number;
   /** Zone used when a customer has no `timeZone` trait; null means the engine's default. */
   timeZone: string | null;
   /** Quiet hours by action name (absent in plans compiled before quiet hours existed). */

@@ -122,10 +122,12 @@ export interface RefusalFacts {
   journeyStatus?: string;
   /** For `global_holdout`: the configured percent. */
   holdoutPercent?: number;
+  /** For `entry_limit`: the journey's limit. */
+  entryLimit?: number;
 }
 
 /** The reason code and the rule in plain words of an enrollment a journey refused. */
-export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout', f: RefusalFacts): { reason: string; rule: string } {
+export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout' | 'entry_limit', f: RefusalFacts): { reason: string; rule: string } {
   switch (reason) {
     case 'already_enrolled':
       return { reason, rule: `one live run per customer: run ${f.enrollmentId} is still in the journey` };
@@ -136,6 +138,8 @@ export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' |
       const ended = new Date(f.lastEndedAt ?? 0).toISOString();
       return { reason, rule: `re-entry cooldown of ${formatDuration(f.cooldownMs ?? 0)}: run ${f.enrollmentId} ended at ${ended}; entry allowed again from ${until}` };
     }
+    case 'entry_limit':
+      return { reason, rule: `entry limit of ${f.entryLimit}: the journey has admitted ${f.entryLimit} customers (settings.entryLimit), all versions together` };
     case 'global_holdout':
       return {
         reason,

@@ -304,3 +304,33 @@ describe('global holdout (JE_GLOBAL_HOLDOUT_PERCENT)', () => {
     }
   });
 });
+
+describe('entry limit (settings.entryLimit)', () => {
+  it('admits at most the limit even when entries arrive together, and records the refusal of the others', async () => {
+    const journeyId = `limited-${unique}`;
+    await publish(journeyId, straightThrough('Limited', { kind: 'api' }, { settings: { entryLimit: 2, reentry: { policy: 'after_exit' } } }));
+    const ids = [1, 2, 3, 4, 5].map((i) => `limited-${i}-${unique}`);
+    const answers = await Promise.all(ids.map((customerId) => api.as('engineer').post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201, 201]);
+    const refusedIds = ids.filter((_, i) => answers[i].status === 200);
+    for (const i of answers.keys()) if (answers[i].status === 200) expect(answers[i].body).toMatchObject({ enrolled: false, reason: 'entry_limit' });
+    const history = await historyOf(refusedIds[0]);
+    expect(history.notEnrolled).toEqual([
+      expect.objectContaining({
+        journeyId,
+        reason: 'entry_limit',
+        rule: 'entry limit of 2: the journey has admitted 2 customers (settings.entryLimit), all versions together',
+        enrollmentId: null,
+      }),
+    ]);
+    await endedEnrollments(api.rt.db, journeyId, 2);
+    // An ended run still counts: the limit is on entries, not on live runs.
+    const admitted = ids.find((_, i) => answers[i].status === 201)!;
+    expect((await api.as('engineer').post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId: admitted }).expect(200)).body).toMatchObject({ reason: 'entry_limit' });
+  });
+
+  it('refuses a limit below 1 with its path', async () => {
+    const res = await api.as('marketer').post('/v1/journeys/validate').send(straightThrough('Zero', { kind: 'api' }, { settings: { entryLimit: 0 } })).expect(200);
+    expect(res.body).toMatchObject({ valid: false, issues: [{ path: '$.settings.entryLimit' }] });
+  });
+});
