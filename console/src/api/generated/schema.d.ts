@@ -1505,6 +1505,8 @@ export interface components {
         "Canvas.settings": {
             /** @description How long after a run ended without reaching the goal a goal event still counts as its conversion in the statistics (e.g. P14D). Needs a goal. */
             conversionWindow?: components["schemas"]["Canvas.duration"];
+            /** @description At most this many enrollments in the journey, all versions together; later entries are refused and recorded (entry_limit). */
+            entryLimit?: number;
             /** @description Local hours per action (sms, push, ...) when marketing touches are held back; a send inside them waits for the end, in the customer's time zone. */
             quietHours?: {
                 [key: string]: {
