@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       lateEventGraceMs: config.lateEventGraceMs,
       maxHistoryEvents: config.maxHistoryEvents,
       searchAttributes: config.temporalSearchAttributes,
+      globalHoldoutPercent: config.globalHoldoutPercent,
     },
     logger,
     // Deferred run starts are retried 5 s after their enrollment; stored events are dispatched every second.

@@ -223,6 +223,14 @@ export const CATALOGUE = {
     readBy: API,
     description: 'how long a wait-for-event keeps listening after its window for events timestamped inside it (the API hands it to every run it starts)',
   }),
+  globalHoldoutPercent: variable({
+    name: 'JE_GLOBAL_HOLDOUT_PERCENT',
+    kind: integer(0, 50),
+    default: '0',
+    readBy: API,
+    description:
+      'percent of customers held out of every journey that has a marketing action, chosen by a hash of the customer id (the same customers always); a held-out entry is refused and recorded as `global_holdout` in the customer history (see [api](api.md#get-v1customerscustomeridhistory)). `0`: nobody',
+  }),
   temporalSearchAttributes: variable({
     name: 'JE_TEMPORAL_SEARCH_ATTRIBUTES',
     kind: flag,

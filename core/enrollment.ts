@@ -10,6 +10,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinitio
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
 import { customerEventSignal, exitEnrollmentSignal, type JourneyRunWorkflow } from '../engine/workflow-contract.js';
 import { eventPasses } from '../engine/event-filter.js';
+import type { ExecutionPlan } from '../engine/plan.js';
+import { inGlobalHoldout } from '../engine/random.js';
 import { pgErrorCode } from '../store/data-source.js';
 import { EnrollmentRefusalsRepository } from '../store/enrollment-refusals.repository.js';
 import { EnrollmentsRepository, type EnrollmentToStart } from '../store/enrollments.repository.js';
@@ -33,7 +35,7 @@ export type EnrollResult =
   | { enrolled: true; enrollmentId: string; runStart?: 'deferred' }
   | {
       enrolled: false;
-      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger';
+      reason: 'journey_inactive' | 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'duplicate_trigger' | 'global_holdout' | 'entry_limit';
       enrollmentId?: string;
     };
 
@@ -64,7 +66,7 @@ function idPart(part: string): string {
 const UNIQUE_VIOLATION = '23505';
 
 /** Refusals the customer's history records as "not enrolled" (a duplicate trigger is the same entry again, not a refusal). */
-type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive';
+type RecordedRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout' | 'entry_limit';
 
 /** A decision of the enrollment transaction: a refusal carries the facts its rule is explained with. */
 type Decision = { enrolled: true; enrollmentId: string; enrolledAt: Date } | (Extract<EnrollResult, { enrolled: false }> & { facts?: RefusalFacts });
@@ -101,6 +103,24 @@ export class EnrollmentService {
     }
   }
 
+  /**
+   * Records "not enrolled" for a trigger a paused or stopped journey was offered but cannot admit (a
+   * segment entry, an API call answered 409): the journey never decides it, support must still see it.
+   */
+  async refuseClosed(req: Omit<EnrollRequest, 'versionId'> & { journeyId: string; versionId: string | null; journeyStatus: string }): Promise<void> {
+    const { reason, rule } = refusalRule('journey_inactive', { journeyStatus: req.journeyStatus });
+    await this.refusals.record({
+      customerId: req.customerId,
+      journeyId: req.journeyId,
+      versionId: req.versionId,
+      reason,
+      rule,
+      enrollmentId: null,
+      triggerKey: req.triggerKey ?? null,
+      entry: req.entry,
+    });
+  }
+
   /** Records the refusal in the customer's history; a failure to record never fails the enrollment decision. */
   private async recordRefusal(req: EnrollRequest, journeyId: string, versionId: string, code: RecordedRefusal, facts: RefusalFacts): Promise<void> {
     if (code === 'journey_inactive') facts = { ...facts, journeyStatus: (await this.versions.activeOfJourney(journeyId))?.status };
@@ -128,6 +148,11 @@ export class EnrollmentService {
       await this.recordRefusal(req, version.journey_id, version.id, 'journey_inactive', {});
       return { enrolled: false, reason: 'journey_inactive' };
     }
+    const holdout = this.deps.defaults.globalHoldoutPercent ?? 0;
+    if (hasMarketingAction(version.plan) && inGlobalHoldout(req.customerId, holdout)) {
+      await this.recordRefusal(req, version.journey_id, version.id, 'global_holdout', { holdoutPercent: holdout });
+      return { enrolled: false, reason: 'global_holdout' };
+    }
     const entryKey = req.entryKey ?? '';
 
     let enrollmentId: string;
@@ -154,6 +179,10 @@ export class EnrollmentService {
             const cooldown = { ...facts, cooldownMs: reentry.cooldownMs, lastEndedAt: previous.ended_at.getTime() };
             return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id, facts: cooldown };
           }
+        }
+        const limit = version.plan.entryLimit;
+        if (limit !== undefined && (await this.enrollments.lockedEntryCount(version.journey_id, limit, tx)) >= limit) {
+          return { enrolled: false as const, reason: 'entry_limit' as const, facts: { entryLimit: limit } };
         }
         const seq = (previous?.seq ?? 0) + 1;
         const id = enrollmentIdOf(version.journey_id, req.customerId, entryKey, seq);
@@ -293,4 +322,9 @@ export class EnrollmentService {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
+}
+
+/** Whether the plan touches customers for marketing (the global holdout spares purely transactional journeys). */
+function hasMarketingAction(plan: ExecutionPlan): boolean {
+  return Object.values(plan.nodes).some((step) => step.kind === 'action' && step.category === 'marketing');
 }

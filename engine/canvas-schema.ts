@@ -75,6 +75,16 @@ export const CANVAS_JSON_SCHEMA = {
       properties: {
         timeZone: { ...ref('timeZone'), description: 'Zone used when the customer profile has no timeZone trait.' },
         reentry: ref('reentry'),
+        entryLimit: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1_000_000_000,
+          description: 'At most this many enrollments in the journey, all versions together; later entries are refused and recorded (entry_limit).',
+        },
+        conversionWindow: {
+          ...ref('duration'),
+          description: 'How long after a run ended without reaching the goal a goal event still counts as its conversion in the statistics (e.g. P14D). Needs a goal.',
+        },
         quietHours: {
           type: 'object',
           description:

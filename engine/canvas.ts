@@ -32,6 +32,13 @@ export interface CanvasSettings {
    * falls inside is deferred to the end of the window in the customer's time zone, never dropped.
    */
   quietHours?: Record<string, { start: string; end: string }>;
+  /**
+   * How long after a run ended (without reaching the goal) a goal event still counts as that run's
+   * conversion in the statistics (ISO duration, e.g. `P14D`). Needs a `goal`. Default: none.
+   */
+  conversionWindow?: string;
+  /** At most this many enrollments in the journey, all versions together; later entries are refused (`entry_limit`). Default: none. */
+  entryLimit?: number;
 }
 
 /** Whether, and when, a customer may enter the same journey again. */

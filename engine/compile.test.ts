@@ -150,6 +150,14 @@ describe('compileCanvas: normalization', () => {
     expect(compiled(singleStep(step)).nodes.step).toMatchObject(expected);
   });
 
+  test('the conversion window goes with the goal, in milliseconds; none without the setting', () => {
+    const doc = singleStep({ type: 'wait', duration: 'PT1H' });
+    doc.goal = { event: 'deposit' };
+    expect(compiled(doc).goal).toEqual({ event: 'deposit', where: [] });
+    doc.settings = { conversionWindow: 'P14D' };
+    expect(compiled(doc).goal).toEqual({ event: 'deposit', where: [], conversionWindowMs: 14 * 86_400_000 });
+  });
+
   test('a wait without spread has none in the plan', () => {
     expect(compiled(singleStep({ type: 'wait', duration: 'PT1H' })).nodes.step).not.toHaveProperty('spreadMs');
   });

@@ -64,7 +64,11 @@ export function compileCanvas(doc: unknown, options: CompileOptions = {}): Compi
     timeZone: canvas.settings?.timeZone ?? null,
     watchedEvents: [...watched].sort(),
   };
-  if (canvas.goal) plan.goal = { event: canvas.goal.event, where: canvas.goal.where ?? [] };
+  if (canvas.settings?.entryLimit !== undefined) plan.entryLimit = canvas.settings.entryLimit;
+  if (canvas.goal) {
+    plan.goal = { event: canvas.goal.event, where: canvas.goal.where ?? [] };
+    if (canvas.settings?.conversionWindow) plan.goal.conversionWindowMs = parseDuration(canvas.settings.conversionWindow);
+  }
   const quiet = Object.entries(canvas.settings?.quietHours ?? {});
   if (quiet.length > 0) plan.quietHours = Object.fromEntries(quiet.map(([action, window]) => [action, parseQuietHours(window)]));
   return { ok: true, plan, warnings: warningsFor(canvas) };

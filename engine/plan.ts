@@ -30,9 +30,12 @@ export interface ExecutionPlan {
   /** The first node a new enrollment executes (the trigger's `next`). */
   startNodeId: string;
   nodes: Record<string, PlanStep>;
-  goal?: { event: string; where: EventFilter[] };
+  /** `conversionWindowMs`: a goal event this long after the run ended still counts as its conversion (stats only). */
+  goal?: { event: string; where: EventFilter[]; conversionWindowMs?: number };
   exitCriteria: PlanExitCriterion[];
   reentry: PlanReentry;
+  /** At most this many enrollments in the journey, all versions together (absent: no limit). */
+  entryLimit?: number;
   /** Zone used when a customer has no `timeZone` trait; null means the engine's default. */
   timeZone: string | null;
   /** Quiet hours by action name (absent in plans compiled before quiet hours existed). */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { hashToUnit, pickArm, spreadOffsetMs } from './random.js';
+import { hashToUnit, inGlobalHoldout, pickArm, spreadOffsetMs } from './random.js';
 
 const seedFor = (i: number): string => `jv_01HZX:customer-${i}:split_1`;
 
@@ -121,5 +121,17 @@ describe('spreadOffsetMs', () => {
     const sixths = new Array<number>(6).fill(0);
     for (let i = 0; i < n; i++) sixths[Math.floor(spreadOffsetMs(`spread:jv1:customer-${i}:launch`, HOUR) / (HOUR / 6))]++;
     for (const count of sixths) expect(Math.abs(count - n / 6)).toBeLessThan(n / 60);
+  });
+});
+
+describe('inGlobalHoldout', () => {
+  const ids = Array.from({ length: 10_000 }, (_, i) => `customer-${i}`);
+  it.each([0, 5, 30, 50])('holds out about %i%% of customers, the same ones every time', (percent) => {
+    const held = ids.filter((id) => inGlobalHoldout(id, percent));
+    expect(Math.abs(held.length / ids.length - percent / 100)).toBeLessThan(0.015);
+    expect(ids.filter((id) => inGlobalHoldout(id, percent))).toEqual(held);
+  });
+  it('a larger holdout contains the smaller one (raising the percent never releases anyone)', () => {
+    expect(ids.filter((id) => inGlobalHoldout(id, 5)).every((id) => inGlobalHoldout(id, 30))).toBe(true);
   });
 });

@@ -25,6 +25,15 @@ export function hashToUnit(seed: string): number {
 }
 
 /**
+ * Whether the customer is in the global holdout of `percent` % (JE_GLOBAL_HOLDOUT_PERCENT): the same
+ * customers, whatever the journey, so a held-out customer receives no marketing journey at all and
+ * the group stays comparable over time. 0 holds out nobody.
+ */
+export function inGlobalHoldout(customerId: string, percent: number): boolean {
+  return percent > 0 && hashToUnit(`global-holdout:${customerId}`) * 100 < percent;
+}
+
+/**
  * Picks an arm key with probability proportional to its weight, sticky per seed
  * (`${journeyVersionId}:${customerId}:${nodeId}`). Throws EngineError(`invalid_weights`) when no arm can win.
  */

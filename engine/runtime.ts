@@ -38,6 +38,11 @@ export interface RunDefaults {
    * true; JE_TEMPORAL_SEARCH_ATTRIBUTES). False only for a Temporal that cannot register them.
    */
   searchAttributes?: boolean;
+  /**
+   * Percent of customers (0-50, by a hash of their id) that no journey with a marketing action
+   * admits (JE_GLOBAL_HOLDOUT_PERCENT; default 0). Read at enrollment, not by runs.
+   */
+  globalHoldoutPercent?: number;
 }
 
 /** Input of the `journeyRun` workflow. */

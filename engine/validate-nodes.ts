@@ -26,6 +26,10 @@ export function nodeIssues(
 export function journeyIssues(doc: Record<string, unknown>, reported: ReportedPaths): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   if (isRecord(doc.goal)) issues.push(...whereIssues(doc.goal.where, '$.goal.where', reported));
+  if (isRecord(doc.settings) && doc.settings.conversionWindow !== undefined && !isRecord(doc.goal)) {
+    const message = 'settings.conversionWindow counts goal events after a run ended, but the journey has no goal; add a goal or remove the window';
+    issues.push(issue('conversion_window_without_goal', message, '$.settings.conversionWindow'));
+  }
   if (!Array.isArray(doc.exitCriteria)) return issues;
   const ids = new Set<string>();
   doc.exitCriteria.forEach((criterion, k) => {

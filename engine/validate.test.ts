@@ -67,6 +67,21 @@ const cases: Case[] = [
     path: '$.settings.reentry.cooldown',
     doc: canvasWith((d) => (d.settings.reentry = { policy: 'cooldown', cooldown: '30 days' })),
   },
+  {
+    name: 'conversion window',
+    code: 'invalid_duration',
+    path: '$.settings.conversionWindow',
+    doc: canvasWith((d) => (d.settings.conversionWindow = 'P3661D')),
+  },
+  {
+    name: 'conversion window without a goal',
+    code: 'conversion_window_without_goal',
+    path: '$.settings.conversionWindow',
+    doc: canvasWith((d) => {
+      d.settings.conversionWindow = 'P14D';
+      delete d.goal;
+    }),
+  },
   { name: 'crm due', code: 'invalid_duration', path: '$.nodes[5].params.due', doc: canvasWith((d) => (d.nodes[5].params.due = 'tomorrow')) },
   {
     name: 'condition within',

@@ -71,6 +71,7 @@ export const CANVAS_ERROR_CODES = [
   'invalid_template',
   ...CONDITION_ERROR_CODES,
   'duplicate_exit_criterion_id',
+  'conversion_window_without_goal',
 ] as const;
 
 export type CanvasErrorCode = (typeof CANVAS_ERROR_CODES)[number];

@@ -14,6 +14,7 @@ import { EventOutbox1797050000000 } from './1797050000000-event-outbox.js';
 import { ConditionLanguage1797100000000 } from './1797100000000-condition-language.js';
 import { Backtests1797400000000 } from './1797400000000-backtests.js';
 import { HistoryAnswers1797500000000 } from './1797500000000-history-answers.js';
+import { QuietHoursDeferrals1797800000000 } from './1797800000000-quiet-hours-deferrals.js';
 import { Identities1797900000000 } from './1797900000000-identities.js';
 import { ProviderTemplates1798000000000 } from './1798000000000-provider-templates.js';
 
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   ConditionLanguage1797100000000,
   Backtests1797400000000,
   HistoryAnswers1797500000000,
+  QuietHoursDeferrals1797800000000,
   Identities1797900000000,
   ProviderTemplates1798000000000,
 ];

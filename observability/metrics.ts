@@ -182,7 +182,7 @@ export function createRuntimeMetrics(opts: RuntimeMetricsOptions): RuntimeMetric
     {
       read: (tx) => counts.suppressedSends(tx),
       outputs: [
-        counterOut('je_suppressed_sends_total', 'Touches held back before reaching a provider (consent, frequency cap, no recipient), by action and reason', ['action', 'reason']),
+        counterOut('je_suppressed_sends_total', 'Touches held back before reaching a provider (consent, frequency cap, no recipient; quiet_hours: deferred to the end of quiet hours), by action and reason', ['action', 'reason']),
       ],
     },
     {

@@ -135,6 +135,16 @@ export class EnrollmentsRepository {
     return rows[0]?.id ?? null;
   }
 
+  /**
+   * Takes the journey's entry-limit lock for the transaction (an advisory lock: enrollments of a
+   * journey with an entry limit are decided one at a time), then counts its enrollments, at most `limit`.
+   */
+  async lockedEntryCount(journeyId: string, limit: number, tx: Queryable): Promise<number> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('entry_limit:' || $1))`, [journeyId]);
+    const rows: { n: number }[] = await tx.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM enrollments WHERE journey_id = $1 LIMIT $2) e`, [journeyId, limit]);
+    return rows[0].n;
+  }
+
   /** Which of `triggerKeys` have already enrolled someone into the journey. */
   async takenTriggerKeys(journeyId: string, triggerKeys: string[]): Promise<string[]> {
     const rows: { trigger_key: string }[] = await this.db.query(

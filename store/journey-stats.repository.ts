@@ -43,7 +43,10 @@ export interface CurrentRow {
   count: number;
 }
 
-/** Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and ledger outcome. */
+/**
+ * Touches of the send ledger grouped by local day, action node, random-split arm (when asked for) and
+ * ledger outcome; quiet-hours deferrals come as rows of status `deferred` (reason `quiet_hours`).
+ */
 export interface SendRow {
   day: string;
   nodeId: string;
@@ -55,6 +58,30 @@ export interface SendRow {
   deliveryStatus: string | null;
   deliveryErrorCode: string | null;
   count: number;
+}
+
+/** The conversion window of a version's goal: goal event `event` counts up to `windowMs` after a run ended. */
+export interface GoalWindow {
+  versionId: string;
+  event: string;
+  windowMs: number;
+}
+
+/**
+ * A goal event of the customer after the end of a run that ended without the goal, within its
+ * version's window and before the customer's next run of the journey began. The caller checks the
+ * goal's `where` filters; `arms`: the random-split arms the run took.
+ */
+export interface GoalAfterEndRow {
+  enrollmentId: string;
+  versionId: string;
+  eventId: string;
+  name: string;
+  eventTime: Date;
+  properties: Record<string, unknown>;
+  /** Local day of the goal event. */
+  day: string;
+  arms: { nodeId: string; arm: string }[];
 }
 
 /** Every grouped count of a journey's figures. */
@@ -196,15 +223,59 @@ export class JourneyStatsRepository {
           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
         [...params, ...extra],
       );
-    const sends = await sendsOf('', []);
-    const armSends =
-      splits.length === 0
-        ? []
-        : await sendsOf(
-            `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`,
-            [splits.map((s) => s[0]), splits.map((s) => s[1])],
-          );
+    // Quiet-hours deferrals (the action node's `wait_started` step), by the day they were deferred, as
+    // rows of status `deferred` and reason `quiet_hours`.
+    const deferralsOf = (armJoin: string, extra: unknown[]): Promise<SendRow[]> =>
+      tx.query(
+        `SELECT ${dayOf('q.at')} AS day, q.node_id AS "nodeId", ${armJoin ? `s.node_id AS "splitNodeId", s.detail->>'port' AS arm` : 'NULL AS "splitNodeId", NULL AS arm'},
+                'deferred' AS status, 'quiet_hours' AS "errorCode", NULL AS "deliveryStatus", NULL AS "deliveryErrorCode", count(*)::int AS count
+           FROM enrollments e JOIN enrollment_steps q ON q.enrollment_id = e.id AND q.kind = 'wait_started' AND q.detail->>'kind' = 'quiet_hours' ${armJoin}
+          WHERE ${OF_JOURNEY} AND ${inWindow('q.at')}
+          GROUP BY 1, 2, 3, 4`,
+        [...params, ...extra],
+      );
+    const armJoin = `JOIN enrollment_steps s ON s.enrollment_id = e.id AND s.kind = 'decision' AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))`;
+    const armParams = [splits.map((s) => s[0]), splits.map((s) => s[1])];
+    const sends = [...(await sendsOf('', [])), ...(await deferralsOf('', []))];
+    const armSends = splits.length === 0 ? [] : [...(await sendsOf(armJoin, armParams)), ...(await deferralsOf(armJoin, armParams))];
     return { entered, endings, flow, armEndings, current, sends, armSends };
+  }
+
+  /**
+   * Goal events after the end of runs that ended otherwise (`goals`: the versions with a conversion
+   * window), event time in the scope's window, oldest first per run. `splits` as in countsOf.
+   */
+  async goalEventsAfterEnd(scope: StatsScope, goals: GoalWindow[], splits: string[][], tx: Queryable = this.db): Promise<GoalAfterEndRow[]> {
+    if (goals.length === 0) return [];
+    return tx.query(
+      `SELECT e.id AS "enrollmentId", e.version_id AS "versionId", ev.event_id AS "eventId", ev.name, ev.event_time AS "eventTime",
+              ev.properties, ${dayOf('ev.event_time')} AS day,
+              COALESCE((SELECT json_agg(json_build_object('nodeId', s.node_id, 'arm', s.detail->>'port'))
+                          FROM enrollment_steps s
+                         WHERE s.enrollment_id = e.id AND s.kind = 'decision'
+                           AND (e.version_id, s.node_id) IN (SELECT * FROM unnest($9::text[], $10::text[]))), '[]') AS arms
+         FROM enrollments e
+         JOIN unnest($6::text[], $7::text[], $8::bigint[]) AS g(version_id, event, window_ms) ON g.version_id = e.version_id
+         JOIN events ev ON ev.customer_id = e.customer_id AND ev.name = g.event
+                       AND ev.event_time > e.ended_at AND ev.event_time <= e.ended_at + g.window_ms * interval '1 millisecond'
+        WHERE ${OF_JOURNEY} AND e.ended_at IS NOT NULL AND e.status <> 'converted' AND ${inWindow('ev.event_time')}
+          AND NOT EXISTS (SELECT 1 FROM enrollments n
+                           WHERE n.journey_id = e.journey_id AND n.customer_id = e.customer_id AND n.id <> e.id
+                             AND n.enrolled_at > e.enrolled_at AND n.enrolled_at <= ev.event_time)
+        ORDER BY e.id, ev.event_time, ev.id`,
+      [
+        scope.journeyId,
+        scope.versionId,
+        scope.start,
+        scope.end,
+        scope.timeZone,
+        goals.map((g) => g.versionId),
+        goals.map((g) => g.event),
+        goals.map((g) => g.windowMs),
+        splits.map((s) => s[0]),
+        splits.map((s) => s[1]),
+      ],
+    );
   }
 
   /** A page of the journey's enrollments matching `criteria`, newest first, at most `limit`. */

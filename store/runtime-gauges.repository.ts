@@ -40,12 +40,16 @@ export class RuntimeGaugesRepository {
 
   /**
    * Touches held back before any provider was called, by action (the channel) and reason: policy
-   * (`no_consent`, `frequency_cap`) and a missing recipient (`no_recipient`), as the journey stats count them.
+   * (`no_consent`, `frequency_cap`), a missing recipient (`no_recipient`), and quiet-hours deferrals
+   * (`quiet_hours`, from the action node's quiet-hours wait), as the journey stats count them.
    */
   async suppressedSends(tx: Queryable = this.db): Promise<GaugeRow<'action' | 'reason'>[]> {
     return tx.query(
       `SELECT action, COALESCE(error_code, status) AS reason, count(*)::int AS n
-         FROM messages WHERE status = 'suppressed' OR (status = 'failed' AND error_code = 'no_recipient') GROUP BY 1, 2`,
+         FROM messages WHERE status = 'suppressed' OR (status = 'failed' AND error_code = 'no_recipient') GROUP BY 1, 2
+       UNION ALL
+       SELECT detail->>'action' AS action, 'quiet_hours' AS reason, count(*)::int AS n
+         FROM enrollment_steps WHERE kind = 'wait_started' AND detail->>'kind' = 'quiet_hours' GROUP BY 1`,
     );
   }
 

@@ -117,6 +117,25 @@ export class VersionsRepository {
     );
   }
 
+  /** The journey's current version (the one it admits customers by, or did before a pause or stop); null without one. */
+  async currentOf(journeyId: string): Promise<{ versionId: string; triggerKind: string } | null> {
+    const rows: { versionId: string; triggerKind: string }[] = await this.db.query(
+      `SELECT v.id AS "versionId", v.trigger_kind AS "triggerKind" FROM journeys j
+         JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.active_version WHERE j.id = $1`,
+      [journeyId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The current version of each paused or stopped journey triggered by entering a segment, with the journey's status. */
+  async closedOnSegment(): Promise<{ id: string; journey_id: string; segment: string; status: string }[]> {
+    return this.db.query(
+      `SELECT v.id, v.journey_id, v.trigger_segment AS segment, j.status FROM journeys j
+         JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.active_version
+        WHERE j.status IN ('paused', 'stopped') AND v.trigger_kind = 'segment'`,
+    );
+  }
+
   /** Active versions triggered by entering a segment. */
   async activeOnSegment(): Promise<{ id: string; segment: string }[]> {
     return this.db.query(`SELECT id, trigger_segment AS segment FROM journey_versions WHERE active AND trigger_kind = 'segment'`);

@@ -5,6 +5,9 @@ const COUNT: SchemaObject = { type: 'integer', minimum: 0 };
 const RATE: SchemaObject = { type: 'number', nullable: true, description: 'converted / entered, 4 decimals; null when nobody entered' };
 const COUNTS_BY_PORT: SchemaObject = { type: 'object', additionalProperties: COUNT };
 
+const CONVERTED: SchemaObject = { ...COUNT, description: 'runs that reached the goal, those converted after they ended (settings.conversionWindow) included' };
+const CONVERTED_AFTER_END: SchemaObject = { ...COUNT, description: 'of converted: runs whose goal event came after they ended, within the conversion window' };
+
 const EXITS: SchemaObject = {
   type: 'array',
   description: 'endings by status (completed, converted, exited, failed) and reason, largest first',
@@ -32,7 +35,8 @@ const ARM: SchemaObject = {
     weight: { type: 'number' },
     control: { type: 'boolean' },
     entered: COUNT,
-    converted: COUNT,
+    converted: CONVERTED,
+    convertedAfterEnd: CONVERTED_AFTER_END,
     conversionRate: RATE,
     exits: EXITS,
   },
@@ -43,7 +47,8 @@ const DAY: SchemaObject = {
   properties: {
     date: { type: 'string', format: 'date' },
     entered: COUNT,
-    converted: COUNT,
+    converted: CONVERTED,
+    convertedAfterEnd: CONVERTED_AFTER_END,
     exits: EXITS,
     nodes: { type: 'object', description: 'node id -> { passed, branches? }, nodes with activity only' },
     arms: { type: 'object', description: 'random split id -> arm -> { entered, converted }, arms with activity only' },
@@ -62,7 +67,16 @@ export const STATS_SCHEMA: SchemaObject = {
     window: { type: 'object', properties: { from: { type: 'string', nullable: true }, to: { type: 'string', nullable: true }, timeZone: { type: 'string' } } },
     totals: {
       type: 'object',
-      properties: { entered: COUNT, converted: COUNT, conversionRate: RATE, exits: EXITS, pending: COUNT, waiting: COUNT, inProgress: COUNT },
+      properties: {
+        entered: COUNT,
+        converted: CONVERTED,
+        convertedAfterEnd: CONVERTED_AFTER_END,
+        conversionRate: RATE,
+        exits: EXITS,
+        pending: COUNT,
+        waiting: COUNT,
+        inProgress: COUNT,
+      },
     },
     nodes: { type: 'array', items: NODE },
     randomSplits: {

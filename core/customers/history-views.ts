@@ -131,10 +131,14 @@ export interface RefusalFacts {
   lastEndedAt?: number;
   /** For an inactive journey: its status (paused, stopped, ...). */
   journeyStatus?: string;
+  /** For `global_holdout`: the configured percent. */
+  holdoutPercent?: number;
+  /** For `entry_limit`: the journey's limit. */
+  entryLimit?: number;
 }
 
 /** The reason code and the rule in plain words of an enrollment a journey refused. */
-export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive', f: RefusalFacts): { reason: string; rule: string } {
+export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' | 'cooldown' | 'journey_inactive' | 'global_holdout' | 'entry_limit', f: RefusalFacts): { reason: string; rule: string } {
   switch (reason) {
     case 'already_enrolled':
       return { reason, rule: `one live run per customer: run ${f.enrollmentId} is still in the journey` };
@@ -145,6 +149,13 @@ export function refusalRule(reason: 'already_enrolled' | 'reentry_not_allowed' |
       const ended = new Date(f.lastEndedAt ?? 0).toISOString();
       return { reason, rule: `re-entry cooldown of ${formatDuration(f.cooldownMs ?? 0)}: run ${f.enrollmentId} ended at ${ended}; entry allowed again from ${until}` };
     }
+    case 'entry_limit':
+      return { reason, rule: `entry limit of ${f.entryLimit}: the journey has admitted ${f.entryLimit} customers (settings.entryLimit), all versions together` };
+    case 'global_holdout':
+      return {
+        reason,
+        rule: `global holdout: the customer is among the ${f.holdoutPercent}% held out of every journey with a marketing action (JE_GLOBAL_HOLDOUT_PERCENT), to measure what the journeys add`,
+      };
     case 'journey_inactive':
       if (f.journeyStatus === 'paused' || f.journeyStatus === 'stopped') {
         return { reason: `journey_${f.journeyStatus}`, rule: `the journey is ${f.journeyStatus}: it admits no new customers` };

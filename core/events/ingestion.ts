@@ -274,7 +274,11 @@ export class IngestionService {
    * is logged and skipped so that it never blocks ingestion.
    */
   private async checkSegmentTriggers(customerId: string): Promise<void> {
-    const versions = await this.versions.activeOnSegment();
+    // Paused and stopped journeys are offered the entry too: they refuse it, recorded in the history.
+    const versions: SegmentTriggered[] = [
+      ...(await this.versions.activeOnSegment()).map((v) => ({ ...v, closed: null })),
+      ...(await this.versions.closedOnSegment()).map((v) => ({ ...v, closed: { journeyId: v.journey_id, status: v.status } })),
+    ];
     if (versions.length === 0) return;
     const rules = await loadSegmentRules(this.deps.db, versions.map((v) => v.segment));
     const segments = [...new Set(versions.map((v) => v.segment))].filter((key) => {
@@ -288,20 +292,36 @@ export class IngestionService {
       }
     });
     const membership = await segmentMembership(this.deps.db, customerId, segments, { rules });
-    for (const version of versions) {
-      if (!(version.segment in membership)) continue;
-      if (!membership[version.segment]) {
-        await this.memberships.leave(version.segment, customerId);
+    // Membership is per segment, shared by every journey it triggers: enter (or leave) it once, then
+    // offer the entry to each of them (entering it is one trigger, whatever number of journeys use it).
+    for (const [segment, triggered] of groupBySegment(versions)) {
+      if (!(segment in membership)) continue;
+      if (!membership[segment]) {
+        await this.memberships.leave(segment, customerId);
         continue;
       }
-      const enteredAt = await this.memberships.enter(version.segment, customerId);
+      const enteredAt = await this.memberships.enter(segment, customerId);
       if (enteredAt === null) continue;
-      await this.deps.enrollments.enroll({
-        versionId: version.id,
-        customerId,
-        triggerKey: `segment:${version.segment}:${enteredAt.getTime()}`,
-        entry: { kind: 'segment', segment: version.segment, payload: {} },
-      });
+      const trigger = { customerId, triggerKey: `segment:${segment}:${enteredAt.getTime()}`, entry: { kind: 'segment' as const, segment, payload: {} } };
+      for (const version of triggered) {
+        const { closed } = version;
+        if (closed) await this.deps.enrollments.refuseClosed({ ...trigger, journeyId: closed.journeyId, versionId: version.id, journeyStatus: closed.status });
+        else await this.deps.enrollments.enroll({ ...trigger, versionId: version.id });
+      }
     }
   }
+}
+
+/** A version triggered by entering `segment`; `closed` when its journey is paused or stopped (it refuses the entry). */
+interface SegmentTriggered {
+  id: string;
+  segment: string;
+  closed: { journeyId: string; status: string } | null;
+}
+
+/** The versions triggered by each segment, in the order the segments first appear. */
+function groupBySegment<V extends { segment: string }>(versions: V[]): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const v of versions) groups.set(v.segment, [...(groups.get(v.segment) ?? []), v]);
+  return groups;
 }

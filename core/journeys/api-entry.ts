@@ -4,6 +4,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import type { EnrollmentEntry } from '../../engine/runtime.js';
 import { exitEnrollmentSignal } from '../../engine/workflow-contract.js';
 import { conflict, notFound, type UseCaseError } from '../errors.js';
 import { EnrollmentService, type EnrollResult } from '../enrollment.js';
@@ -58,6 +59,7 @@ export class ApiEntryService {
     if (!version?.id) {
       // A journey that exists but takes no one now is a state conflict (409); one that does not exist is not found (404).
       if (!version) throw notFound('journey_not_active', `Journey "${journeyId}" does not exist: it has no published version accepting new customers`);
+      await this.recordClosed(journeyId, version.status, req, requestedBy);
       throw conflict('journey_not_active', `Journey "${journeyId}" is ${version.status}: it has no published version accepting new customers`, { status: version.status });
     }
     if (version.trigger_kind !== 'api') {
@@ -75,7 +77,7 @@ export class ApiEntryService {
       this.enrollments.enroll({
         versionId,
         customerId: req.customerId,
-        entry: { kind: 'api', payload: req.payload ?? {}, ...(requestedBy !== undefined ? { requestedBy } : {}) },
+        entry: this.entryOf(req, requestedBy),
         ...(req.entryKey !== undefined ? { entryKey: req.entryKey } : {}),
         ...(req.idempotencyKey !== undefined ? { triggerKey: `api:${req.idempotencyKey}` } : {}),
       }),
@@ -83,6 +85,25 @@ export class ApiEntryService {
     // Temporal stopped answering mid-request: the enrollment is recorded and the recovery sweep starts it.
     if (result.enrolled && result.runStart === 'deferred') throw this.temporalPolicy.deferredStart(result.enrollmentId);
     return result;
+  }
+
+  /** The refusal of an API entry by a paused or stopped journey, in the customer's history (a draft or archived journey is no trigger). */
+  private async recordClosed(journeyId: string, status: string, req: ApiEnrollmentRequest, requestedBy?: string): Promise<void> {
+    const current = await this.versions.currentOf(journeyId);
+    if ((status !== 'paused' && status !== 'stopped') || current?.triggerKind !== 'api') return;
+    await this.customers.ensureKnown(req.customerId);
+    await this.enrollments.refuseClosed({
+      journeyId,
+      versionId: current.versionId,
+      journeyStatus: status,
+      customerId: req.customerId,
+      entry: this.entryOf(req, requestedBy),
+      ...(req.idempotencyKey !== undefined ? { triggerKey: `api:${req.idempotencyKey}` } : {}),
+    });
+  }
+
+  private entryOf(req: ApiEnrollmentRequest, requestedBy?: string): EnrollmentEntry {
+    return { kind: 'api', payload: req.payload ?? {}, ...(requestedBy !== undefined ? { requestedBy } : {}) };
   }
 
   /**

@@ -15,6 +15,7 @@ import { VersionsRepository } from '../../store/versions.repository.js';
 import type { PublishingService } from './publishing.js';
 import { profileNeedsInfo } from '../../engine/actions.js';
 import { templateFindings } from '../channels/provider-templates.js';
+import { traitTypeIssues } from './trait-type-check.js';
 
 /** What the compiler says about a canvas. */
 export interface CanvasValidation {
@@ -81,7 +82,10 @@ export class DraftsService {
     private readonly audit: AuditLog,
   ) {}
 
-  /** The compiler's answer plus the checks against registered provider templates (and their SMS length, as info). */
+  /**
+   * The compiler's answer plus the checks that need stored data: registered provider templates (and
+   * their SMS length, as info) and traits compared with a value of another type (warnings).
+   */
   async validate(canvas: unknown): Promise<CanvasValidation> {
     const actions = this.publishing.actionSpecs();
     const result = this.publishing.compile(canvas);
@@ -89,7 +93,7 @@ export class DraftsService {
     const info = [...profileNeedsInfo(canvas, actions), ...templates.info];
     if (!result.ok) return { valid: false, issues: result.errors, warnings: [], info };
     if (templates.issues.length > 0) return { valid: false, issues: templates.issues, warnings: [], info };
-    return { valid: true, issues: [], warnings: result.warnings, info };
+    return { valid: true, issues: [], warnings: [...result.warnings, ...(await traitTypeIssues(this.db, canvas))], info };
   }
 
   /** Creates a journey in status `draft`; 409 `journey_exists` when the id is taken. */

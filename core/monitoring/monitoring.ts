@@ -10,6 +10,7 @@ import { withReadOnlySnapshot } from '../../store/data-source.js';
 import { notFound } from '../errors.js';
 import { pageOf, type Page, type PageRequest } from '../page.js';
 import { buildStats, planNodes, type StatsReport } from './stats-report.js';
+import { conversionsAfterEnd, goalWindows } from './conversions-after-end.js';
 
 /** A statement over one journey's rows may take this long before the request fails. */
 const STATEMENT_TIMEOUT_MS = 30_000;
@@ -91,16 +92,19 @@ export class MonitoringService {
     const splits = chosen.flatMap((v) =>
       Object.values(v.plan.nodes).flatMap((s) => (s.kind === 'random_split' ? [[v.versionId, s.id]] : [])),
     );
-    const rows = await withReadOnlySnapshot(this.db, STATEMENT_TIMEOUT_MS, async (tx) => {
+    const { rows, goalEvents } = await withReadOnlySnapshot(this.db, STATEMENT_TIMEOUT_MS, async (tx) => {
       const { start, end } = await this.statsStore.dayBounds(query.from, query.to, timeZone, tx);
-      return this.statsStore.countsOf({ journeyId, versionId, start, end, timeZone }, splits, tx);
+      const scope = { journeyId, versionId, start, end, timeZone };
+      const rows = await this.statsStore.countsOf(scope, splits, tx);
+      return { rows, goalEvents: await this.statsStore.goalEventsAfterEnd(scope, goalWindows(chosen), splits, tx) };
     });
+    const afterEnd = conversionsAfterEnd(goalEvents, new Map(chosen.map((v) => [v.versionId, v.plan])));
     return {
       journeyId,
       version: query.version,
       versions: versions.map(({ plan: _, ...v }) => v),
       window: { from: query.from, to: query.to, timeZone },
-      ...buildStats(planNodes(chosen), rows, { from: query.from, to: query.to }),
+      ...buildStats(planNodes(chosen), rows, { from: query.from, to: query.to }, afterEnd),
     };
   }
 

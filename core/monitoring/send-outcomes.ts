@@ -7,7 +7,8 @@
  * - failed: the provider refused it, its outcome is unknown, or a delivery report said undelivered or
  *   failed; by reason (the provider's or channel's error code).
  * - suppressed: it never left because of policy or data: `no_consent`, `frequency_cap`, `no_recipient`
- *   (no phone, no push token, no account manager).
+ *   (no phone, no push token, no account manager); and `quiet_hours`: it was held back until the end
+ *   of the quiet hours (deferred, not dropped: the touch is counted again by its outcome once asked for).
  */
 import type { SendRow } from '../../store/journey-stats.repository.js';
 
@@ -27,8 +28,13 @@ const UNDELIVERED = new Set(['undelivered', 'failed']);
 /** Adds `row`'s touches to `into`. */
 export function addSends(into: SendOutcomes, row: Pick<SendRow, 'status' | 'errorCode' | 'deliveryStatus' | 'deliveryErrorCode' | 'count'>): void {
   const n = row.count;
-  into.attempted += n;
   const bumpOf = (map: Record<string, number>, reason: string) => (map[reason] = (map[reason] ?? 0) + n);
+  // A deferral is not a touch of its own: the touch it held back is counted when it is asked for.
+  if (row.status === 'deferred') {
+    bumpOf(into.suppressed, row.errorCode ?? 'deferred');
+    return;
+  }
+  into.attempted += n;
   if (row.status === 'suppressed' || (row.status === 'failed' && row.errorCode === 'no_recipient')) {
     bumpOf(into.suppressed, row.errorCode ?? 'suppressed');
   } else if (row.status === 'failed' || row.status === 'unknown') {

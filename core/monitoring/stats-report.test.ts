@@ -136,6 +136,7 @@ describe('buildStats', () => {
     expect(stats.totals).toEqual({
       entered: 4,
       converted: 1,
+      convertedAfterEnd: 0,
       conversionRate: 0.25,
       exits: [
         { status: 'completed', reason: 'done', count: 2 },
@@ -156,8 +157,8 @@ describe('buildStats', () => {
         nodeId: 'ab',
         label: 'A/B',
         arms: [
-          { key: 't', weight: 1, control: false, entered: 2, converted: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }], messages: NO_SENDS },
-          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }], messages: NO_SENDS },
+          { key: 't', weight: 1, control: false, entered: 2, converted: 0, convertedAfterEnd: 0, conversionRate: 0, exits: [{ status: 'completed', reason: 'done', count: 1 }], messages: NO_SENDS },
+          { key: 'c', weight: 1, control: true, entered: 1, converted: 1, convertedAfterEnd: 0, conversionRate: 1, exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }], messages: NO_SENDS },
         ],
       },
     ]);
@@ -170,16 +171,18 @@ describe('buildStats', () => {
         date: '2026-03-01',
         entered: 3,
         converted: 0,
+        convertedAfterEnd: 0,
         exits: [{ status: 'completed', reason: 'done', count: 2 }],
         nodes: { vip: { passed: 3, branches: { yes: 2, no: 1 } }, ab: { passed: 2, branches: { t: 2 } } },
         arms: { ab: { t: { entered: 2, converted: 0 } } },
         messages: NO_SENDS,
       },
-      { date: '2026-03-02', entered: 0, converted: 0, exits: [], nodes: {}, arms: {}, messages: NO_SENDS },
+      { date: '2026-03-02', entered: 0, converted: 0, convertedAfterEnd: 0, exits: [], nodes: {}, arms: {}, messages: NO_SENDS },
       {
         date: '2026-03-03',
         entered: 1,
         converted: 1,
+        convertedAfterEnd: 0,
         exits: [{ status: 'converted', reason: 'goal_reached', count: 1 }],
         nodes: { vip: { passed: 1, branches: { yes: 1 } }, ab: { passed: 1, branches: { c: 1 } } },
         arms: { ab: { c: { entered: 1, converted: 1 } } },
@@ -216,6 +219,21 @@ describe('buildStats', () => {
     expect(buildStats(nodes, empty, { from: '2026-03-01', to: null }).series.map((d) => d.date)).toEqual(['2026-03-01']);
   });
 
+  it('adds runs converted after they ended to converted, apart as convertedAfterEnd, in totals, their arm and the day of the goal event', () => {
+    const afterEnd = [
+      { day: '2026-03-04', arms: [{ nodeId: 'ab', arm: 't' }] },
+      { day: '2026-03-04', arms: [] },
+    ];
+    const stats = buildStats(nodes, rows, { from: null, to: null }, afterEnd);
+    expect(stats.totals).toMatchObject({ entered: 4, converted: 3, convertedAfterEnd: 2, conversionRate: 0.75 });
+    expect(stats.randomSplits[0].arms.map((a) => [a.key, a.converted, a.convertedAfterEnd, a.conversionRate])).toEqual([
+      ['t', 1, 1, 0.5],
+      ['c', 1, 0, 1],
+    ]);
+    expect(stats.series.at(-1)).toMatchObject({ date: '2026-03-04', converted: 2, convertedAfterEnd: 2, arms: { ab: { t: { entered: 0, converted: 1 } } } });
+    expect(stats.series.reduce((a, d) => a + d.converted, 0)).toBe(stats.totals.converted);
+  });
+
   it('counts a port the plan no longer has (an older version) rather than dropping it', () => {
     const stats = buildStats(nodes, { ...rows, flow: [{ day: '2026-03-01', nodeId: 'vip', port: 'maybe', count: 1 }] }, { from: null, to: null });
     expect(stats.nodes[0].branches).toEqual({ yes: 0, no: 0, maybe: 1 });
@@ -249,6 +267,8 @@ describe('send outcomes', () => {
       send('2026-03-02', 'failed', { errorCode: 'invalid_token' }),
       send('2026-03-02', 'unknown', { errorCode: 'outcome_unknown' }),
       send('2026-03-02', 'pending'),
+      // Deferred by quiet hours: suppressed for the while, not a touch of its own.
+      send('2026-03-02', 'deferred', { errorCode: 'quiet_hours', count: 3 }),
     ];
     const stats = buildStats(nodes, { ...base, sends }, { from: null, to: null });
     const all = {
@@ -256,14 +276,14 @@ describe('send outcomes', () => {
       sent: 6,
       delivered: 4,
       failed: { '30003': 1, invalid_token: 1, outcome_unknown: 1 },
-      suppressed: { no_recipient: 5, frequency_cap: 2, no_consent: 1 },
+      suppressed: { no_recipient: 5, frequency_cap: 2, no_consent: 1, quiet_hours: 3 },
     };
     expect(stats.totals.messages).toEqual(all);
     expect(stats.nodes.find((n) => n.nodeId === 'sms')!.messages).toEqual(all);
     expect(stats.nodes.find((n) => n.nodeId === 'vip')!.messages).toBeNull();
     expect(stats.series.map((d) => [d.date, d.messages.attempted, d.nodes.sms?.messages?.suppressed])).toEqual([
       ['2026-03-01', 6, {}],
-      ['2026-03-02', 11, { no_recipient: 5, frequency_cap: 2, no_consent: 1 }],
+      ['2026-03-02', 11, { no_recipient: 5, frequency_cap: 2, no_consent: 1, quiet_hours: 3 }],
     ]);
   });
 
@@ -271,10 +291,11 @@ describe('send outcomes', () => {
     const armSends = [
       send('2026-03-01', 'sent', { splitNodeId: 'ab', arm: 't', deliveryStatus: 'delivered', count: 2 }),
       send('2026-03-01', 'failed', { splitNodeId: 'ab', arm: 'c', errorCode: 'no_recipient' }),
+      send('2026-03-01', 'deferred', { splitNodeId: 'ab', arm: 't', errorCode: 'quiet_hours' }),
     ];
     const [arms] = buildStats(nodes, { ...base, armSends }, { from: null, to: null }).randomSplits.map((s) => s.arms);
     expect(arms.map((a) => [a.key, a.messages])).toEqual([
-      ['t', { attempted: 2, sent: 2, delivered: 2, failed: {}, suppressed: {} }],
+      ['t', { attempted: 2, sent: 2, delivered: 2, failed: {}, suppressed: { quiet_hours: 1 } }],
       ['c', { attempted: 1, sent: 0, delivered: 0, failed: {}, suppressed: { no_recipient: 1 } }],
     ]);
   });

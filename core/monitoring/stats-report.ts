@@ -7,6 +7,7 @@ import { isBranchingKind, stepPorts, type ExecutionPlan, type PlanStep, type Pla
 
 import type { EndingRow, StatsRows } from '../../store/journey-stats.repository.js';
 import { addSends, noSends, sendOutcomes, type SendOutcomes } from './send-outcomes.js';
+import type { ConversionAfterEnd } from './conversions-after-end.js';
 
 export type { SendOutcomes } from './send-outcomes.js';
 
@@ -55,7 +56,10 @@ export interface ArmStats {
   weight: number;
   control: boolean;
   entered: number;
+  /** Runs that reached the goal, those converted after they ended included. */
   converted: number;
+  /** Of `converted`: runs whose goal event came after they ended, within the conversion window. */
+  convertedAfterEnd: number;
   conversionRate: number | null;
   exits: ExitCount[];
   /** The touches of runs that took this arm, all action nodes together. */
@@ -67,6 +71,7 @@ export interface SeriesDay {
   date: string;
   entered: number;
   converted: number;
+  convertedAfterEnd: number;
   exits: ExitCount[];
   /** Only nodes with activity that day (`messages` for action nodes that touched customers that day). */
   nodes: Record<string, { passed: number; branches?: Record<string, number>; messages?: SendOutcomes }>;
@@ -79,7 +84,10 @@ export interface SeriesDay {
 export interface StatsReport {
   totals: {
     entered: number;
+    /** Runs that reached the goal, those converted after they ended (conversion window) included. */
     converted: number;
+    /** Of `converted`: runs whose goal event came after they ended, within the conversion window. */
+    convertedAfterEnd: number;
     conversionRate: number | null;
     exits: ExitCount[];
     pending: number;
@@ -173,8 +181,14 @@ const convertedIn = (rows: Pick<EndingRow, 'status' | 'count'>[]) =>
 /**
  * Arranges the grouped rows under the nodes. The series runs from `range.from` to `range.to` (local
  * days, inclusive); a null bound becomes the first or last day with activity (or the other bound).
+ * `afterEnd`: runs converted after they ended (conversions-after-end.ts), added to `converted`.
  */
-export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: string | null; to: string | null }): StatsReport {
+export function buildStats(
+  nodes: NodeInfo[],
+  rows: StatsRows,
+  range: { from: string | null; to: string | null },
+  afterEnd: ConversionAfterEnd[] = [],
+): StatsReport {
   const known = new Map(nodes.map((n) => [n.nodeId, n]));
   const passed = new Map<string, number>();
   const branches = new Map<string, Map<string, number>>();
@@ -219,18 +233,21 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
       arms: (n.arms ?? []).map((arm): ArmStats => {
         const endings = rows.armEndings.filter((r) => r.nodeId === n.nodeId && r.arm === arm.key);
         const entered = branches.get(n.nodeId)?.get(arm.key) ?? 0;
-        const converted = convertedIn(endings);
+        const late = afterEnd.filter((c) => c.arms.some((a) => a.nodeId === n.nodeId && a.arm === arm.key)).length;
+        const converted = convertedIn(endings) + late;
         const messages = sendOutcomes(rows.armSends, (r) => r.splitNodeId === n.nodeId && r.arm === arm.key);
-        return { ...arm, entered, converted, conversionRate: conversionRate(converted, entered), exits: mergeExits(endings), messages };
+        const exits = mergeExits(endings);
+        return { ...arm, entered, converted, convertedAfterEnd: late, conversionRate: conversionRate(converted, entered), exits, messages };
       }),
     }));
 
   const entered = rows.entered.reduce((sum, r) => sum + r.count, 0);
-  const converted = convertedIn(rows.endings);
+  const converted = convertedIn(rows.endings) + afterEnd.length;
   return {
     totals: {
       entered,
       converted,
+      convertedAfterEnd: afterEnd.length,
       conversionRate: conversionRate(converted, entered),
       exits: mergeExits(rows.endings),
       pending,
@@ -240,7 +257,7 @@ export function buildStats(nodes: NodeInfo[], rows: StatsRows, range: { from: st
     },
     nodes: nodeStats,
     randomSplits,
-    series: buildSeries(rows, known, range),
+    series: buildSeries(rows, known, range, afterEnd),
   };
 }
 
@@ -253,14 +270,15 @@ export function buildSeries(
   rows: Pick<StatsRows, 'entered' | 'endings' | 'flow' | 'armEndings'> & Partial<Pick<StatsRows, 'sends'>>,
   nodes: Map<string, NodeInfo>,
   range: { from: string | null; to: string | null },
+  afterEnd: ConversionAfterEnd[] = [],
 ): SeriesDay[] {
   const sends = rows.sends ?? [];
-  const active = [...rows.entered, ...rows.endings, ...rows.flow, ...rows.armEndings, ...sends].map((r) => r.day).sort();
+  const active = [...rows.entered, ...rows.endings, ...rows.flow, ...rows.armEndings, ...sends, ...afterEnd].map((r) => r.day).sort();
   const from = range.from ?? active[0] ?? range.to;
   const to = range.to ?? active[active.length - 1] ?? range.from;
   if (from === undefined || to === undefined) return [];
   const days = new Map<string, SeriesDay>(
-    daysBetween(from, to).map((date) => [date, { date, entered: 0, converted: 0, exits: [], nodes: {}, arms: {}, messages: noSends() }]),
+    daysBetween(from, to).map((date) => [date, { date, entered: 0, converted: 0, convertedAfterEnd: 0, exits: [], nodes: {}, arms: {}, messages: noSends() }]),
   );
   for (const r of rows.entered) {
     const day = days.get(r.day);
@@ -286,6 +304,13 @@ export function buildSeries(
   for (const r of rows.armEndings) {
     const day = days.get(r.day);
     if (day && r.status === 'converted') arm(day, r.nodeId, r.arm).converted += r.count;
+  }
+  for (const c of afterEnd) {
+    const day = days.get(c.day);
+    if (!day) continue;
+    day.converted++;
+    day.convertedAfterEnd++;
+    for (const a of c.arms) arm(day, a.nodeId, a.arm).converted++;
   }
   for (const r of sends) {
     const day = days.get(r.day);

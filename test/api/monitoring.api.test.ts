@@ -155,6 +155,7 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
     expect(body.totals).toEqual({
       entered: 8,
       converted: 2,
+      convertedAfterEnd: 0,
       conversionRate: 0.25,
       exits: [
         { status: 'completed', reason: 'not_vip', count: 2 },
@@ -205,7 +206,7 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
         label: 'Holdout',
         arms: [
           {
-            key: 'treatment', weight: 1, control: false, entered: 3, converted: 1, conversionRate: 0.3333,
+            key: 'treatment', weight: 1, control: false, entered: 3, converted: 1, convertedAfterEnd: 0, conversionRate: 0.3333,
             exits: [
               { status: 'completed', reason: 'engaged', count: 1 },
               { status: 'completed', reason: 'silent', count: 1 },
@@ -214,7 +215,7 @@ describe('GET /v1/journeys/:journeyId/stats', () => {
             messages: { attempted: 3, sent: 3, delivered: 0, failed: {}, suppressed: {} },
           },
           {
-            key: 'control', weight: 1, control: true, entered: 3, converted: 1, conversionRate: 0.3333,
+            key: 'control', weight: 1, control: true, entered: 3, converted: 1, convertedAfterEnd: 0, conversionRate: 0.3333,
             exits: [
               { status: 'converted', reason: 'goal_reached', count: 1 },
               { status: 'exited', reason: 'asked_to_stop', count: 1 },
@@ -392,12 +393,13 @@ describe('versions and day boundaries', () => {
         date: '2026-01-10',
         entered: 1,
         converted: 0,
+        convertedAfterEnd: 0,
         exits: [],
         nodes: { vip: { passed: 1, branches: { no: 1 } }, not_vip: { passed: 1 } },
         arms: {},
         messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} },
       },
-      { date: '2026-01-11', entered: 0, converted: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], nodes: {}, arms: {}, messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} } },
+      { date: '2026-01-11', entered: 0, converted: 0, convertedAfterEnd: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], nodes: {}, arms: {}, messages: { attempted: 0, sent: 0, delivered: 0, failed: {}, suppressed: {} } },
     ]);
     expect(shanghai.totals).toMatchObject({ entered: 1, converted: 0, exits: [{ status: 'completed', reason: 'not_vip', count: 1 }], waiting: 1 });
 

@@ -133,6 +133,7 @@ describe('loadConfig: defaults and valid values', () => {
       temporalTls: null,
       temporalApiKey: null,
       defaultTimeZone: 'Asia/Shanghai',
+      globalHoldoutPercent: 0,
       lateEventGraceMs: 5 * 60_000,
       maxHistoryEvents: 10_000,
       port: 3000,

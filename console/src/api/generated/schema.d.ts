@@ -1677,6 +1677,10 @@ export interface components {
             policy: "once" | "after_exit" | "cooldown";
         } & unknown;
         "Canvas.settings": {
+            /** @description How long after a run ended without reaching the goal a goal event still counts as its conversion in the statistics (e.g. P14D). Needs a goal. */
+            conversionWindow?: components["schemas"]["Canvas.duration"];
+            /** @description At most this many enrollments in the journey, all versions together; later entries are refused and recorded (entry_limit). */
+            entryLimit?: number;
             /** @description Local hours per action (sms, push, ...) when marketing touches are held back; a send inside them waits for the end, in the customer's time zone. */
             quietHours?: {
                 [key: string]: {
@@ -10035,7 +10039,10 @@ export interface operations {
                                 control?: boolean;
                                 /** @description converted / entered, 4 decimals; null when nobody entered */
                                 conversionRate?: number | null;
+                                /** @description runs that reached the goal, those converted after they ended (settings.conversionWindow) included */
                                 converted?: number;
+                                /** @description of converted: runs whose goal event came after they ended, within the conversion window */
+                                convertedAfterEnd?: number;
                                 entered?: number;
                                 /** @description endings by status (completed, converted, exited, failed) and reason, largest first */
                                 exits?: {
@@ -10053,7 +10060,10 @@ export interface operations {
                         series?: {
                             /** @description random split id -> arm -> { entered, converted }, arms with activity only */
                             arms?: Record<string, never>;
+                            /** @description runs that reached the goal, those converted after they ended (settings.conversionWindow) included */
                             converted?: number;
+                            /** @description of converted: runs whose goal event came after they ended, within the conversion window */
+                            convertedAfterEnd?: number;
                             /** Format: date */
                             date?: string;
                             entered?: number;
@@ -10069,7 +10079,10 @@ export interface operations {
                         totals?: {
                             /** @description converted / entered, 4 decimals; null when nobody entered */
                             conversionRate?: number | null;
+                            /** @description runs that reached the goal, those converted after they ended (settings.conversionWindow) included */
                             converted?: number;
+                            /** @description of converted: runs whose goal event came after they ended, within the conversion window */
+                            convertedAfterEnd?: number;
                             entered?: number;
                             /** @description endings by status (completed, converted, exited, failed) and reason, largest first */
                             exits?: {
