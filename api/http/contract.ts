@@ -14,7 +14,7 @@ import { isValidTimeZone } from '../../engine/time.js';
 import { DEFAULT_BODY_LIMIT_BYTES, ENDPOINT_METADATA, COMPONENTS, bytesText, type EndpointSpec, type SchemaObject } from './endpoint.js';
 import { memberPath } from './string-safety.js';
 import { ApiError } from './api-error.js';
-import { invalidRequest, jsonBytes, parseInstant, type FieldIssue } from './validation.js';
+import { invalidRequest, isCalendarDate, jsonBytes, parseInstant, type FieldIssue } from './validation.js';
 
 /** ajv for bodies: types as sent. */
 const bodies = newAjv(false);
@@ -34,7 +34,8 @@ function newAjv(coerceTypes: boolean): Ajv {
   ajv.addFormat('date-time', { type: 'string', validate: (v: string) => parseInstant(v) !== null });
   ajv.addFormat('duration', { type: 'string', validate: (v: string) => throws(() => parseDuration(v)) });
   ajv.addFormat('time-zone', { type: 'string', validate: (v: string) => isValidTimeZone(v) });
-  for (const name of ['time-of-day', 'int64', 'int32', 'uri', 'email', 'date']) ajv.addFormat(name, true);
+  ajv.addFormat('date', { type: 'string', validate: isCalendarDate });
+  for (const name of ['time-of-day', 'int64', 'int32', 'uri', 'email']) ajv.addFormat(name, true);
   return ajv;
 }
 
