@@ -4,7 +4,9 @@
  * parameters (400 with the parameter's code, default `invalid_path`), the query string (400
  * `invalid_query`: unknown names, repeated names and array forms such as `?status[]=x` included) and
  * the body (400 with the route's body code, default `invalid_body`); every problem is listed with its
- * JSON path. Rules a JSON Schema cannot express stay in the handlers and use cases.
+ * JSON path. Rules a JSON Schema cannot express stay in the handlers and use cases: rules between
+ * fields answer 422 `invalid_range` (EndpointSpec.ranges). A request that fails this check never
+ * reaches them, so its 400 lists the schema's issues only (docs/api.md, "One answer per layer").
  */
 import { type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';

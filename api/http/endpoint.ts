@@ -120,8 +120,8 @@ export const NON_EMPTY: SchemaObject = { type: 'string', minLength: 1, maxLength
 
 /** An instant in a query string: an ISO 8601 date-time with an offset, or epoch milliseconds. */
 export const INSTANT_QUERY: SchemaObject = {
-  description: 'an ISO 8601 date-time with an offset, or epoch milliseconds',
-  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^[0-9]{1,15}$' }],
+  description: 'an ISO 8601 date-time with an offset, or epoch milliseconds (at most 14 digits, before the year 5138)',
+  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^[0-9]{1,14}$' }],
 };
 
 /** The ISO 8601 durations the document promises (the parser accepts combinations too): P2W, P3D, PT6H, P1DT12H. */
