@@ -129,7 +129,7 @@ describe('time zones: the engine decides (isValidTimeZone), the document lists t
 });
 
 describe("a journey's ETag", () => {
-  it('changes on publish, pause and resume, so If-None-Match never revalidates a stale status; unchanged, it answers 304', async () => {
+  it('changes on publish and on pause, so If-None-Match never revalidates a stale status; unchanged, it answers 304', async () => {
     const id = `etag-${unique}`;
     const marketer = () => api.as('marketer');
     await marketer().post('/v1/journeys').send({ id, canvas: onboarding }).expect(201);
