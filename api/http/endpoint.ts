@@ -6,6 +6,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, type SchemaObject } from '@nestjs/swagger';
 import { ROLE_DESCRIPTIONS, type Access } from '../../core/access/roles.js';
+import { LISTED_TIME_ZONES } from '../../engine/time.js';
 
 export type { SchemaObject };
 
@@ -58,7 +59,16 @@ export interface EndpointSpec {
   ok: { status?: number; description: string; schema?: SchemaObject };
   /** Route-specific error answers (the shared ones are added). */
   errors?: ErrorAnswer[];
+  /**
+   * Rules between fields a JSON Schema cannot express (`to` not before `from`): each is stated in the
+   * operation's description, and a request that matches the schema but breaks one is answered 422
+   * `invalid_range` with its issues ({@link invalidRange} in api/http/validation.ts).
+   */
+  ranges?: string[];
 }
+
+/** The code of a schema-valid request that breaks a rule between its fields (EndpointSpec.ranges). */
+export const INVALID_RANGE = 'invalid_range';
 
 /** The body limit of a route that states none, and the most any route accepts (the JSON parser's limit). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -108,11 +118,25 @@ export function pageSchema(item: SchemaObject): SchemaObject {
 /** A non-empty string of at most 200 characters (ids and names in queries). */
 export const NON_EMPTY: SchemaObject = { type: 'string', minLength: 1, maxLength: 200 };
 
+/** An instant in a query string: an ISO 8601 date-time with an offset, or epoch milliseconds. */
+export const INSTANT_QUERY: SchemaObject = {
+  description: 'an ISO 8601 date-time with an offset, or epoch milliseconds (at most 14 digits, before the year 5138)',
+  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^[0-9]{1,14}$' }],
+};
+
 /** The ISO 8601 durations the document promises (the parser accepts combinations too): P2W, P3D, PT6H, P1DT12H. */
 export const DURATION_PATTERN = '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HMS]|P[1-9][0-9]?DT[1-9][0-9]?[HMS])$';
 
-/** An IANA time zone: the ones this runtime knows. */
-export const TIME_ZONE_SCHEMA: SchemaObject = { type: 'string', enum: Intl.supportedValuesOf('timeZone').concat('UTC').filter((z, i, all) => all.indexOf(z) === i) };
+/**
+ * An IANA time zone, decided by the engine's rule (isValidTimeZone, the one canvases and customers'
+ * zones are held to): the document lists the canonical names; the request check also takes the
+ * aliases the engine takes (US/Pacific, Asia/Kolkata), so no zone the engine accepts is refused here.
+ */
+export const TIME_ZONE_SCHEMA: SchemaObject = defineComponent(
+  'TimeZone',
+  { type: 'string', enum: [...LISTED_TIME_ZONES], description: 'an IANA time zone; the aliases this server knows (e.g. US/Pacific, Asia/Kolkata) are accepted too' },
+  { type: 'string', format: 'time-zone' },
+) as SchemaObject;
 
 /** An answer object with the fields it always has (each documented in the answer's description). */
 export function answerWith(required: string[], properties: Record<string, SchemaObject> = {}): SchemaObject {
@@ -145,8 +169,14 @@ function accessText(access: Access): string {
   return `Roles: ${roles.map((r) => `${r} (${ROLE_DESCRIPTIONS[r as keyof typeof ROLE_DESCRIPTIONS]})`).join('; ')}.`;
 }
 
+function rangesText(ranges: string[]): string | undefined {
+  return ranges.length > 0 ? `Rules between fields (a request that matches the schema but breaks one: 422 ${INVALID_RANGE}): ${ranges.join('; ')}.` : undefined;
+}
+
 export function Endpoint(spec: EndpointSpec): MethodDecorator {
   const errors: ErrorAnswer[] = [...(spec.errors ?? [])];
+  const ranges = spec.ranges ?? [];
+  if (ranges.length > 0) errors.push({ status: 422, codes: [INVALID_RANGE], description: `A rule between fields is broken: ${ranges.join('; ')}. error.issues lists each with its JSON path` });
   if (spec.access !== 'public') {
     errors.push({ status: 401, codes: ['missing_api_key', 'invalid_api_key'], description: 'No API key, or one that is unknown or revoked' });
     errors.push({ status: 403, codes: ['forbidden_role'], description: "The key's role may not call this route" });
@@ -164,7 +194,7 @@ export function Endpoint(spec: EndpointSpec): MethodDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, spec.access),
     SetMetadata(ENDPOINT_METADATA, spec),
-    ApiOperation({ summary: spec.summary, description: [spec.description, accessText(spec.access)].filter(Boolean).join('\n\n') }),
+    ApiOperation({ summary: spec.summary, description: [spec.description, rangesText(ranges), accessText(spec.access)].filter(Boolean).join('\n\n') }),
     ...(spec.access === 'public' ? [] : [ApiSecurity(API_KEY_SCHEME)]),
     ...(spec.body ? [ApiBody({ schema: spec.body, required: spec.bodyRequired ?? true })] : []),
     ...Object.entries(spec.params ?? {}).map(([name, p]) => ApiParam({ name, description: p.description, required: true, schema: p.schema ?? { type: 'string' } })),

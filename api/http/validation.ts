@@ -4,6 +4,7 @@
  */
 
 import { ApiError } from './api-error.js';
+import { INVALID_RANGE } from './endpoint.js';
 
 /** One problem in a request body. */
 export interface FieldIssue {
@@ -29,6 +30,14 @@ export function invalidRequest(code: string, issues: FieldIssue[]): ApiError {
   return new ApiError(400, code, issues.map((i) => i.message).join('; '), { issues });
 }
 
+/**
+ * The 422 `invalid_range` answer: the request matches its schema, but its fields break a rule between
+ * them that the operation's description states (a window's end before its start); `issues` as for a 400.
+ */
+export function invalidRange(issues: FieldIssue[]): ApiError {
+  return new ApiError(422, INVALID_RANGE, issues.map((i) => i.message).join('; '), { issues });
+}
+
 /** Collects issues for one request body. */
 export class Checker {
   readonly issues: FieldIssue[] = [];
@@ -36,6 +45,20 @@ export class Checker {
   /** The 400 `code` answer (`invalid_body`, `invalid_query`, ...) listing the issues found so far. */
   error(code: string): ApiError {
     return invalidRequest(code, this.issues);
+  }
+
+  /** Issues of rules between fields (422 `invalid_range`), kept apart: they are answered only when the request has no other problem. */
+  readonly rangeIssues: FieldIssue[] = [];
+
+  /** Records a broken rule between fields. */
+  failRange(path: string, code: string, message: string): void {
+    this.rangeIssues.push({ path, code, message });
+  }
+
+  /** Throws the 400 `code` answer if any issue was found, else the 422 `invalid_range` one if a rule between fields is broken. */
+  throwIfAny(code: string): void {
+    if (this.issues.length > 0) throw invalidRequest(code, [...this.issues, ...this.rangeIssues]);
+    if (this.rangeIssues.length > 0) throw invalidRange(this.rangeIssues);
   }
 
   fail(path: string, code: string, message: string): void {
@@ -73,6 +96,15 @@ export class Checker {
     }
     return false;
   }
+}
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a calendar date `YYYY-MM-DD` that exists (no February 30), years 0001 to 9999. */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !CALENDAR_DATE.test(value) || value.startsWith('0000')) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
 }
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/i;

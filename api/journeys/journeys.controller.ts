@@ -1,4 +1,5 @@
 /** Authoring: journeys as drafts, validating and publishing canvases, and API-triggered enrollment. */
+import { createHash } from 'node:crypto';
 import { upgradeCanvas } from '../../engine/canvas-upgrade.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
@@ -55,16 +56,21 @@ const JOURNEY_VIEW_SCHEMA: SchemaObject = {
     allowedActions: { type: 'array', items: { type: 'string' } },
   },
 };
-const JOURNEY_VIEW = 'The journey: { id, name, status, activeVersion, draftRevision, draft: { revision, canvas, updatedAt, unpublishedChanges }, validation: { valid, issues, warnings }, allowedActions, createdAt, updatedAt }; ETag: the draft revision';
+const JOURNEY_VIEW = 'The journey: { id, name, status, activeVersion, draftRevision, draft: { revision, canvas, updatedAt, unpublishedChanges }, validation: { valid, issues, warnings }, allowedActions, createdAt, updatedAt }; ETag: `"<draft revision>-<digest>"`, changed by any change to the answer (send it as If-Match: its draft revision is compared)';
 const PUBLISH_ERRORS = [
   { status: 404, codes: ['journey_not_found'] },
   { status: 409, codes: ['invalid_transition', 'draft_conflict'] },
   { status: 422, codes: ['invalid_canvas'], description: 'error.issues: every problem with its JSON path; nothing changed' },
 ];
 
-/** Answers a journey view with its draft revision as the ETag (for If-Match on the next save). */
+/**
+ * Answers a journey view with its ETag `"<draft revision>-<digest of the answer>"`: it changes
+ * whenever any part of the answer does (a publish, a pause, not only a save), so a revalidating cache
+ * never shows a stale status; If-Match on the next save compares the draft revision in it.
+ */
 function withEtag(res: HttpResponse, view: JourneyView): JourneyView {
-  res.setHeader('ETag', `"${view.draft.revision}"`);
+  const digest = createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 16);
+  res.setHeader('ETag', `"${view.draft.revision}-${digest}"`);
   return view;
 }
 

@@ -46,7 +46,11 @@ export function parseExitRequest(body: unknown): { reason: string } {
 export const MAX_CANVAS_BYTES = 512 * 1024;
 export const MAX_REASON_LENGTH = 500;
 
-/** A draft revision from `If-Match` (`3`, `"3"` or `W/"3"`) or a body's `revision`; undefined when neither is given. */
+/**
+ * A draft revision from `If-Match` (the journey's ETag `"3-<digest>"`, or `3`, `"3"`, `W/"3"`) or a
+ * body's `revision`; undefined when neither is given. Only the draft revision in the tag is compared:
+ * a publish or a pause changes the ETag but not the draft a save is based on.
+ */
 function expectedRevision(check: Checker, value: unknown, ifMatch: string | undefined): number | undefined {
   if (value !== undefined) {
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
@@ -54,9 +58,9 @@ function expectedRevision(check: Checker, value: unknown, ifMatch: string | unde
     return undefined;
   }
   if (ifMatch === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
+  const m = /^\s*(?:W\/)?"?(\d{1,9})(?:-[A-Za-z0-9_-]{1,64})?"?\s*$/.exec(ifMatch);
   if (m) return Number(m[1]);
-  check.fail('header.If-Match', 'invalid_format', 'If-Match must be a draft revision number, e.g. "3"');
+  check.fail('header.If-Match', 'invalid_format', 'If-Match must be the journey\'s ETag or a draft revision number, e.g. "3"');
   return undefined;
 }
 

@@ -30,6 +30,7 @@ export class MonitoringController {
       to: { description: `last local day, YYYY-MM-DD (inclusive); from..to spans at most ${MAX_RANGE_DAYS} days`, schema: { type: 'string', format: 'date' } },
       timeZone: { description: "IANA zone of the day boundaries; default the journey's settings.timeZone, else JE_DEFAULT_TIME_ZONE", schema: TIME_ZONE_SCHEMA },
     },
+    ranges: [`\`to\` is not before \`from\`, and from..to spans at most ${MAX_RANGE_DAYS} days`],
     ok: { description: 'The figures: totals, nodes, randomSplits and the daily series', schema: STATS_SCHEMA },
     errors: ERRORS,
   })

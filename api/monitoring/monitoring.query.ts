@@ -2,13 +2,12 @@
 import { isValidTimeZone } from '../../engine/time.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePageQuery, type PageRequest } from '../http/pagination.js';
-import { Checker } from '../http/validation.js';
+import { Checker, isCalendarDate } from '../http/validation.js';
 import { ENROLLMENT_STATUSES, type EnrollmentCursor, type EnrollmentFilter, type EnrollmentStatus, type StatsQuery } from '../../core/monitoring/monitoring.js';
 
 /** The longest `from`..`to` range, in days (the series has one entry per day). */
 export const MAX_RANGE_DAYS = 1096;
 const MAX_ID_LENGTH = 200;
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 type Query = Record<string, unknown>;
@@ -17,9 +16,7 @@ type Query = Record<string, unknown>;
 function day(check: Checker, query: Query, name: string): string | null {
   const raw = query[name];
   if (raw === undefined) return null;
-  const m = typeof raw === 'string' ? DAY.exec(raw) : null;
-  const valid = m !== null && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().startsWith(raw as string);
-  if (valid) return raw as string;
+  if (isCalendarDate(raw)) return raw;
   check.fail(`query.${name}`, 'invalid_format', `query.${name} must be a calendar date YYYY-MM-DD`);
   return null;
 }
@@ -45,8 +42,8 @@ export function parseStatsQuery(query: Query): StatsQuery {
   const to = day(check, query, 'to');
   if (from !== null && to !== null) {
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-    if (days < 1) check.fail('query.to', 'out_of_range', 'query.to must not be before query.from');
-    else if (days > MAX_RANGE_DAYS) check.fail('query.to', 'out_of_range', `from..to may span at most ${MAX_RANGE_DAYS} days`);
+    if (days < 1) check.failRange('$query.to', 'out_of_range', '$query.to must not be before $query.from');
+    else if (days > MAX_RANGE_DAYS) check.failRange('$query.to', 'out_of_range', `$query.from..$query.to may span at most ${MAX_RANGE_DAYS} days`);
   }
   let timeZone: string | null = null;
   if (query.timeZone !== undefined) {
@@ -54,7 +51,7 @@ export function parseStatsQuery(query: Query): StatsQuery {
     else check.fail('query.timeZone', 'invalid_time_zone', 'query.timeZone must be an IANA time zone such as Asia/Shanghai');
   }
   const result = { version: version(check, query), from, to, timeZone };
-  if (check.issues.length > 0) throw check.error('invalid_query');
+  check.throwIfAny('invalid_query');
   return result;
 }
 

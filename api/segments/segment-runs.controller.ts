@@ -114,7 +114,7 @@ export class SegmentRunsController {
       properties: {
         ...RUN_FIELDS,
         cron: { type: 'string', minLength: 1, example: '0 9 * * MON', description: 'a cron expression; one Temporal does not read is 422 invalid_schedule' },
-        timeZone: { ...TIME_ZONE_SCHEMA, example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
+        timeZone: { allOf: [TIME_ZONE_SCHEMA], example: 'Asia/Shanghai', description: 'zone of the cron expression (default UTC)' },
         every: { type: 'string', pattern: '^(P[1-9][0-9]?[WD]|PT[1-9][0-9]?[HM])$', example: 'PT6H', description: 'an interval instead of cron, at least PT1M' },
       },
     },

@@ -5,7 +5,8 @@ import { AuditLog } from '../../core/access/audit-log.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, type SchemaObject } from '../http/endpoint.js';
-import { parseBacktestBody } from './backtests.validation.js';
+import { BACKTEST_RANGES, MAX_SAMPLE, SEGMENT_KEY_PATTERN, parseBacktestBody } from './backtests.validation.js';
+import { SIM_DURATION, SOURCE_SCHEMA } from './simulation.validation.js';
 
 const COUNTS: SchemaObject = { type: 'object', additionalProperties: { type: 'integer' } };
 const NESTED_COUNTS: SchemaObject = { type: 'object', additionalProperties: COUNTS };
@@ -67,15 +68,16 @@ export class BacktestsController {
       type: 'object',
       required: ['from', 'to'],
       properties: {
-        source: { oneOf: [{ type: 'string', enum: ['draft'] }, { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } }] },
+        source: SOURCE_SCHEMA,
         from: { type: 'string', format: 'date-time' },
         to: { type: 'string', format: 'date-time' },
-        horizon: { type: 'string', example: 'P30D' },
-        sample: { type: 'integer', minimum: 1 },
-        segment: { type: 'string' },
+        horizon: { type: 'string', pattern: SIM_DURATION, example: 'P30D' },
+        sample: { type: 'integer', minimum: 1, maximum: MAX_SAMPLE },
+        segment: { type: 'string', pattern: SEGMENT_KEY_PATTERN, description: 'a segment key' },
       },
       additionalProperties: false,
     },
+    ranges: BACKTEST_RANGES,
     ok: { status: 202, description: 'the backtest, running', schema: BACKTEST_SCHEMA },
     errors: [
       { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },

@@ -7,14 +7,16 @@ import { AuditLog } from '../../core/access/audit-log.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint, answerWith } from '../http/endpoint.js';
-import { parseSimulateBody } from './simulation.validation.js';
+import { Endpoint, answerWith, type SchemaObject } from '../http/endpoint.js';
+import { MAX_SCRIPTED_EVENTS } from '../../engine/simulation/script.js';
+import { SIM_DURATION, SOURCE_SCHEMA, parseSimulateBody } from './simulation.validation.js';
 
 const notFoundMessage = (reason: 'journey_not_found' | 'version_not_found' | 'no_draft' | 'customer_not_found', journeyId: string) =>
   reason === 'customer_not_found' ? 'No customer with that id' : sourceNotFoundMessage(reason, journeyId);
 
-/** The durations of a simulation the document promises: all within its P365D horizon. */
-const SIM_DURATION = '^(P[1-9][0-9]?D|P[1-9]W|PT[1-9][0-9]?[HMS])$';
+
+/** A scripted time: an ISO instant, or an ISO duration after the start. */
+const SIM_TIME: SchemaObject = { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: SIM_DURATION }] };
 
 @Controller('v1/journeys')
 export class SimulationController {
@@ -35,22 +37,34 @@ export class SimulationController {
       type: 'object',
       required: ['source', 'customer'],
       properties: {
-        source: { oneOf: [{ type: 'string', enum: ['draft'] }, { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } } }] },
+        source: SOURCE_SCHEMA,
         customer: {
           description: '{ traits, consent?, segments? } (inline) or { customerId } (a real customer, read only)',
           anyOf: [
-            { type: 'object', required: ['traits'], properties: { traits: { type: 'object' }, consent: { type: 'object' }, segments: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'segment key: member or not' } } },
-            { type: 'object', required: ['customerId'], properties: { customerId: { type: 'string', minLength: 1, maxLength: 200 } } },
+            {
+              type: 'object',
+              required: ['traits'],
+              additionalProperties: false,
+              properties: {
+                traits: { type: 'object' },
+                consent: { type: 'object' },
+                segments: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'segment key: member or not' },
+                id: { type: 'string', minLength: 1, maxLength: 200, description: 'the id the simulated customer goes by (default simulated-customer)' },
+              },
+            },
+            { type: 'object', required: ['customerId'], additionalProperties: false, properties: { customerId: { type: 'string', minLength: 1, maxLength: 200 } } },
           ],
         },
         events: {
           type: 'array',
+          maxItems: MAX_SCRIPTED_EVENTS,
           items: {
             type: 'object',
             required: ['name', 'at'],
             properties: {
               name: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' },
-              at: { description: 'an ISO instant, or an ISO duration after start', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: SIM_DURATION }] },
+              at: { ...SIM_TIME, description: 'when the event arrives: an ISO instant, or an ISO duration after start' },
+              eventTime: { ...SIM_TIME, description: 'the time the event carries (default `at`): an ISO instant, or an ISO duration after start' },
               properties: { type: 'object' },
             },
           },
@@ -60,6 +74,7 @@ export class SimulationController {
         horizon: { type: 'string', pattern: SIM_DURATION, example: 'P30D', description: 'at most P365D' },
       },
     },
+    ranges: ['each event\'s `at` is not before `start` (issue before_start)'],
     ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }', schema: answerWith(['journeyId', 'status']) },
     errors: [
       { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },

@@ -37,8 +37,8 @@ const auth: Middleware = {
   },
 };
 
-// no-store: the API's ETag on a journey is its draft revision (for If-Match), which a publish or a
-// pause does not change, so a revalidated cached copy would show a stale status.
+// no-store: every view polls for live figures and statuses, so a cached copy is never wanted (the
+// API's ETag on a journey does change with any change to the answer, docs/api.md).
 export const api = createClient<paths>({ baseUrl: window.location.origin, cache: 'no-store' });
 api.use(auth);
 
