@@ -51,3 +51,52 @@ export type CustomerHistory = operations['CustomersController_getHistory']['resp
 export type HistoryEnrollment = CustomerHistory['enrollments'][number];
 export type HistoryStep = HistoryEnrollment['steps'][number];
 export type HistoryMessage = HistoryEnrollment['messages'][number];
+
+/** A CRM task (GET /v1/crm/tasks: its OpenAPI entry types items only as objects). */
+export interface CrmTask {
+  id: string;
+  customerId: string;
+  journeyId: string;
+  nodeId: string;
+  assignee: string | null;
+  queue: string | null;
+  title: string;
+  details: string | null;
+  dueAt: string | null;
+  status: 'open' | 'claimed' | 'completed' | 'cancelled';
+  claimedBy: string | null;
+  completedBy: string | null;
+  completedAt: string | null;
+  outcome: string | null;
+  createdAt: string;
+}
+
+/** A stuck run (GET /v1/operations/stuck-runs: its entry names only items, nextCursor and thresholds). */
+export interface StuckRun {
+  journeyId: string;
+  versionId: string;
+  enrollmentId: string;
+  customerId: string;
+  status: 'pending' | 'active';
+  currentNode: string | null;
+  waitingUntil: string | null;
+  lastStepAt: string | null;
+  enrolledAt: string;
+  reason: 'wait_overdue' | 'never_started' | 'no_progress';
+  stuckSince: string;
+}
+
+/** A four-eyes publish request (GET /v1/journeys/{id}/publish-requests). */
+export interface PublishRequest {
+  requestId: string;
+  journeyId: string;
+  status: 'pending' | 'approved' | 'rejected' | 'stale';
+  draftRevision: number;
+  baseVersion: number | null;
+  requestedBy: string;
+  requestedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+  version: number | null;
+}

@@ -3,8 +3,15 @@
  * text, number, yes/no and choice fields for the simple properties, a JSON box for the rest
  * (conditions, params, lists). Each field shows the validation errors pinned on it.
  */
-import { useEffect, useState } from 'react';
+import { createContext, lazy, Suspense, useContext, useEffect, useState } from 'react';
+import type { PathIssue } from '../editor/CodeJson';
 import type { PinnedIssue } from '../graph/issues';
+
+// CodeMirror is a chunk of its own, loaded with the first JSON box; until then the box is a plain text area.
+const CodeJson = lazy(() => import('../editor/CodeJson'));
+
+/** Which editor JSON boxes use: CodeMirror in the browser, the plain text area where there is no layout (jsdom tests). */
+export const JsonEditorKind = createContext<'code' | 'plain'>('code');
 
 export interface Schema {
   type?: string | string[];
@@ -72,6 +79,7 @@ export function SchemaForm({ schema, defs, value, onChange, issues = [], readOnl
             key={name}
             name={name}
             schema={prop}
+            defs={defs}
             required={root.required?.includes(name) ?? false}
             value={value[name]}
             onChange={(v) => set(name, v)}
@@ -84,9 +92,10 @@ export function SchemaForm({ schema, defs, value, onChange, issues = [], readOnl
   );
 }
 
-function Field({ name, schema, required, value, onChange, issues, readOnly }: {
+function Field({ name, schema, defs, required, value, onChange, issues, readOnly }: {
   name: string;
   schema: Schema;
+  defs: Record<string, Schema>;
   required: boolean;
   value: unknown;
   onChange: (v: unknown) => void;
@@ -126,7 +135,10 @@ function Field({ name, schema, required, value, onChange, issues, readOnly }: {
       input = <input id={id} type="text" value={typeof value === 'string' ? value : value === undefined ? '' : String(value)} readOnly={readOnly} onChange={(e) => onChange(e.target.value)} aria-invalid={invalid} />;
       break;
     case 'json':
-      input = <JsonField id={id} value={value} onChange={onChange} readOnly={readOnly} invalid={invalid} />;
+      input = (
+        <JsonField id={id} label={`${name}${required ? ' *' : ''}`} value={value} onChange={onChange} readOnly={readOnly} invalid={invalid}
+          issues={issues.map((i) => ({ path: `$${(i.field ?? name).slice(name.length)}`, message: i.message }))} schema={schema} defs={defs} />
+      );
       break;
   }
   return (
@@ -147,7 +159,7 @@ function Field({ name, schema, required, value, onChange, issues, readOnly }: {
 }
 
 /** A JSON box: the value changes once the text parses; until then the box shows the parse error. */
-export function JsonField({ id, value, onChange, readOnly = false, invalid = false, className, label, rows }: {
+export function JsonField({ id, value, onChange, readOnly = false, invalid = false, className, label, rows, issues, schema, defs }: {
   id?: string;
   value: unknown;
   onChange: (v: unknown) => void;
@@ -156,7 +168,13 @@ export function JsonField({ id, value, onChange, readOnly = false, invalid = fal
   className?: string;
   label?: string;
   rows?: number;
+  /** Errors at JSON paths of this value, underlined in the editor. */
+  issues?: PathIssue[];
+  /** The value's schema, for completion. */
+  schema?: Schema;
+  defs?: Record<string, Schema>;
 }) {
+  const kind = useContext(JsonEditorKind);
   const shown = value === undefined ? '' : JSON.stringify(value, null, 2);
   const [text, setText] = useState(shown);
   const [error, setError] = useState<string | null>(null);
@@ -169,23 +187,34 @@ export function JsonField({ id, value, onChange, readOnly = false, invalid = fal
       }
     });
   }, [shown, value]);
+  const edited = (next: string) => {
+    setText(next);
+    if (!next.trim()) {
+      setError(null);
+      onChange(undefined);
+      return;
+    }
+    try {
+      onChange(JSON.parse(next));
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const plain = (
+    <textarea id={id} className={className} aria-label={label} spellCheck={false} rows={rows ?? Math.min(10, Math.max(2, text.split('\n').length))} value={text} readOnly={readOnly} aria-invalid={invalid || error !== null}
+      onChange={(e) => edited(e.target.value)} />
+  );
   return (
     <>
-      <textarea id={id} className={className} aria-label={label} spellCheck={false} rows={rows ?? Math.min(10, Math.max(2, text.split('\n').length))} value={text} readOnly={readOnly} aria-invalid={invalid || error !== null}
-        onChange={(e) => {
-          setText(e.target.value);
-          if (!e.target.value.trim()) {
-            setError(null);
-            onChange(undefined);
-            return;
-          }
-          try {
-            onChange(JSON.parse(e.target.value));
-            setError(null);
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }} />
+      {kind === 'plain' ? (
+        plain
+      ) : (
+        <Suspense fallback={plain}>
+          <CodeJson id={id} label={label ?? id ?? 'JSON'} value={text} onChange={edited} readOnly={readOnly} className={className} issues={issues}
+            schema={schema ? { root: schema, defs: defs ?? {} } : undefined} />
+        </Suspense>
+      )}
       {error && <div className="je-field-issue">not JSON yet: {error}</div>}
     </>
   );

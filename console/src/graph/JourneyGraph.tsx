@@ -44,7 +44,8 @@ export function JourneyGraph({ canvas, overlay, selected, onSelect, editing }: P
     ...e,
     type: 'smoothstep',
     markerEnd: { type: MarkerType.ArrowClosed },
-    className: e.data?.diff ? `diff-${e.data.diff}` : undefined,
+    className: [e.data?.diff ? `diff-${e.data.diff}` : '', e.data?.trail ? 'on-trail' : ''].filter(Boolean).join(' ') || undefined,
+    animated: e.data?.trail === true,
     labelBgPadding: [4, 2],
     style: e.data?.share !== undefined ? { strokeWidth: 1 + 4 * e.data.share } : undefined,
   }));

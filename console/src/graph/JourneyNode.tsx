@@ -17,7 +17,7 @@ const KIND_COLOURS: Record<string, string> = {
 export function JourneyNode({ data, selected }: NodeProps<JourneyFlowNode>) {
   const colour = KIND_COLOURS[data.type] ?? '#718096';
   const hasIssues = data.issues.length > 0;
-  const classes = ['je-node', selected ? 'selected' : '', hasIssues ? 'has-issues' : '', data.diff ? `diff-${data.diff}` : ''].filter(Boolean).join(' ');
+  const classes = ['je-node', selected ? 'selected' : '', hasIssues ? 'has-issues' : '', data.diff ? `diff-${data.diff}` : '', data.trail ? 'on-trail' : ''].filter(Boolean).join(' ');
   return (
     <div className={classes} data-node-id={data.nodeId} style={{ borderTopColor: colour }}>
       {data.type !== 'trigger' && <Handle type="target" position={Position.Left} id="in" />}
@@ -38,6 +38,17 @@ export function JourneyNode({ data, selected }: NodeProps<JourneyFlowNode>) {
             waiting {data.figures.waiting}
           </span>
           {data.figures.inProgress > 0 && <span title="here now, not waiting">in progress {data.figures.inProgress}</span>}
+        </div>
+      )}
+      {data.trail && (
+        <div className="je-node-trail" title="reached by the simulated run (virtual time)">
+          ▶ {new Date(data.trail).toLocaleString()}
+        </div>
+      )}
+      {data.test && (
+        <div className="je-node-test" aria-label="backtest figures">
+          <span title="entered in the backtest">backtest {data.test.simulated}</span>
+          {data.test.live !== null && <span title="entered by the real runs of the same window">live {data.test.live}</span>}
         </div>
       )}
       {hasIssues && (

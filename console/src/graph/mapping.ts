@@ -29,6 +29,16 @@ export interface JourneyNodeData extends Record<string, unknown> {
   figures?: NodeFigures;
   issues: PinnedIssue[];
   diff?: DiffMark;
+  /** On a simulated path: the virtual time the run reached the node (first visit). */
+  trail?: string;
+  /** A backtest's figure for the node (times entered), beside the live one over the same window when known. */
+  test?: TestFigure;
+}
+
+/** Times a node was entered in a backtest, and by the real runs of the same window (null: not known yet). */
+export interface TestFigure {
+  simulated: number;
+  live: number | null;
 }
 
 export type JourneyFlowNode = FlowNode<JourneyNodeData, 'journey'>;
@@ -40,6 +50,8 @@ export interface JourneyEdgeData extends Record<string, unknown> {
   /** Runs that took it. */
   count?: number;
   diff?: 'added';
+  /** Taken by the simulated run. */
+  trail?: boolean;
 }
 
 export type JourneyFlowEdge = FlowEdge<JourneyEdgeData>;
@@ -50,6 +62,10 @@ export interface Overlay {
   entered?: number;
   issues?: PinnedIssue[];
   diff?: { nodes: Record<string, DiffMark>; addedEdges: Set<string> };
+  /** A simulated path: node id -> virtual time it was first reached, and the edges taken. */
+  trail?: { nodes: Record<string, string>; edges: Set<string> };
+  /** A backtest's per-node figures. */
+  test?: Record<string, TestFigure>;
 }
 
 type Json = Record<string, unknown>;
@@ -128,6 +144,8 @@ export function canvasToGraph(canvas: Canvas | Json, overlay: Overlay = {}): { n
         ...(figuresOf(raw.id) ? { figures: figuresOf(raw.id) } : {}),
         issues: (overlay.issues ?? []).filter((i) => i.nodeId === raw.id),
         ...(overlay.diff?.nodes[raw.id] ? { diff: overlay.diff.nodes[raw.id] } : {}),
+        ...(overlay.trail?.nodes[raw.id] ? { trail: overlay.trail.nodes[raw.id] } : {}),
+        ...(overlay.test ? { test: overlay.test[raw.id] ?? { simulated: 0, live: null } } : {}),
       },
     });
   });
@@ -148,7 +166,7 @@ export function canvasToGraph(canvas: Canvas | Json, overlay: Overlay = {}): { n
       sourceHandle: port,
       targetHandle: 'in',
       label: share === undefined ? port : `${port} · ${Math.round(share * 100)}%`,
-      data: { port, ...(share !== undefined ? { share, count } : {}), ...(overlay.diff?.addedEdges.has(id) ? { diff: 'added' as const } : {}) },
+      data: { port, ...(share !== undefined ? { share, count } : {}), ...(overlay.diff?.addedEdges.has(id) ? { diff: 'added' as const } : {}), ...(overlay.trail?.edges.has(id) ? { trail: true } : {}) },
     });
   }
   return { nodes, edges };
@@ -162,4 +180,24 @@ export function figuresByNode(stats: { nodes?: { nodeId?: string; passed?: numbe
     out[n.nodeId] = { passed: n.passed ?? 0, waiting: n.waiting ?? 0, inProgress: n.inProgress ?? 0, branches: n.branches ?? null };
   }
   return out;
+}
+
+/**
+ * A simulated path on the canvas: each node with the virtual time it was first reached (the trigger
+ * at the start: the path lists the plan's steps, which leave the trigger out), and the edge between
+ * each step and the next.
+ */
+export function trailOf(canvas: Canvas | Json, path: string[], reached: Record<string, string>, start: string): NonNullable<Overlay['trail']> {
+  const rawNodes = Array.isArray(canvas.nodes) ? (canvas.nodes as unknown[]).filter(isObject) : [];
+  const rawEdges = Array.isArray(canvas.edges) ? (canvas.edges as unknown[]).filter(isObject) : [];
+  const trigger = rawNodes.find((n) => n.type === 'trigger');
+  const steps = trigger && typeof trigger.id === 'string' && path[0] !== trigger.id ? [trigger.id, ...path] : path;
+  const nodes: Record<string, string> = {};
+  for (const id of steps) nodes[id] ??= reached[id] ?? start;
+  const edges = new Set<string>();
+  for (let i = 1; i < steps.length; i++) {
+    const taken = rawEdges.find((e) => e.from === steps[i - 1] && e.to === steps[i]);
+    if (taken) edges.add(edgeId(steps[i - 1], typeof taken.port === 'string' ? taken.port : 'next', steps[i]));
+  }
+  return { nodes, edges };
 }

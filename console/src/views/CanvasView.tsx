@@ -3,7 +3,7 @@
  * draft, a version picker, a diff against another version, the node side panel, and the draft editor.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { api, ok } from '../api/client';
 import type { CanvasDiffAnswer, JourneyStats, JourneyView, VersionDetail, VersionSummary } from '../api/types';
 import { JourneyGraph } from '../graph/JourneyGraph';
@@ -13,6 +13,8 @@ import { useSession } from '../session';
 import { DraftEditor } from './DraftEditor';
 import { Lifecycle } from './Lifecycle';
 import { NodePanel } from './NodePanel';
+import { PublishRequests } from './PublishRequests';
+import { TestLaunch, type TestOverlay } from './TestLaunch';
 import { ErrorNote, Loading } from './common';
 
 /** How often the live figures are fetched again. */
@@ -59,6 +61,7 @@ export default function CanvasView({ journeyId, mode, query }: { journeyId: stri
         {mode === 'edit' && <a className="je-button" href={href(['journeys', journeyId])}>Back to the live view</a>}
         <Lifecycle journey={j} />
       </div>
+      <PublishRequests journeyId={journeyId} />
       {mode === 'edit' ? (
         canEdit ? <DraftEditor journey={j} /> : <ErrorNote error={new Error(`This draft cannot be edited: the journey is ${j.status}, or your role (${session.role}) may not edit drafts.`)} />
       ) : version === null ? (
@@ -83,6 +86,9 @@ function PublishedCanvas({ journeyId, version, compareTo }: { journeyId: string;
 
 function VersionCanvas({ journeyId, canvas, version, compareTo }: { journeyId: string; canvas: Record<string, unknown>; version: number | null; compareTo: string | null }) {
   const [selected, setSelected] = useState<string>();
+  const [testing, setTesting] = useState(false);
+  const [tested, setTested] = useState<TestOverlay>({});
+  const onTested = useCallback((o: TestOverlay) => setTested(o), []);
   const stats = useQuery({
     queryKey: ['stats', journeyId, version],
     enabled: version !== null,
@@ -105,13 +111,30 @@ function VersionCanvas({ journeyId, canvas, version, compareTo }: { journeyId: s
     return {
       ...(stats.data ? { figures: figuresByNode(stats.data), entered: stats.data.totals?.entered ?? 0 } : {}),
       ...(d ? { diff: { nodes: marks, addedEdges: new Set(d.edges.added.map((e) => edgeId(e.from, e.port, e.to))) } } : {}),
+      ...tested,
     };
-  }, [stats.data, diff.data]);
+  }, [stats.data, diff.data, tested]);
   const node = selected ? (canvas.nodes as Record<string, unknown>[] | undefined)?.find((n) => n.id === selected) : undefined;
   return (
     <>
       {version !== null && <Totals stats={stats.data} error={stats.error} />}
-      <CompareBar journeyId={journeyId} version={version} compareTo={compareTo} diff={diff.data} />
+      <CompareBar journeyId={journeyId} version={version} compareTo={compareTo} diff={diff.data}>
+        <button type="button" aria-expanded={testing} onClick={() => setTesting(!testing)}>
+          Test before launch
+        </button>
+      </CompareBar>
+      {testing && (
+        <TestLaunch
+          journeyId={journeyId}
+          source={version === null ? 'draft' : { version }}
+          canvas={canvas}
+          onOverlay={onTested}
+          onClose={() => {
+            setTesting(false);
+            setTested({});
+          }}
+        />
+      )}
       <div className="je-canvas-layout">
         <JourneyGraph canvas={canvas} overlay={overlay} selected={selected} onSelect={setSelected} />
         {node && <NodePanel journeyId={journeyId} version={version} node={node} stats={stats.data} onClose={() => setSelected(undefined)} />}
@@ -153,7 +176,7 @@ function Totals({ stats, error }: { stats: JourneyStats | undefined; error: unkn
   );
 }
 
-function CompareBar({ journeyId, version, compareTo, diff }: { journeyId: string; version: number | null; compareTo: string | null; diff: CanvasDiffAnswer | undefined }) {
+function CompareBar({ journeyId, version, compareTo, diff, children }: { journeyId: string; version: number | null; compareTo: string | null; diff: CanvasDiffAnswer | undefined; children?: React.ReactNode }) {
   const here = version === null ? 'draft' : String(version);
   const d = diff?.diff;
   return (
@@ -173,6 +196,7 @@ function CompareBar({ journeyId, version, compareTo, diff }: { journeyId: string
             : `${d.nodes.added.length} added, ${d.nodes.changed.length} changed, ${d.nodes.removed.length} removed${d.nodes.removed.length ? ` (${d.nodes.removed.map((n) => n.id).join(', ')})` : ''}`}
         </span>
       )}
+      {children}
     </div>
   );
 }

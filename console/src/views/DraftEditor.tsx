@@ -5,19 +5,23 @@
  * edits when someone else saved meanwhile (revision conflict); publish publishes the saved draft.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import canvasSchema from '../../../engine/canvas.schema.json';
 import { NODE_KINDS } from '../../../engine/nodes/index';
 import { api, ApiError, ok } from '../api/client';
 import type { JourneyView, Validation } from '../api/types';
+import type { PathIssue } from '../editor/CodeJson';
 import { JsonField, SchemaForm, type Schema } from '../forms/SchemaForm';
 import { pinIssues } from '../graph/issues';
 import { JourneyGraph, type GraphEditing } from '../graph/JourneyGraph';
 import { href } from '../route';
 import { useSession } from '../session';
 import { ErrorNote } from './common';
+import { TestLaunch, type TestOverlay } from './TestLaunch';
 import { addEdge, addNode, removeEdges, removeNodes, replaceNode, type CanvasDoc } from './draft-edits';
 
+// The template renderer (liquidjs) loads with the first action node opened.
+const TemplatePreview = lazy(() => import('./TemplatePreview'));
 const DEFS = (canvasSchema as { $defs: Record<string, Schema> }).$defs;
 const VALIDATE_AFTER_MS = 400;
 
@@ -40,6 +44,9 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
   const [tab, setTab] = useState<'settings' | 'json'>('settings');
   const [conflict, setConflict] = useState<number | null>(null);
   const [notice, setNotice] = useState<string>();
+  const [testing, setTesting] = useState(false);
+  const [tested, setTested] = useState<TestOverlay>({});
+  const onTested = useCallback((o: TestOverlay) => setTested(o), []);
   const edit = (next: CanvasDoc) => {
     setCanvas(next);
     setDirty(true);
@@ -113,6 +120,9 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
         <button type="button" disabled={!dirty || save.isPending} onClick={() => save.mutate(revision)}>
           Save
         </button>
+        <button type="button" aria-expanded={testing} title={dirty ? 'tests the saved draft: save first to test your edits' : ''} onClick={() => setTesting(!testing)}>
+          Test before launch
+        </button>
         {canPublish && (
           <button type="button" disabled={dirty || !valid || publish.isPending} title={dirty ? 'save first' : valid ? '' : 'fix the errors first'} onClick={() => publish.mutate()}>
             Publish
@@ -130,6 +140,18 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
       {save.isError && conflict === null && <ErrorNote error={save.error} />}
       {publish.isError && <ErrorNote error={publish.error} />}
       {validation.isError && <ErrorNote error={validation.error} />}
+      {testing && (
+        <TestLaunch
+          journeyId={journey.id}
+          source="draft"
+          canvas={canvas}
+          onOverlay={onTested}
+          onClose={() => {
+            setTesting(false);
+            setTested({});
+          }}
+        />
+      )}
       {journeyLevel.length > 0 && (
         <ul className="je-journey-issues" role="alert">
           {journeyLevel.map((i, n) => (
@@ -140,7 +162,7 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
         </ul>
       )}
       <div className="je-canvas-layout">
-        <JourneyGraph canvas={canvas} overlay={{ issues: pinned }} selected={selected} onSelect={setSelected} editing={editing} />
+        <JourneyGraph canvas={canvas} overlay={{ issues: pinned, ...tested }} selected={selected} onSelect={setSelected} editing={editing} />
         <aside className="je-panel" aria-label="editor panel">
           <div className="je-tabs" role="tablist">
             <button role="tab" aria-selected={tab === 'settings'} type="button" onClick={() => setTab('settings')}>
@@ -161,6 +183,11 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
                   onChange={(next) => edit(replaceNode(canvas, String(node.id), next))}
                   issues={pinned.filter((i) => i.nodeId === node.id)}
                 />
+                {node.type === 'action' && (
+                  <Suspense fallback={null}>
+                    <TemplatePreview node={node} journey={{ id: journey.id, name: String(canvas.name ?? journey.name) }} />
+                  </Suspense>
+                )}
                 <button type="button" onClick={() => editing.onDeleteNodes([String(node.id)])}>
                   Delete this node
                 </button>
@@ -168,13 +195,17 @@ export function DraftEditor({ journey }: { journey: JourneyView }) {
             ) : (
               <p className="je-dim">Click a node to edit its settings; drag from a port on the right of a node to another node to connect them; select an edge and press Delete to remove it.</p>
             ))}
-          {tab === 'json' && <CanvasJson canvas={canvas} onChange={edit} />}
+          {tab === 'json' && <CanvasJson canvas={canvas} onChange={edit} issues={validation.data?.issues ?? []} />}
         </aside>
       </div>
     </div>
   );
 }
 
-function CanvasJson({ canvas, onChange }: { canvas: CanvasDoc; onChange(c: CanvasDoc): void }) {
-  return <JsonField className="je-json-editor" label="canvas JSON" value={canvas} onChange={(v) => v !== undefined && onChange(v as CanvasDoc)} />;
+/** The whole canvas as JSON: every validation error underlined at its path, completion from the canvas schema. */
+function CanvasJson({ canvas, onChange, issues }: { canvas: CanvasDoc; onChange(c: CanvasDoc): void; issues: PathIssue[] }) {
+  return (
+    <JsonField className="je-json-editor" label="canvas JSON" value={canvas} onChange={(v) => v !== undefined && onChange(v as CanvasDoc)} issues={issues}
+      schema={canvasSchema as Schema} defs={DEFS} />
+  );
 }

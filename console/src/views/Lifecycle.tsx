@@ -1,11 +1,17 @@
-/** Pause, resume and stop, offered when the journey's state and the key's role allow them. */
+/** Pause, resume, stop and archive, offered when the journey's state and the key's role allow them. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, ok } from '../api/client';
 import type { JourneyView } from '../api/types';
 import { useSession } from '../session';
 import { ErrorNote } from './common';
 
-const ACTIONS = ['pause', 'resume', 'stop'] as const;
+const ACTIONS = ['pause', 'resume', 'stop', 'archive'] as const;
+
+/** What each action asks before it runs (the ones that cannot be undone). */
+const CONFIRM: Partial<Record<(typeof ACTIONS)[number], (name: string) => string>> = {
+  stop: (name) => `Stop "${name}" for good? Runs in flight finish.`,
+  archive: (name) => `Archive "${name}"? It can no longer be edited, published or resumed.`,
+};
 
 export function Lifecycle({ journey }: { journey: JourneyView }) {
   const session = useSession();
@@ -16,6 +22,7 @@ export function Lifecycle({ journey }: { journey: JourneyView }) {
       const path = { params: { path: { journeyId: journey.id } } };
       if (action === 'pause') return ok(api.POST('/v1/journeys/{journeyId}/pause', { ...path, body: { reason: 'paused in the console' } }));
       if (action === 'resume') return ok(api.POST('/v1/journeys/{journeyId}/resume', { ...path, body: {} }));
+      if (action === 'archive') return ok(api.POST('/v1/journeys/{journeyId}/archive', { ...path, body: { reason: 'archived in the console' } }));
       return ok(api.POST('/v1/journeys/{journeyId}/stop', { ...path, body: { mode: 'finish', reason: 'stopped in the console' } }));
     },
     onSuccess: () => queries.invalidateQueries({ queryKey: ['journey', journey.id] }),
@@ -28,7 +35,7 @@ export function Lifecycle({ journey }: { journey: JourneyView }) {
           key={a}
           type="button"
           disabled={run.isPending}
-          onClick={() => (a !== 'stop' || window.confirm(`Stop "${journey.name}" for good? Runs in flight finish.`)) && run.mutate(a)}
+          onClick={() => (!CONFIRM[a] || window.confirm(CONFIRM[a](journey.name))) && run.mutate(a)}
         >
           {a}
         </button>

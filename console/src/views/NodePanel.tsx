@@ -1,15 +1,18 @@
 /** The side panel of a node: its settings, its figures with a daily chart, and who waits there now. */
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { api, ok } from '../api/client';
 import type { JourneyStats } from '../api/types';
 import { summaryOf } from '../graph/mapping';
 import { href } from '../route';
+import { useEscape } from '../keyboard';
 import { useSession } from '../session';
 import { REFRESH_MS } from './CanvasView';
 import { ErrorNote, when } from './common';
 
 const PAGE = 10;
+// The chart library loads with the first chart.
+const DailyChart = lazy(() => import('../charts/DailyChart'));
 
 export function NodePanel({ journeyId, version, node, stats, onClose }: {
   journeyId: string;
@@ -19,6 +22,7 @@ export function NodePanel({ journeyId, version, node, stats, onClose }: {
   onClose(): void;
 }) {
   const id = String(node.id);
+  useEscape(true, onClose);
   const figures = stats?.nodes?.find((n) => n.nodeId === id);
   const daily = (stats?.series ?? []).map((d) => ({ date: d.date ?? '', passed: Number((d.nodes as Record<string, { passed?: number }> | undefined)?.[id]?.passed ?? 0) }));
   return (
@@ -45,7 +49,11 @@ export function NodePanel({ journeyId, version, node, stats, onClose }: {
           ))}
         </dl>
       )}
-      {daily.length > 0 && <DailyChart days={daily} />}
+      {daily.length > 0 && (
+        <Suspense fallback={<p className="je-loading">Loading the chart…</p>}>
+          <DailyChart days={daily} />
+        </Suspense>
+      )}
       <h3>Settings</h3>
       <pre className="je-json">{JSON.stringify(node, null, 2)}</pre>
       {version !== null && <WaitingHere journeyId={journeyId} version={version} nodeId={id} />}
@@ -59,30 +67,6 @@ function FragmentRow({ name, value }: { name: string; value: number }) {
       <dt>{name}</dt>
       <dd>{value}</dd>
     </>
-  );
-}
-
-/** Customers who reached the node, per day, as bars (an inline SVG: no chart library for one series). */
-function DailyChart({ days }: { days: { date: string; passed: number }[] }) {
-  const max = Math.max(1, ...days.map((d) => d.passed));
-  const width = 280;
-  const bar = width / days.length;
-  return (
-    <figure className="je-chart">
-      <svg width={width} height={60} role="img" aria-label="reached per day">
-        {days.map((d, i) => {
-          const h = (d.passed / max) * 50;
-          return (
-            <rect key={d.date} x={i * bar + 1} y={55 - h} width={Math.max(1, bar - 2)} height={h} fill="#3182ce">
-              <title>
-                {d.date}: {d.passed}
-              </title>
-            </rect>
-          );
-        })}
-      </svg>
-      <figcaption>reached per day ({days[0]?.date} – {days.at(-1)?.date})</figcaption>
-    </figure>
   );
 }
 

@@ -88,9 +88,11 @@ function Segment({ segmentKey }: { segmentKey: string }) {
   );
 }
 
+/** GET /v1/segments/{key}/members/{customerId} (its OpenAPI entry names only customerId, member and failed). */
 interface Membership {
   member: boolean;
-  failed: { path: string; kind: string; reason: string }[];
+  /** Each condition that kept the customer out: `howClose` says what they hold against what it needs. */
+  failed: { path: string; kind: string; reason: string; howClose?: string }[];
 }
 
 /** Explains the saved rule (the API's membership answer); `unsaved` says the rule on screen differs from it. */
@@ -124,8 +126,8 @@ function WhyOrWhyNot({ segmentKey, unsaved }: { segmentKey: string; unsaved: boo
           {answer.data.failed.length > 0 && (
             <ul>
               {answer.data.failed.map((f) => (
-                <li key={f.path}>
-                  <code>{f.path}</code> ({f.kind}): {f.reason}
+                <li key={f.path} data-testid="why-not">
+                  {f.howClose ?? f.reason} <code title={`${f.kind} at ${f.path}: ${f.reason}`}>{f.path}</code>
                 </li>
               ))}
             </ul>
