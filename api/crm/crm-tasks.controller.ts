@@ -36,24 +36,24 @@ export class CrmTasksController {
     const check = new Checker();
     const filter: CrmTaskFilter = { limit: DEFAULT_TASK_LIMIT };
     for (const name of ['assignee', 'queue', 'customerId'] as const) {
-      if (check.string(query[name], `query.${name}`, { max: MAX_NAME_LENGTH, optional: true })) filter[name] = query[name] as string;
+      if (check.string(query[name], `$query.${name}`, { max: MAX_NAME_LENGTH, optional: true })) filter[name] = query[name] as string;
     }
     if (query.status !== undefined) {
       if (typeof query.status === 'string' && (CRM_TASK_STATUSES as readonly string[]).includes(query.status)) {
         filter.status = query.status as CrmTaskStatus;
       } else {
-        check.fail('query.status', 'invalid_value', `query.status must be one of ${CRM_TASK_STATUSES.join(', ')}`);
+        check.fail('$query.status', 'invalid_value', `$query.status must be one of ${CRM_TASK_STATUSES.join(', ')}`);
       }
     }
     if (query.limit !== undefined) {
       const limit = typeof query.limit === 'string' && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
       if (limit >= 1 && limit <= MAX_TASK_LIMIT) filter.limit = limit;
-      else check.fail('query.limit', 'out_of_range', `query.limit must be an integer from 1 to ${MAX_TASK_LIMIT}`);
+      else check.fail('$query.limit', 'out_of_range', `$query.limit must be an integer from 1 to ${MAX_TASK_LIMIT}`);
     }
     if (query.cursor !== undefined) {
       const cursor = typeof query.cursor === 'string' ? parseTaskId(query.cursor) : null;
       if (cursor) filter.before = cursor;
-      else check.fail('query.cursor', 'invalid_format', 'query.cursor must be the nextCursor of a previous page');
+      else check.fail('$query.cursor', 'invalid_format', '$query.cursor must be the nextCursor of a previous page');
     }
     if (check.issues.length > 0) throw check.error('invalid_query');
     return this.tasks.list(filter);

@@ -293,12 +293,12 @@ function parseEventsFilter(query: Record<string, unknown>, issues: FieldIssue[])
     const raw = query[key];
     if (raw === undefined) return null;
     const ms = parseInstant(typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw);
-    if (ms === null) issues.push({ path: `query.${key}`, code: 'invalid_format', message: `query.${key} must be an ISO 8601 date-time with an offset or epoch milliseconds` });
+    if (ms === null) issues.push({ path: `$query.${key}`, code: 'invalid_format', message: `$query.${key} must be an ISO 8601 date-time with an offset or epoch milliseconds` });
     return ms;
   };
   const name = query.name;
   if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
-    issues.push({ path: 'query.name', code: 'invalid_format', message: 'query.name must be an event name of 1 to 200 characters' });
+    issues.push({ path: '$query.name', code: 'invalid_format', message: '$query.name must be an event name of 1 to 200 characters' });
   }
   return { name: typeof name === 'string' ? name : null, fromMs: instant('from'), toMs: instant('to') };
 }

@@ -25,7 +25,7 @@ export function cursorParam<K>(issues: FieldIssue[], raw: unknown, isKey: (value
     decoded = undefined;
   }
   if (isKey(decoded)) return decoded;
-  issues.push({ path: 'query.cursor', code: 'invalid_format', message: 'query.cursor must be the nextCursor of a previous page' });
+  issues.push({ path: '$query.cursor', code: 'invalid_format', message: '$query.cursor must be the nextCursor of a previous page' });
   return null;
 }
 
@@ -36,7 +36,7 @@ export function parsePageQuery<K>(query: Record<string, unknown>, isKey: (value:
   if (query.limit !== undefined) {
     const n = typeof query.limit === 'string' && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
     if (n >= 1 && n <= MAX_PAGE_LIMIT) limit = n;
-    else issues.push({ path: 'query.limit', code: 'out_of_range', message: `query.limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` });
+    else issues.push({ path: '$query.limit', code: 'out_of_range', message: `$query.limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` });
   }
   const after = cursorParam(issues, query.cursor, isKey);
   if (issues.length > 0) throw invalidRequest('invalid_query', issues);

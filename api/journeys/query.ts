@@ -7,8 +7,8 @@ export function parseStatusQuery<S extends string>(query: Record<string, unknown
   const status = query.status;
   if (status === undefined) return undefined;
   if (isStatus(status)) return status;
-  const message = `query.status must be one of ${values.join(', ')}`;
-  throw new ApiError(400, 'invalid_query', message, { issues: [{ path: 'query.status', code: 'invalid_value', message }] });
+  const message = `$query.status must be one of ${values.join(', ')}`;
+  throw new ApiError(400, 'invalid_query', message, { issues: [{ path: '$query.status', code: 'invalid_value', message }] });
 }
 
 const VERSION_NUMBER = /^[1-9]\d{0,8}$/;

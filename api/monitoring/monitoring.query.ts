@@ -17,7 +17,7 @@ function day(check: Checker, query: Query, name: string): string | null {
   const raw = query[name];
   if (raw === undefined) return null;
   if (isCalendarDate(raw)) return raw;
-  check.fail(`query.${name}`, 'invalid_format', `query.${name} must be a calendar date YYYY-MM-DD`);
+  check.fail(`$query.${name}`, 'invalid_format', `$query.${name} must be a calendar date YYYY-MM-DD`);
   return null;
 }
 
@@ -26,13 +26,13 @@ function version(check: Checker, query: Query): number | null {
   if (query.version === undefined) return null;
   const n = typeof query.version === 'string' && /^\d{1,9}$/.test(query.version) ? Number(query.version) : 0;
   if (n >= 1) return n;
-  check.fail('query.version', 'invalid_format', 'query.version must be a version number (1, 2, ...)');
+  check.fail('$query.version', 'invalid_format', '$query.version must be a version number (1, 2, ...)');
   return null;
 }
 
 /** An optional id-like string (node or customer id). */
 function text(check: Checker, query: Query, name: string): string | null {
-  return check.string(query[name], `query.${name}`, { max: MAX_ID_LENGTH, optional: true }) ? (query[name] as string) : null;
+  return check.string(query[name], `$query.${name}`, { max: MAX_ID_LENGTH, optional: true }) ? (query[name] as string) : null;
 }
 
 /** `version`, `from`, `to` (local days, inclusive), `timeZone` (IANA). */
@@ -48,7 +48,7 @@ export function parseStatsQuery(query: Query): StatsQuery {
   let timeZone: string | null = null;
   if (query.timeZone !== undefined) {
     if (typeof query.timeZone === 'string' && isValidTimeZone(query.timeZone)) timeZone = query.timeZone;
-    else check.fail('query.timeZone', 'invalid_time_zone', 'query.timeZone must be an IANA time zone such as Asia/Shanghai');
+    else check.fail('$query.timeZone', 'invalid_time_zone', '$query.timeZone must be an IANA time zone such as Asia/Shanghai');
   }
   const result = { version: version(check, query), from, to, timeZone };
   check.throwIfAny('invalid_query');
@@ -69,7 +69,7 @@ export function parseEnrollmentQuery(query: Query): { filter: EnrollmentFilter; 
   let status: EnrollmentStatus | null = null;
   if (query.status !== undefined) {
     if ((ENROLLMENT_STATUSES as readonly unknown[]).includes(query.status)) status = query.status as EnrollmentStatus;
-    else check.fail('query.status', 'invalid_value', `query.status must be one of ${ENROLLMENT_STATUSES.join(', ')}`);
+    else check.fail('$query.status', 'invalid_value', `$query.status must be one of ${ENROLLMENT_STATUSES.join(', ')}`);
   }
   const filter = { status, node: text(check, query, 'node'), version: version(check, query), customerId: text(check, query, 'customerId') };
   let page: PageRequest<EnrollmentCursor> | null = null;

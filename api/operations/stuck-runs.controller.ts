@@ -16,7 +16,7 @@ function integerParam(issues: FieldIssue[], name: string, raw: unknown, fallback
   if (raw === undefined || raw === '') return fallback;
   const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    issues.push({ path: `query.${name}`, code: 'out_of_range', message: `${name} must be an integer from ${min} to ${max}` });
+    issues.push({ path: `$query.${name}`, code: 'out_of_range', message: `${name} must be an integer from ${min} to ${max}` });
   }
   return value;
 }
@@ -56,7 +56,7 @@ export class StuckRunsController {
       try {
         noProgressMs = parseDuration(String(query.olderThan));
       } catch (err) {
-        issues.push({ path: 'query.olderThan', code: 'invalid_duration', message: (err as Error).message });
+        issues.push({ path: '$query.olderThan', code: 'invalid_duration', message: (err as Error).message });
       }
     }
     const after = cursorParam(issues, query.cursor, isTimeIdCursor);

@@ -56,7 +56,7 @@ export function parseSampleQuery(query: Record<string, unknown>): number {
   const check = new Checker();
   const raw = query.sample;
   const value = typeof raw === 'string' && /^\d{1,4}$/.test(raw) ? Number(raw) : raw;
-  const sample = wholeNumber(check, value, 'query.sample', 0, MAX_SAMPLE) ?? DEFAULT_SAMPLE;
+  const sample = wholeNumber(check, value, '$query.sample', 0, MAX_SAMPLE) ?? DEFAULT_SAMPLE;
   if (check.issues.length > 0) throw check.error('invalid_query');
   return sample;
 }

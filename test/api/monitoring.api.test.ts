@@ -353,7 +353,7 @@ describe('GET /v1/journeys/:journeyId/enrollments', () => {
     // The declared schema is checked first (every problem it can see); the route's own checks then report the rest.
     expect(bad.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`)).toEqual(['$query.status:invalid_value', '$query.version:invalid_type', '$query.limit:out_of_range']);
     const rest = await api.as('viewer').get(`/v1/journeys/${journeyId}/enrollments?cursor=abc`).expect(400);
-    expect(rest.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`)).toEqual(['query.cursor:invalid_format']);
+    expect(rest.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`)).toEqual(['$query.cursor:invalid_format']);
     await api.as('engineer').get(`/v1/journeys/${journeyId}/enrollments`).expect(403);
   });
 });

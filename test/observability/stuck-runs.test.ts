@@ -129,7 +129,7 @@ describe('GET /v1/operations/stuck-runs', () => {
     expect(res.body.error.code).toBe('invalid_query');
     expect(res.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['$query.limit', '$query.graceSeconds', '$query.olderThan']);
     const forged = await http().get('/v1/operations/stuck-runs').query({ cursor: 'not-a-cursor' }).expect(400);
-    expect(forged.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['query.cursor']);
+    expect(forged.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['$query.cursor']);
   });
 });
 
