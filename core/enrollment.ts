@@ -5,6 +5,7 @@
  * Framework-free: the API (a Nest provider in api/journeys/journeys.module.ts) and the segment-entry
  * activities both construct it with their own database and Temporal client.
  */
+import { reentryRefusal } from '../engine/reentry.js';
 import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError, type Client, type SignalDefinition } from '@temporalio/client';
 import type { CustomerEvent, EnrollmentEntry, JourneyRunInput, RunDefaults } from '../engine/runtime.js';
@@ -170,15 +171,16 @@ export class EnrollmentService {
         const previous = await this.enrollments.lastRunOf(version.journey_id, req.customerId, entryKey, tx);
         if (previous) {
           const facts: RefusalFacts = { enrollmentId: previous.id };
-          if (previous.status === 'pending' || previous.status === 'active') {
-            return { enrolled: false as const, reason: 'already_enrolled' as const, enrollmentId: previous.id, facts };
-          }
+          const running = previous.status === 'pending' || previous.status === 'active';
+          // An ended run without an end time (rows from before ended_at was recorded) counts as long ended.
+          const endedAt = running ? null : (previous.ended_at?.getTime() ?? 0);
           const reentry = version.plan.reentry;
-          if (reentry.policy === 'once') return { enrolled: false as const, reason: 'reentry_not_allowed' as const, enrollmentId: previous.id, facts };
-          if (reentry.policy === 'cooldown' && previous.ended_at && previous.ended_at.getTime() + reentry.cooldownMs > Date.now()) {
-            const cooldown = { ...facts, cooldownMs: reentry.cooldownMs, lastEndedAt: previous.ended_at.getTime() };
-            return { enrolled: false as const, reason: 'cooldown' as const, enrollmentId: previous.id, facts: cooldown };
+          const refusal = reentryRefusal(reentry, endedAt, Date.now());
+          if (refusal === 'cooldown' && reentry.policy === 'cooldown') {
+            const cooldown = { ...facts, cooldownMs: reentry.cooldownMs, lastEndedAt: endedAt ?? 0 };
+            return { enrolled: false as const, reason: refusal, enrollmentId: previous.id, facts: cooldown };
           }
+          if (refusal !== null) return { enrolled: false as const, reason: refusal, enrollmentId: previous.id, facts };
         }
         const limit = version.plan.entryLimit;
         if (limit !== undefined && (await this.enrollments.lockedEntryCount(version.journey_id, limit, tx)) >= limit) {

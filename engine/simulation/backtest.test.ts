@@ -6,7 +6,8 @@ import type { Canvas, ReentryPolicy } from '../canvas.js';
 import type { PlanReentry } from '../plan.js';
 import { parseFrequencyCaps } from '../policy.js';
 import type { CustomerEvent } from '../runtime.js';
-import { addToFigures, backtestCustomer, emptyFigures, reentryRefusal, type BacktestSpec } from './backtest.js';
+import { addToFigures, backtestCustomer, emptyFigures, type BacktestSpec } from './backtest.js';
+import { reentryRefusal } from '../reentry.js';
 import { simulatedChannels } from './world.js';
 
 const HOUR = 3_600_000;

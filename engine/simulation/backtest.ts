@@ -5,7 +5,8 @@
  * as production. Figures are plain counters, so pages computed apart merge by addition.
  */
 import { eventPasses } from '../event-filter.js';
-import type { ExecutionPlan, PlanReentry } from '../plan.js';
+import type { ExecutionPlan } from '../plan.js';
+import { reentryRefusal, type ReentryRefusal } from '../reentry.js';
 import type { FrequencyCap } from '../policy.js';
 import type { CustomerEvent, RunDefaults } from '../runtime.js';
 import { runSimulation, type SimulationRun } from './simulate.js';
@@ -53,21 +54,6 @@ export function entryEventsOf(plan: ExecutionPlan, spec: Pick<BacktestSpec, 'fro
 /** The customer's first stored event in the window that the plan's trigger accepts; null when none would have triggered it. */
 export function entryEventOf(plan: ExecutionPlan, spec: Pick<BacktestSpec, 'from' | 'to'>, events: CustomerEvent[]): CustomerEvent | null {
   return entryEventsOf(plan, spec, events)[0] ?? null;
-}
-
-/** Why a later trigger would not have enrolled the customer again, as the enrollment refuses it in production. */
-export type ReentryRefusal = 'already_enrolled' | 'reentry_not_allowed' | 'cooldown';
-
-/**
- * The journey's re-entry policy applied to a trigger at `at` after an earlier run of the same customer
- * (ended at `endedAt`; null: still running), as core/enrollment.ts decides it: a running customer is
- * not enrolled twice; `once` never again; `cooldown` only once the cooldown after the end has passed.
- */
-export function reentryRefusal(reentry: PlanReentry, endedAt: number | null, at: number): ReentryRefusal | null {
-  if (endedAt === null || endedAt > at) return 'already_enrolled';
-  if (reentry.policy === 'once') return 'reentry_not_allowed';
-  if (reentry.policy === 'cooldown' && endedAt + reentry.cooldownMs > at) return 'cooldown';
-  return null;
 }
 
 /** One customer's replay: every run their triggers would have started, and the triggers re-entry refused, by reason. */
