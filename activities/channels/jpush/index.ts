@@ -115,13 +115,20 @@ export function createJpushChannel(opts: JpushOptions): ActionChannel {
 
   /** One call; a network error or timeout is thrown as is (outcome unknown). */
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JpushAnswer> {
-    const res = await fetch(`${origin}${path}`, {
-      method,
-      headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${origin}${path}`, {
+        method,
+        headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      // No answer: JPush may have the push. A plain Error leaves the ledger row `sending`.
+      throw new Error(`JPush gave no answer to ${method} ${path}: ${(err as Error).message}`, { cause: err });
+    }
     let parsed: unknown = null;
     try {
       parsed = JSON.parse(text);
