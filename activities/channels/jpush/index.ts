@@ -6,7 +6,7 @@
  * the first try and kept, so every later try of the touch pushes under the same cid and JPush drops it.
  */
 import type { DataSource } from 'typeorm';
-import type { ActionSpec } from '../../../engine/actions.js';
+import { BUILTIN_ACTIONS, type ActionSpec } from '../../../engine/actions.js';
 import type { Logger } from '../../../observability/logger.js';
 import { PermanentChannelError, type ActionChannel, type ChannelContext } from '../../../core/channels/channel.js';
 import { CustomersRepository } from '../../../store/customers.repository.js';
@@ -22,7 +22,8 @@ export const REGISTRATION_IDS_TRAIT = 'jpush_registration_ids';
 /** The profile trait holding the alias the app bound to the customer; default: the customer id. */
 export const ALIAS_TRAIT = 'jpush_alias';
 
-const template = (description: string) => ({ type: 'string', minLength: 1, description });
+/** The `push` action's title, body and data params: a JPush notification takes the same. */
+const PUSH_PARAMS = (BUILTIN_ACTIONS.push.paramsSchema as { properties: Record<string, object> }).properties;
 
 export const JPUSH_SPEC: ActionSpec = {
   description: "Send an app push notification through JPush (极光推送) to the customer's devices, via the phone vendors' channels in mainland China.",
@@ -31,9 +32,7 @@ export const JPUSH_SPEC: ActionSpec = {
     required: ['title', 'body'],
     additionalProperties: false,
     properties: {
-      title: template('Notification title (template).'),
-      body: template('Notification text (template).'),
-      data: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra key/value data for the app (JPush `extras`), e.g. a deep link.' },
+      ...PUSH_PARAMS,
       audience: {
         enum: ['registration_id', 'alias'],
         description: `registration_id (default): the devices in the customer's ${REGISTRATION_IDS_TRAIT} trait; alias: the alias the app bound to the customer (${ALIAS_TRAIT}, else the customer id).`,

@@ -1346,7 +1346,7 @@ export interface components {
                 audience?: "registration_id" | "alias";
                 /** @description Notification text (template). */
                 body: string;
-                /** @description Extra key/value data for the app (JPush `extras`), e.g. a deep link. */
+                /** @description Extra key/value data for the app, e.g. a deep link. */
                 data?: {
                     [key: string]: string;
                 };
