@@ -59,6 +59,17 @@ export const ADMIN_API_KEY_MIN_LENGTH = 32;
 
 const port = integer(0, 65_535);
 
+/** JPUSH_VENDOR_CHANNELS: `vendor.category=id` pairs (vendors xiaomi, oppo; categories marketing, transactional). */
+function parseVendorChannels(raw: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^(xiaomi|oppo)\.(marketing|transactional)=(\S+)$/.exec(entry);
+    if (!match) throw new Error(`"${entry}" is not vendor.category=id (vendor xiaomi or oppo, category marketing or transactional)`);
+    pairs[`${match[1]}.${match[2]}`] = match[3];
+  }
+  return pairs;
+}
+
 /** The catalogue, keyed by the EngineConfig field each variable fills; its order is the docs table's. */
 export const CATALOGUE = {
   databaseUrl: variable({
@@ -397,6 +408,35 @@ export const CATALOGUE = {
     readBy: API,
     description:
       'a random secret (`openssl rand -hex 32`) in the status-callback URL configured in the Tencent Cloud SMS console, `<JE_PUBLIC_BASE_URL>/v1/providers/tencent-sms/status?token=<token>`: Tencent Cloud does not sign its callbacks, so the token is what authenticates them',
+  }),
+  jpushAppKey: variable({
+    name: 'JPUSH_APP_KEY',
+    kind: checked('24 hex digits', (key) => /^[0-9a-f]{24}$/i.test(key), () => 'must be the AppKey of the JPush application: 24 hexadecimal characters'),
+    unset: '`jpush` goes to the recording channel',
+    readBy: WORKER,
+    description: 'the AppKey of the JPush (极光推送) application the `jpush` action pushes through; set together with `JPUSH_MASTER_SECRET`; see [channels](channels.md#jpush)',
+  }),
+  jpushMasterSecret: variable({
+    name: 'JPUSH_MASTER_SECRET',
+    kind: text(),
+    secret: true,
+    readBy: WORKER,
+    description: 'the Master Secret of `JPUSH_APP_KEY`: requests authenticate with HTTP Basic `AppKey:MasterSecret`',
+  }),
+  jpushApiBaseUrl: variable({
+    name: 'JPUSH_API_BASE_URL',
+    kind: httpUrl,
+    unset: 'JPush\'s own endpoint, `https://api.jpush.cn`',
+    readBy: WORKER,
+    description: 'JPush REST API origin: `https://bjapi.push.jiguang.cn` for applications in the Beijing data centre, or a fake in tests',
+  }),
+  jpushVendorChannels: variable({
+    name: 'JPUSH_VENDOR_CHANNELS',
+    kind: parsedBy('`vendor.category=channel id`, comma-separated', parseVendorChannels),
+    unset: 'Xiaomi and OPPO pushes go without a channel id (their default channel, treated as the lowest class)',
+    readBy: WORKER,
+    description:
+      'the notification channels registered in the Xiaomi and OPPO developer consoles, by message category, e.g. `xiaomi.marketing=101,xiaomi.transactional=102,oppo.marketing=mkt,oppo.transactional=svc`; see [channels](channels.md#vendor-classification)',
   }),
   firebaseCredentials: variable({
     name: 'FIREBASE_CREDENTIALS',

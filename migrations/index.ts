@@ -17,6 +17,7 @@ import { HistoryAnswers1797500000000 } from './1797500000000-history-answers.js'
 import { QuietHoursDeferrals1797800000000 } from './1797800000000-quiet-hours-deferrals.js';
 import { Identities1797900000000 } from './1797900000000-identities.js';
 import { ProviderTemplates1798000000000 } from './1798000000000-provider-templates.js';
+import { JpushCids1798100000000 } from './1798100000000-jpush-cids.js';
 
 export const MIGRATIONS = [
   Runtime1764115200000,
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   QuietHoursDeferrals1797800000000,
   Identities1797900000000,
   ProviderTemplates1798000000000,
+  JpushCids1798100000000,
 ];

@@ -80,11 +80,16 @@ export class CustomersRepository {
 
   /** Removes exactly `tokens` from the customer's `push_tokens` array, as the row is when updated. */
   async removePushTokens(customerId: string, tokens: string[]): Promise<void> {
+    await this.removeListValues(customerId, 'push_tokens', tokens);
+  }
+
+  /** Removes exactly `values` from the customer's list trait `trait` (device ids), as the row is when updated. */
+  async removeListValues(customerId: string, trait: string, values: string[]): Promise<void> {
     await this.db.query(
       `UPDATE customers
-          SET traits = jsonb_set(traits, '{push_tokens}', (traits -> 'push_tokens') - $2::text[]), updated_at = now()
-        WHERE id = $1 AND jsonb_typeof(traits -> 'push_tokens') = 'array'`,
-      [customerId, tokens],
+          SET traits = jsonb_set(traits, ARRAY[$3::text], (traits -> $3::text) - $2::text[]), updated_at = now()
+        WHERE id = $1 AND jsonb_typeof(traits -> $3::text) = 'array'`,
+      [customerId, values, trait],
     );
   }
 }

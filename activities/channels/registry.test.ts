@@ -32,7 +32,7 @@ describe('the default registry', () => {
     const descriptors = defaultChannelDescriptors();
     const channels = buildChannels(descriptors, { db });
     expect(channels.map((c) => [c.action, c.kind, c.spec])).toEqual(descriptors.map((d) => [d.action, d.kind, d.spec]));
-    expect(Object.keys(actionSpecsOf(descriptors))).toEqual([...Object.keys(BUILTIN_ACTIONS), 'aliyun-sms', 'tencent-sms']);
+    expect(Object.keys(actionSpecsOf(descriptors))).toEqual([...Object.keys(BUILTIN_ACTIONS), 'aliyun-sms', 'tencent-sms', 'jpush']);
   });
 
   it('keeps the built-in actions marketing by default', () => {

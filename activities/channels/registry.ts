@@ -11,6 +11,7 @@ import { aliyunSmsDescriptor } from './aliyun-sms/descriptor.js';
 import { crmTaskDescriptor } from './crm-task/descriptor.js';
 import { settingsFor, type ChannelDescriptor, type ChannelSettings } from '../../core/channels/descriptor.js';
 import { fcmPushDescriptor } from './fcm-push/descriptor.js';
+import { jpushDescriptor } from './jpush/descriptor.js';
 import { profileDescriptor } from './profile/descriptor.js';
 import { tencentSmsDescriptor } from './tencent-sms/descriptor.js';
 import { twilioSmsDescriptor } from './twilio-sms/descriptor.js';
@@ -26,6 +27,7 @@ export function defaultChannelDescriptors(): ChannelDescriptor[] {
     profileDescriptor,
     aliyunSmsDescriptor,
     tencentSmsDescriptor,
+    jpushDescriptor,
   ];
 }
 

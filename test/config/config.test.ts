@@ -41,6 +41,12 @@ function configError(env: Env): ConfigError {
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}, but the configuration loaded`);
 }
 
+describe('loadConfig: JPUSH_VENDOR_CHANNELS', () => {
+  it('reads vendor.category=id pairs', () => {
+    expect(loadConfig({ JPUSH_VENDOR_CHANNELS: 'xiaomi.marketing=101, oppo.transactional=svc' }).jpushVendorChannels).toEqual({ 'xiaomi.marketing': '101', 'oppo.transactional': 'svc' });
+  });
+});
+
 describe('loadConfig: invalid settings fail and name the variable', () => {
   it.each<[string, Env, string]>([
     ['an unknown time zone', { JE_DEFAULT_TIME_ZONE: 'Mars/Olympus_Mons' }, 'JE_DEFAULT_TIME_ZONE'],
@@ -49,6 +55,9 @@ describe('loadConfig: invalid settings fail and name the variable', () => {
     ['a duration in months', { JE_STUCK_AFTER: 'P1M' }, 'JE_STUCK_AFTER'],
     ['a stuck threshold without unit', { JE_STUCK_AFTER: '3600' }, 'JE_STUCK_AFTER'],
     ['a fractional port', { PORT: '3000.5' }, 'PORT'],
+    ['a JPush AppKey that is not 24 hex digits', { JPUSH_APP_KEY: 'not-a-key' }, 'JPUSH_APP_KEY'],
+    ['a JPush vendor channel of an unknown vendor', { JPUSH_VENDOR_CHANNELS: 'meizu.marketing=1' }, 'JPUSH_VENDOR_CHANNELS'],
+    ['a JPush vendor channel of an unknown category', { JPUSH_VENDOR_CHANNELS: 'xiaomi.service=1' }, 'JPUSH_VENDOR_CHANNELS'],
     ['a port that is not a number', { PORT: 'http' }, 'PORT'],
     ['a port in exponent notation', { PORT: '3e3' }, 'PORT'],
     ['a port above 65535', { PORT: '70000' }, 'PORT'],
@@ -156,6 +165,10 @@ describe('loadConfig: defaults and valid values', () => {
       tencentSmsRegion: 'ap-guangzhou',
       tencentSmsApiBaseUrl: null,
       tencentSmsCallbackToken: null,
+      jpushAppKey: null,
+      jpushMasterSecret: null,
+      jpushApiBaseUrl: null,
+      jpushVendorChannels: null,
       firebaseCredentials: null,
       publicBaseUrl: null,
       crmWebhookUrl: null,

@@ -1319,6 +1319,43 @@ export interface components {
             /** @enum {string} */
             type: "action";
         };
+        /** @description Send an app push notification through JPush (极光推送) to the customer's devices, via the phone vendors' channels in mainland China. (touch; default category marketing). Templates: title, body. */
+        Action_jpush: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "jpush";
+            /**
+             * @default marketing
+             * @enum {string}
+             */
+            category: "marketing" | "transactional";
+            id: string;
+            label?: string;
+            /**
+             * @default continue
+             * @enum {string}
+             */
+            onFailure: "continue" | "exit";
+            params: {
+                /**
+                 * @description registration_id (default): the devices in the customer's jpush_registration_ids trait; alias: the alias the app bound to the customer (jpush_alias, else the customer id).
+                 * @enum {unknown}
+                 */
+                audience?: "registration_id" | "alias";
+                /** @description Notification text (template). */
+                body: string;
+                /** @description Extra key/value data for the app, e.g. a deep link. */
+                data?: {
+                    [key: string]: string;
+                };
+                /** @description Notification title (template). */
+                title: string;
+            };
+            /** @enum {string} */
+            type: "action";
+        };
         /** @description Send an app push notification to the customer's devices. (touch; default category marketing). Templates: title, body. */
         Action_push: {
             /**
@@ -1472,7 +1509,7 @@ export interface components {
             type: "action";
         };
         /** @description An action node of a canvas (docs/canvas.md): one schema per registered action, chosen by `action`; `params` is checked against the action's schema at publish. */
-        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"] | components["schemas"]["Action_aliyun-sms"] | components["schemas"]["Action_tencent-sms"];
+        ActionNode: components["schemas"]["Action_sms"] | components["schemas"]["Action_push"] | components["schemas"]["Action_crm_task"] | components["schemas"]["Action_webhook"] | components["schemas"]["Action_update_traits"] | components["schemas"]["Action_aliyun-sms"] | components["schemas"]["Action_tencent-sms"] | components["schemas"]["Action_jpush"];
         /**
          * Journey canvas, schema version 2
          * @description A customer journey as authored by marketing ops: a trigger node, a graph of nodes and edges, journey settings, a goal and exit criteria. See docs/canvas.md.
