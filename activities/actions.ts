@@ -70,8 +70,9 @@ async function policyHold(
   req: ActionRequest,
   customer: ChannelCustomer,
   caps: Record<string, FrequencyCap>,
+  consentKind: string | undefined,
 ): Promise<PolicyHold | null> {
-  const noConsent = consentHold(customer.traits, req.action);
+  const noConsent = consentHold(customer.traits, req.action, consentKind);
   if (noConsent) return noConsent;
   const cap = caps[req.action];
   if (!cap) return null;
@@ -114,7 +115,7 @@ export function createActionActivities(
    * Claims the ledger row for a new try; returns the row instead when this try must not send
    * (settled, in flight, or held back by policy on its first claim).
    */
-  async function claim(key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>): Promise<LedgerRow | null> {
+  async function claim(key: string, req: ActionRequest, customer: ChannelCustomer, params: Record<string, unknown>, consentKind?: string): Promise<LedgerRow | null> {
     return db.transaction(async (tx) => {
       await ledger.insertIfNew(
         {
@@ -131,7 +132,7 @@ export function createActionActivities(
       );
       const row = await ledger.lockByKey(key, tx);
       if (row.status !== 'pending') return row;
-      const held = req.category === 'marketing' && row.attempts === 0 ? await policyHold(ledger, tx, key, req, customer, policy.caps ?? {}) : null;
+      const held = req.category === 'marketing' && row.attempts === 0 ? await policyHold(ledger, tx, key, req, customer, policy.caps ?? {}, consentKind) : null;
       if (held) {
         await ledger.suppress(key, held.code, held.message, tx);
         return { ...row, status: 'suppressed', error_code: held.code, error_message: held.message };
@@ -189,7 +190,7 @@ export function createActionActivities(
       return { status: 'done', provider: result.provider };
     }
 
-    const existing = await claim(key, req, customer, params);
+    const existing = await claim(key, req, customer, params, channel.spec.consentKind);
     if (existing === null) return execute(channel, key, req, customer, params);
     if (existing.status === 'suppressed' && existing.attempts === 0) return outcomeOf(existing, false);
     if (existing.status !== 'sending') return outcomeOf(existing, true);

@@ -11,7 +11,7 @@ import { createDataSource } from '../store/data-source.js';
 import { ledgerFixtures, ledgerOf } from '../test/channels/ledger-fixtures.js';
 import { testDatabaseUrl } from '../test/support/env.js';
 import { createActionActivities } from './actions.js';
-import { createRecordingChannel } from './channels/recording/index.js';
+import { createRecordingChannel, createRecordingChannelFor } from './channels/recording/index.js';
 
 const DAY = 86_400_000;
 let db: DataSource;
@@ -50,6 +50,18 @@ describe('consent', () => {
     const transactional = await sameCustomer(marketing, { category: 'transactional' });
     expect(await performAction(transactional)).toMatchObject({ status: 'sent' });
     expect(await sendsTo(marketing.customerId)).toBe(1);
+  });
+
+  it('holds back every action of the kind a customer opted out of (consent.sms holds back an sms provider of another name), marketing only', async () => {
+    const sms = createRecordingChannel(db, 'sms');
+    const cnSms = createRecordingChannelFor(db, 'cn-sms', { ...sms.spec, consentKind: 'sms' }, () => 'recorded');
+    const { performAction } = createActionActivities(db, [sms, cnSms]);
+    const optedOut = { ...(await fixtures.smsRequest({ phone: fixtures.phone(), consent: { sms: false } })), action: 'cn-sms' };
+    expect(await performAction(optedOut)).toMatchObject({ status: 'suppressed', error: { code: 'no_consent', message: expect.stringContaining('consent.sms is false') } });
+    expect(await performAction(await sameCustomer(optedOut, { category: 'transactional' }))).toMatchObject({ status: 'sent' });
+    const consented = { ...(await fixtures.smsRequest({ phone: fixtures.phone(), consent: { sms: true, push: false } })), action: 'cn-sms' };
+    expect(await performAction(consented)).toMatchObject({ status: 'sent' });
+    expect(await sendsTo(optedOut.customerId)).toBe(1);
   });
 });
 

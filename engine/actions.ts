@@ -33,6 +33,12 @@ export interface ActionSpec {
    * (engine/provider-templates.ts).
    */
   content?: 'free_text' | 'provider_template';
+  /**
+   * The kind of touch whose consent this action shares (`sms`, `push`): a customer with
+   * `consent.<kind> === false` is held back from marketing touches of every action of that kind, not only
+   * from the action named `<kind>`. Default: the action's own name only.
+   */
+  consentKind?: string;
 }
 
 /**
@@ -76,6 +82,7 @@ export function providerTemplateSmsSpec(provider: string, templateExample: strin
     templateParams: ['params'],
     profileNeeds: { trait: 'phone' },
     content: 'provider_template',
+    consentKind: 'sms',
   };
 }
 

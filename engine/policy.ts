@@ -79,11 +79,18 @@ export interface PolicyHold {
   message: string;
 }
 
-/** A customer who set `consent.<action>` to false has opted out of marketing touches of that action. */
-export function consentHold(traits: Record<string, unknown>, action: string): PolicyHold | null {
+/**
+ * A customer who set `consent.<action>` to false has opted out of marketing touches of that action; one
+ * who set `consent.<kind>` to false, of every action of that kind of touch (ActionSpec.consentKind:
+ * `consent.sms` holds back aliyun-sms and tencent-sms too).
+ */
+export function consentHold(traits: Record<string, unknown>, action: string, consentKind?: string): PolicyHold | null {
   const consent = traits.consent;
-  if (consent && typeof consent === 'object' && (consent as Record<string, unknown>)[action] === false) {
-    return { code: 'no_consent', message: `the customer has opted out of marketing ${action}` };
+  if (!consent || typeof consent !== 'object') return null;
+  const given = consent as Record<string, unknown>;
+  if (given[action] === false) return { code: 'no_consent', message: `the customer has opted out of marketing ${action}` };
+  if (consentKind !== undefined && given[consentKind] === false) {
+    return { code: 'no_consent', message: `the customer has opted out of marketing ${consentKind} (consent.${consentKind} is false), which ${action} is` };
   }
   return null;
 }

@@ -30,6 +30,8 @@ export interface SimulatedEvent extends CustomerEvent {
 export interface SimulatedChannel {
   templateParams: readonly string[];
   kind: 'touch' | 'internal';
+  /** ActionSpec.consentKind: the kind of touch whose consent the action shares. */
+  consentKind?: string;
 }
 
 /** The simulated customer: profile, events, segment memberships (decided outside: SQL or given). */
@@ -157,7 +159,7 @@ export class SimulationWorld implements VirtualWorld {
 
   /** The send ledger's policy: consent for the action, then the frequency cap over real and simulated sends. */
   private policyHold(req: ActionRequest): PolicyHold | null {
-    const noConsent = consentHold(this.traits, req.action);
+    const noConsent = consentHold(this.traits, req.action, this.channels[req.action]?.consentKind);
     if (noConsent) return noConsent;
     const cap = this.policy.caps[req.action];
     if (!cap) return null;
@@ -201,6 +203,8 @@ export function recipientOf(action: string, traits: Record<string, unknown>, par
 }
 
 /** The simulation's view of a channel registry (channel descriptors have this shape). */
-export function simulatedChannels(registry: readonly { action: string; kind: 'touch' | 'internal'; spec: { templateParams: readonly string[] } }[]): Record<string, SimulatedChannel> {
-  return Object.fromEntries(registry.map((c) => [c.action, { kind: c.kind, templateParams: c.spec.templateParams }]));
+export function simulatedChannels(
+  registry: readonly { action: string; kind: 'touch' | 'internal'; spec: { templateParams: readonly string[]; consentKind?: string } }[],
+): Record<string, SimulatedChannel> {
+  return Object.fromEntries(registry.map((c) => [c.action, { kind: c.kind, templateParams: c.spec.templateParams, consentKind: c.spec.consentKind }]));
 }

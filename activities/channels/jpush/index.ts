@@ -41,6 +41,7 @@ export const JPUSH_SPEC: ActionSpec = {
   },
   templateParams: ['title', 'body'],
   profileNeeds: { trait: REGISTRATION_IDS_TRAIT, unlessParam: 'audience' },
+  consentKind: 'push',
 };
 
 /** How the channel reaches JPush. */
