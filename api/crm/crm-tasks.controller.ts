@@ -3,14 +3,38 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiError } from '../http/api-error.js';
 import { Checker, isPlainObject } from '../http/validation.js';
 import { CRM_TASK_STATUSES, CrmTasksService, parseTaskId, type CrmTaskFilter, type CrmTaskStatus } from '../../core/crm/crm-tasks.js';
-import { Endpoint, NON_EMPTY, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
+import { Endpoint, NON_EMPTY, PAGE_QUERY, pageSchema } from '../http/endpoint.js';
+import { object, oneOfValues, text, time } from '../http/schemas.js';
 
 export const DEFAULT_TASK_LIMIT = 50;
 export const MAX_TASK_LIMIT = 200;
 const MAX_NAME_LENGTH = 200;
 const MAX_OUTCOME_LENGTH = 2000;
 
-const TASK = answerWith(['id', 'status']);
+/** A task as staff see it (core/crm/crm-tasks.ts CrmTaskView). */
+const TASK_FIELDS = {
+  id: text(),
+  customerId: text(),
+  journeyId: text(),
+  enrollmentId: text(),
+  nodeId: text(),
+  assignee: { ...text(true), description: 'account manager' },
+  queue: { ...text(true), description: 'team queue' },
+  title: text(),
+  details: text(true),
+  dueAt: time(true),
+  status: oneOfValues(CRM_TASK_STATUSES),
+  claimedBy: text(true),
+  claimedAt: time(true),
+  completedBy: text(true),
+  completedAt: time(true),
+  outcome: text(true),
+  outboundStatus: { ...text(true), description: 'state of the copy sent to the outbound CRM, when one is configured' },
+  outboundError: text(true),
+  createdAt: time(),
+  updatedAt: time(),
+};
+const TASK = object(Object.keys(TASK_FIELDS), TASK_FIELDS);
 
 @Controller('v1/crm/tasks')
 export class CrmTasksController {
@@ -28,7 +52,7 @@ export class CrmTasksController {
       ...PAGE_QUERY,
       cursor: { description: 'the nextCursor of the previous page (a task id)', schema: { type: 'string', pattern: '^(task-)?[1-9][0-9]{0,17}$' } },
     },
-    ok: { description: '{ items, nextCursor }', schema: pageSchema({ type: 'object' }) },
+    ok: { description: '{ items, nextCursor }', schema: pageSchema(TASK) },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   @Get()

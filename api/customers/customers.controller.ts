@@ -14,11 +14,10 @@ import { IdentityService } from '../../core/identity/identify.js';
 import { checkCustomerId, MAX_ANONYMOUS_ID_LENGTH } from '../events/event-batch.validation.js';
 import { Endpoint, INSTANT_QUERY, NON_EMPTY, PAGE_QUERY, answerWith, pageSchema, type SchemaObject } from '../http/endpoint.js';
 import { isTimeIdCursor, parsePageQuery } from '../http/pagination.js';
+import { text, time } from '../http/schemas.js';
 
 export const MAX_CUSTOMER_ID_LENGTH = 200;
 
-const time = (nullable = false): SchemaObject => ({ type: 'string', format: 'date-time', ...(nullable ? { nullable: true } : {}) });
-const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
 
 /** The support history (core/customers/history.ts); the console's timeline is typed from it. */
 const HISTORY_SCHEMA: SchemaObject = {

@@ -1,9 +1,6 @@
 /** The OpenAPI schemas of the customer routes that answer a profile, an export or an erasure. */
 import type { SchemaObject } from '../http/endpoint.js';
-
-const time = (nullable = false): SchemaObject => ({ type: 'string', format: 'date-time', ...(nullable ? { nullable: true } : {}) });
-const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
-const object = (required: string[], properties: Record<string, SchemaObject>): SchemaObject => ({ type: 'object', required, properties });
+import { object, text, time } from '../http/schemas.js';
 
 /** GET /v1/customers/:customerId (core/customers/profile.ts). */
 export const PROFILE_SCHEMA: SchemaObject = object(['customerId', 'traits', 'maskedTraits', 'consent', 'identities', 'journeys', 'lastEvents', 'messages'], {

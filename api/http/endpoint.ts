@@ -173,7 +173,30 @@ function rangesText(ranges: string[]): string | undefined {
   return ranges.length > 0 ? `Rules between fields (a request that matches the schema but breaks one: 422 ${INVALID_RANGE}): ${ranges.join('; ')}.` : undefined;
 }
 
-export function Endpoint(spec: EndpointSpec): MethodDecorator {
+/**
+ * A request body schema with its objects closed: every object that lists its `properties` and says
+ * nothing of others refuses unknown ones (400 `unknown_field` with the path), so a misspelt field is
+ * never silently ignored. Objects that state `additionalProperties` (traits, properties: extension
+ * points) or list no properties (free-form payloads) are left as they are; `$ref` components too.
+ */
+export function closedBody(schema: SchemaObject): SchemaObject {
+  const close = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(close);
+    if (value === null || typeof value !== 'object' || '$ref' in value) return value;
+    const node = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'properties' && child && typeof child === 'object') out[key] = Object.fromEntries(Object.entries(child).map(([name, s]) => [name, close(s)]));
+      else out[key] = ['items', 'anyOf', 'oneOf', 'allOf'].includes(key) ? close(child) : child;
+    }
+    if (node.properties !== undefined && node.additionalProperties === undefined) out.additionalProperties = false;
+    return out;
+  };
+  return close(schema) as SchemaObject;
+}
+
+export function Endpoint(declared: EndpointSpec): MethodDecorator {
+  const spec: EndpointSpec = declared.body ? { ...declared, body: closedBody(declared.body) } : declared;
   const errors: ErrorAnswer[] = [...(spec.errors ?? [])];
   const ranges = spec.ranges ?? [];
   if (ranges.length > 0) errors.push({ status: 422, codes: [INVALID_RANGE], description: `A rule between fields is broken: ${ranges.join('; ')}. error.issues lists each with its JSON path` });

@@ -2,7 +2,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
-import { Endpoint, PAGE_QUERY, answerWith, pageSchema } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema } from '../http/endpoint.js';
+import { PUBLISH_REQUEST_SCHEMA } from './journeys.schemas.js';
 import { isNumber, parsePageQuery } from '../http/pagination.js';
 import { JOURNEY_ID_PARAM, assertJourneyId, parseReason } from './journeys.validation.js';
 import { PUBLISH_REQUEST_STATUSES, PublishRequestsService, type PublishRequestStatus } from '../../core/journeys/publish-requests.js';
@@ -16,8 +17,6 @@ const DECISION_ERRORS = [
 ];
 const isRequestStatus = (v: unknown): v is PublishRequestStatus => (PUBLISH_REQUEST_STATUSES as readonly unknown[]).includes(v);
 
-const REQUEST_SCHEMA = answerWith(['requestId', 'journeyId', 'status']);
-
 @Controller('v1/journeys/:journeyId/publish-requests')
 export class PublishRequestsController {
   constructor(private readonly requests: PublishRequestsService) {}
@@ -27,7 +26,7 @@ export class PublishRequestsController {
     access: ['marketer', 'viewer'],
     params: { journeyId: JOURNEY_ID_PARAM },
     query: { status: { description: `only requests in this status: ${PUBLISH_REQUEST_STATUSES.join(', ')}`, schema: { type: 'string', enum: [...PUBLISH_REQUEST_STATUSES] } }, ...PAGE_QUERY },
-    ok: { description: `A page of ${REQUEST}`, schema: pageSchema(REQUEST_SCHEMA) },
+    ok: { description: `A page of ${REQUEST}`, schema: pageSchema(PUBLISH_REQUEST_SCHEMA) },
     errors: [{ status: 400, codes: ['invalid_journey_id', 'invalid_query'] }],
   })
   @Get()
@@ -42,7 +41,7 @@ export class PublishRequestsController {
     description: 'Only a different API key than the requester may approve. If the draft changed since the request, the request becomes stale and nothing is published.',
     access: ['marketer'],
     params: { journeyId: JOURNEY_ID_PARAM },
-    ok: { description: `The approved request (${REQUEST}); version is the version published`, schema: REQUEST_SCHEMA },
+    ok: { description: `The approved request (${REQUEST}); version is the version published`, schema: PUBLISH_REQUEST_SCHEMA },
     errors: [
       ...DECISION_ERRORS,
       { status: 403, codes: ['self_approval'] },
@@ -62,7 +61,7 @@ export class PublishRequestsController {
     access: ['marketer'],
     params: { journeyId: JOURNEY_ID_PARAM },
     body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
-    ok: { description: `The rejected request (${REQUEST})`, schema: REQUEST_SCHEMA },
+    ok: { description: `The rejected request (${REQUEST})`, schema: PUBLISH_REQUEST_SCHEMA },
     errors: DECISION_ERRORS,
   })
   @Post(':requestId/reject')

@@ -4,7 +4,8 @@ import { parseDuration } from '../../engine/duration.js';
 import { OperationsViewService } from '../../core/operations-view.js';
 import { invalidRequest, type FieldIssue } from '../http/validation.js';
 import { OPERATIONS_OPTIONS, type OperationsOptions } from './operations.tokens.js';
-import { DURATION_PATTERN, Endpoint, answerWith } from '../http/endpoint.js';
+import { DURATION_PATTERN, Endpoint, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { int, object, oneOfValues, text, time } from '../http/schemas.js';
 import { cursorParam, isTimeIdCursor, pageOf } from '../http/pagination.js';
 
 export const DEFAULT_STUCK_LIMIT = 100;
@@ -20,6 +21,30 @@ function integerParam(issues: FieldIssue[], name: string, raw: unknown, fallback
   }
   return value;
 }
+
+/** One stuck run (observability/stuck-runs.ts StuckRun). */
+const STUCK_RUN_FIELDS: Record<string, SchemaObject> = {
+  journeyId: text(),
+  versionId: text(),
+  enrollmentId: text(),
+  customerId: text(),
+  status: oneOfValues(['pending', 'active']),
+  currentNode: text(true),
+  waitingUntil: time(true),
+  lastStepAt: time(true),
+  enrolledAt: time(),
+  reason: { ...oneOfValues(['wait_overdue', 'never_started', 'no_progress']), description: 'wait_overdue: past its wait deadline; never_started: pending too long; no_progress: active without a step for olderThan' },
+  stuckSince: { ...time(), description: 'the missed wait deadline, the enrollment, or the last step' },
+};
+const STUCK_PAGE = pageSchema(object(Object.keys(STUCK_RUN_FIELDS), STUCK_RUN_FIELDS));
+const STUCK_RUNS_SCHEMA: SchemaObject = {
+  ...STUCK_PAGE,
+  required: ['items', 'nextCursor', 'thresholds'],
+  properties: {
+    ...STUCK_PAGE.properties,
+    thresholds: object(['graceSeconds', 'pendingSeconds', 'olderThanSeconds'], { graceSeconds: int(), pendingSeconds: int(), olderThanSeconds: int() }),
+  },
+};
 
 @Controller('v1/operations')
 export class StuckRunsController {
@@ -42,7 +67,7 @@ export class StuckRunsController {
       olderThan: { description: 'ISO 8601 duration without a step (default JE_STUCK_AFTER)', schema: { type: 'string', format: 'duration', pattern: DURATION_PATTERN } },
       cursor: { description: 'the nextCursor of the previous page' },
     },
-    ok: { description: '{ items, nextCursor, thresholds }', schema: answerWith(['items', 'nextCursor', 'thresholds']) },
+    ok: { description: '{ items, nextCursor, thresholds }', schema: STUCK_RUNS_SCHEMA },
     errors: [{ status: 400, codes: ['invalid_query'] }],
   })
   @Get('stuck-runs')

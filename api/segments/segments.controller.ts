@@ -2,7 +2,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
-import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject, answerWith } from '../http/endpoint.js';
+import { Endpoint, PAGE_QUERY, pageSchema, type SchemaObject } from '../http/endpoint.js';
+import { anyObject, object, oneOfValues, text } from '../http/schemas.js';
 import { isString, parsePageQuery } from '../http/pagination.js';
 import { SegmentsService } from '../../core/segments/segments.js';
 import { assertSegmentKey, MAX_SAMPLE, parsePreviewBody, parseSampleQuery, parseSegmentBody } from './segments.validation.js';
@@ -29,6 +30,27 @@ const PREVIEW_SCHEMA: SchemaObject = {
     sample: { type: 'array', items: { type: 'object', properties: { customerId: { type: 'string' }, traits: { type: 'object', additionalProperties: true } } } },
   },
 };
+
+/** core/segments/segments.ts MembershipAnswer: member or not, and the conditions that kept the customer out. */
+const MEMBERSHIP_SCHEMA: SchemaObject = object(['segment', 'customerId', 'member', 'failed'], {
+  segment: text(),
+  customerId: text(),
+  member: { type: 'boolean' },
+  failed: {
+    type: 'array',
+    description: 'empty when member',
+    items: object(['path', 'kind', 'rule', 'result', 'expected', 'found', 'reason', 'howClose'], {
+      path: { ...text(), description: 'JSON path of the condition in the rule', example: '$.all[1]' },
+      kind: oneOfValues(['and', 'or', 'not', 'trait', 'event', 'segment']),
+      rule: anyObject('the condition as written'),
+      result: { type: 'boolean', description: 'its outcome for the customer' },
+      expected: { type: 'boolean', description: 'the outcome membership needed' },
+      found: { description: "what the customer holds against it: the trait's value, the number of matching events, a time; null when none" },
+      reason: text(),
+      howClose: text(),
+    }),
+  },
+});
 
 /** The `key` path parameter (400 invalid_segment_key when it is not one). */
 const SEGMENT_KEY_PARAM = { description: 'a segment key', schema: { type: 'string' as const, pattern: SEGMENT_KEY_PATTERN, maxLength: MAX_NAME_LENGTH }, code: 'invalid_segment_key' };
@@ -142,7 +164,7 @@ export class SegmentsController {
     description: '`failed` lists the conditions (JSON path in the rule, the condition, its outcome) that kept the customer out.',
     access: READERS,
     params: { key: SEGMENT_KEY_PARAM },
-    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }', schema: answerWith(['customerId', 'member', 'failed']) },
+    ok: { description: '{ segment, customerId, member, failed: [{ path, kind, rule, result, expected, reason }] }', schema: MEMBERSHIP_SCHEMA },
     errors: [BAD_KEY, { status: 404, codes: ['segment_not_found', 'customer_not_found'] }],
   })
   membership(@Param('key') key: string, @Param('customerId') customerId: string) {

@@ -5,11 +5,20 @@ import { AuditLog } from '../../core/access/audit-log.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { Endpoint, type SchemaObject } from '../http/endpoint.js';
+import { COUNTS, NESTED_COUNTS, int, object } from '../http/schemas.js';
 import { BACKTEST_RANGES, MAX_SAMPLE, SEGMENT_KEY_PATTERN, parseBacktestBody } from './backtests.validation.js';
 import { SIM_DURATION, SOURCE_SCHEMA } from './simulation.validation.js';
 
-const COUNTS: SchemaObject = { type: 'object', additionalProperties: { type: 'integer' } };
-const NESTED_COUNTS: SchemaObject = { type: 'object', additionalProperties: COUNTS };
+/** The journey's real runs that entered in the backtest's window (core/simulation/backtest-runner.ts), beside the simulated figures. */
+const LIVE_SCHEMA: SchemaObject = {
+  ...object(['entered', 'ended', 'nodes'], {
+    entered: { ...int(), description: 'real runs that entered in the window' },
+    ended: { ...NESTED_COUNTS, description: 'status -> reason -> runs (reason "" when none was recorded)' },
+    nodes: { ...COUNTS, description: 'times each node was entered by those runs' },
+  }),
+  nullable: true,
+  description: 'the real runs that entered in the window, once the backtest has ended; null while running or when none entered',
+};
 
 const BACKTEST_SCHEMA: SchemaObject = {
   type: 'object',
@@ -42,7 +51,7 @@ const BACKTEST_SCHEMA: SchemaObject = {
         summary: { type: 'object', description: 'branchShares, conversionRate, hoursToGoal { p50, p90, max }' },
       },
     },
-    live: { type: 'object', nullable: true, description: 'the real runs that entered in the window: { entered, ended, nodes }' },
+    live: LIVE_SCHEMA,
     error: { type: 'string', nullable: true },
     createdBy: { type: 'string' },
     createdAt: { type: 'string' },

@@ -7,7 +7,8 @@ import { AuditLog } from '../../core/access/audit-log.js';
 import { Actor } from '../auth/actor.decorator.js';
 import type { Principal } from '../../core/access/roles.js';
 import { ApiError } from '../http/api-error.js';
-import { Endpoint, answerWith, type SchemaObject } from '../http/endpoint.js';
+import { Endpoint, type SchemaObject } from '../http/endpoint.js';
+import { SIMULATION_RESULT_SCHEMA } from './simulation.schemas.js';
 import { MAX_SCRIPTED_EVENTS } from '../../engine/simulation/script.js';
 import { SIM_DURATION, SOURCE_SCHEMA, parseSimulateBody } from './simulation.validation.js';
 
@@ -47,7 +48,7 @@ export class SimulationController {
               additionalProperties: false,
               properties: {
                 traits: { type: 'object' },
-                consent: { type: 'object' },
+                consent: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'channel: consented or not, e.g. { "sms": false }; merged over traits.consent' },
                 segments: { type: 'object', additionalProperties: { type: 'boolean' }, description: 'segment key: member or not' },
                 id: { type: 'string', minLength: 1, maxLength: 200, description: 'the id the simulated customer goes by (default simulated-customer)' },
               },
@@ -75,7 +76,7 @@ export class SimulationController {
       },
     },
     ranges: ['each event\'s `at` is not before `start` (issue before_start)'],
-    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }', schema: answerWith(['journeyId', 'status']) },
+    ok: { description: '{ journeyId, source, customerId, start, horizon, status, reason, path, position, timeline, messages, steps }', schema: SIMULATION_RESULT_SCHEMA },
     errors: [
       { status: 400, codes: ['invalid_body'], description: 'error.issues: every problem with its JSON path' },
       { status: 404, codes: ['journey_not_found', 'version_not_found', 'no_draft', 'customer_not_found'] },

@@ -54,6 +54,24 @@ describe('POST /v1/journeys/:journeyId/simulate', () => {
     expect(r.body.timeline.find((e: { type: string }) => e.type === 'wait')).toMatchObject({ nodeId: 'wait_opening_page', until: '2026-03-02T03:00:00.000Z' });
   });
 
+  it('honours customer.consent over traits.consent: an SMS opt-out there holds back every marketing SMS with no_consent', async () => {
+    const script = { source: 'draft', events: [{ name: 'account_opened', at: 'P1D' }], start: START };
+    const smsOf = (body: { messages: { action: string; status: string; reason?: { code: string } }[] }) =>
+      body.messages.filter((m) => m.action === 'sms').map((m) => [m.status, m.reason?.code ?? null]);
+    const consenting = await simulate({ ...script, customer: { traits: { ...TRAITS, consent: { sms: true } } } }).expect(200);
+    expect(smsOf(consenting.body)).toEqual([
+      ['sent', null],
+      ['sent', null],
+    ]);
+    const optedOut = await simulate({ ...script, customer: { traits: { ...TRAITS, consent: { sms: true } }, consent: { sms: false } } }).expect(200);
+    expect(smsOf(optedOut.body)).toEqual([
+      ['suppressed', 'no_consent'],
+      ['suppressed', 'no_consent'],
+    ]);
+    // Push consent is untouched by an SMS opt-out.
+    expect(optedOut.body.messages.find((m: { action: string }) => m.action === 'push')).toMatchObject({ status: 'sent' });
+  });
+
   it('reads a real customer (traits, stored events, ledger for caps) and writes nothing but the audit entry', async () => {
     const customerId = `sim-real-${unique}`;
     await api.as('engineer').put(`/v1/customers/${customerId}`).send({ traits: TRAITS }).expect(200);

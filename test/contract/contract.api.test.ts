@@ -4,7 +4,7 @@
  * paths; the document describes canvases with the canvas schema and the key scheme as an API key.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startApi, type ApiHarness } from '../api/api-harness.js';
+import { canvas, startApi, type ApiHarness } from '../api/api-harness.js';
 
 let api: ApiHarness;
 const unique = Date.now().toString(36);
@@ -58,6 +58,62 @@ describe('path parameters and bodies', () => {
     // 63 levels inside the body (64 with the body itself) are accepted.
     const within = `${'{"a":'.repeat(62)}1${'}'.repeat(62)}`;
     await api.http().put(`/v1/customers/deep-${unique}`).set('Content-Type', 'application/json').send(`{"traits":${within}}`).expect(200);
+  });
+});
+
+describe('bodies refuse fields they do not know', () => {
+  const journeyId = `closed-${unique}`;
+
+  beforeAll(async () => {
+    const draft = canvas('Closed bodies', [{ id: 'start', type: 'trigger', trigger: { kind: 'api' } }, { id: 'done', type: 'exit' }], [{ from: 'start', to: 'done' }]);
+    await api.http().put(`/v1/journeys/${journeyId}/publish`).send(draft).expect(201);
+  });
+
+  it('refuses `entry` instead of `payload` on an enrollment with unknown_field and its path, and enrolls no one', async () => {
+    const customerId = `closed-cust-${unique}`;
+    const res = await api.http().post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId, entry: { plan: 'gold' } }).expect(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_body', issues: [{ path: '$.entry', code: 'unknown_field' }] });
+    const runs: unknown[] = await api.rt.db.query(`SELECT 1 FROM enrollments WHERE journey_id = $1 AND customer_id = $2`, [journeyId, customerId]);
+    expect(runs).toEqual([]);
+    await api.http().post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId, payload: { plan: 'gold' } }).expect(201);
+  });
+
+  it.each([
+    ['PUT /v1/customers/:id', (id: string) => api.http().put(`/v1/customers/${id}`).send({ traits: {}, trait: { tier: 'gold' } }), '$.trait'],
+    ['POST /v1/events', (id: string) => api.http().post('/v1/events').send({ events: [], customerId: id }), '$.customerId'],
+    ['POST /v1/crm/tasks/:id/claim', () => api.http().post('/v1/crm/tasks/1/claim').send({ by: 'am-1', owner: 'am-2' }), '$.owner'],
+    ['POST /v1/segments/preview', () => api.http().post('/v1/segments/preview').send({ rule: { trait: 'tier', op: 'eq', value: 'gold' }, limit: 5 }), '$.limit'],
+    [
+      'POST /v1/journeys/:id/simulate (a nested object)',
+      () => api.as('marketer').post(`/v1/journeys/${journeyId}/simulate`).send({ source: { version: 1 }, customer: { traits: {} }, events: [{ name: 'x', at: 'P1D', propertes: {} }] }),
+      '$.events[0].propertes',
+    ],
+  ])('%s answers 400 unknown_field with the path', async (_route, send, path) => {
+    const res = await send(`closed-${unique}`).expect(400);
+    expect(res.body.error.issues).toContainEqual(expect.objectContaining({ path, code: 'unknown_field' }));
+  });
+
+  it('keeps the extension points open: traits, event properties and enrollment payloads take any field', async () => {
+    await api.http().put(`/v1/customers/open-${unique}`).send({ traits: { any_new_trait: 1 } }).expect(200);
+    const event = { eventId: `open-${unique}`, customerId: `open-${unique}`, name: 'page_view', eventTime: new Date().toISOString(), properties: { any_new_property: 'x' } };
+    expect((await api.http().post('/v1/events').send({ events: [event] }).expect(202)).body.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    await api.http().post(`/v1/journeys/${journeyId}/enrollments`).send({ customerId: `open-${unique}`, payload: { anything: true } }).expect(201);
+  });
+
+  it('states it in the document: every request-body object that lists its properties says whether others are allowed', async () => {
+    const doc = (await api.anonymous().get('/docs/openapi.json').expect(200)).body;
+    const loose: string[] = [];
+    const walk = (schema: Record<string, unknown> | undefined, at: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      if (schema.properties && schema.additionalProperties === undefined) loose.push(at);
+      for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) walk(child, `${at}.${name}`);
+      if (schema.items) walk(schema.items as Record<string, unknown>, `${at}[]`);
+      for (const key of ['anyOf', 'oneOf', 'allOf']) ((schema[key] ?? []) as Record<string, unknown>[]).forEach((branch) => walk(branch, at));
+    };
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>)) {
+      for (const [method, op] of Object.entries(item)) walk(op.requestBody?.content['application/json']?.schema, `${method.toUpperCase()} ${path} $`);
+    }
+    expect(loose).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Answers of the routes whose OpenAPI entry has no response schema yet (their shapes are in the
- * route descriptions); the request side of every call is still checked against the generated types.
+ * The answers the console reads: aliases of the generated OpenAPI types where the route declares its
+ * answer, hand-written ones (journeys, versions, diffs) where it does not yet.
  */
 import type { CanvasDiff } from '../../../engine/diff';
 import type { Issue } from '../graph/issues';
@@ -52,51 +52,15 @@ export type HistoryEnrollment = CustomerHistory['enrollments'][number];
 export type HistoryStep = HistoryEnrollment['steps'][number];
 export type HistoryMessage = HistoryEnrollment['messages'][number];
 
-/** A CRM task (GET /v1/crm/tasks: its OpenAPI entry types items only as objects). */
-export interface CrmTask {
-  id: string;
-  customerId: string;
-  journeyId: string;
-  nodeId: string;
-  assignee: string | null;
-  queue: string | null;
-  title: string;
-  details: string | null;
-  dueAt: string | null;
-  status: 'open' | 'claimed' | 'completed' | 'cancelled';
-  claimedBy: string | null;
-  completedBy: string | null;
-  completedAt: string | null;
-  outcome: string | null;
-  createdAt: string;
-}
+/** A CRM task (GET /v1/crm/tasks, typed by its OpenAPI schema). */
+export type CrmTask = operations['CrmTasksController_list']['responses'][200]['content']['application/json']['items'][number];
 
-/** A stuck run (GET /v1/operations/stuck-runs: its entry names only items, nextCursor and thresholds). */
-export interface StuckRun {
-  journeyId: string;
-  versionId: string;
-  enrollmentId: string;
-  customerId: string;
-  status: 'pending' | 'active';
-  currentNode: string | null;
-  waitingUntil: string | null;
-  lastStepAt: string | null;
-  enrolledAt: string;
-  reason: 'wait_overdue' | 'never_started' | 'no_progress';
-  stuckSince: string;
-}
+/** A stuck run (GET /v1/operations/stuck-runs, typed by its OpenAPI schema). */
+export type StuckRuns = operations['StuckRunsController_stuckRuns']['responses'][200]['content']['application/json'];
+export type StuckRun = StuckRuns['items'][number];
 
-/** A four-eyes publish request (GET /v1/journeys/{id}/publish-requests). */
-export interface PublishRequest {
-  requestId: string;
-  journeyId: string;
-  status: 'pending' | 'approved' | 'rejected' | 'stale';
-  draftRevision: number;
-  baseVersion: number | null;
-  requestedBy: string;
-  requestedAt: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  reason: string | null;
-  version: number | null;
-}
+/** A four-eyes publish request (GET /v1/journeys/{id}/publish-requests, typed by its OpenAPI schema). */
+export type PublishRequest = operations['PublishRequestsController_list']['responses'][200]['content']['application/json']['items'][number];
+
+/** GET /v1/segments/{key}/members/{customerId} (typed by its OpenAPI schema). */
+export type Membership = operations['SegmentsController_membership']['responses'][200]['content']['application/json'];

@@ -18,7 +18,7 @@ export function CrmView() {
     queryKey: ['crm-tasks', status, mine],
     enabled: session.may('GET /v1/crm/tasks'),
     queryFn: async () =>
-      (await ok(api.GET('/v1/crm/tasks', { params: { query: { status, limit: 100, ...(mine ? { assignee: session.name } : {}) } } }))) as unknown as { items: CrmTask[] },
+      (await ok(api.GET('/v1/crm/tasks', { params: { query: { status, limit: 100, ...(mine ? { assignee: session.name } : {}) } } }))),
   });
   const act = useMutation({
     mutationFn: async ({ task, action, outcome }: { task: CrmTask; action: 'claim' | 'complete'; outcome?: string }) => {

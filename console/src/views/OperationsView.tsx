@@ -27,10 +27,7 @@ export function OperationsView() {
     refetchInterval: REFRESH_MS,
     enabled: session.may('GET /v1/operations/stuck-runs'),
     queryFn: async () =>
-      (await ok(api.GET('/v1/operations/stuck-runs', { params: { query: { limit: 100 } } }))) as unknown as {
-        items: StuckRun[];
-        thresholds: { graceSeconds: number; pendingSeconds: number; olderThanSeconds: number };
-      },
+      (await ok(api.GET('/v1/operations/stuck-runs', { params: { query: { limit: 100 } } }))),
   });
   return (
     <section>

@@ -16,7 +16,7 @@ export function PublishRequests({ journeyId }: { journeyId: string }) {
     queryKey: ['publish-requests', journeyId],
     enabled: session.may('GET /v1/journeys/{journeyId}/publish-requests'),
     queryFn: async () =>
-      (await ok(api.GET('/v1/journeys/{journeyId}/publish-requests', { params: { path: { journeyId }, query: { status: 'pending' } } }))) as unknown as { items: PublishRequest[] },
+      (await ok(api.GET('/v1/journeys/{journeyId}/publish-requests', { params: { path: { journeyId }, query: { status: 'pending' } } }))),
   });
   const decide = useMutation({
     mutationFn: async ({ requestId, decision }: { requestId: string; decision: 'approve' | 'reject' }) => {
@@ -25,7 +25,7 @@ export function PublishRequests({ journeyId }: { journeyId: string }) {
         decision === 'approve'
           ? await ok(api.POST('/v1/journeys/{journeyId}/publish-requests/{requestId}/approve', path))
           : await ok(api.POST('/v1/journeys/{journeyId}/publish-requests/{requestId}/reject', { ...path, body: { reason: 'rejected in the console' } }))
-      ) as unknown as PublishRequest;
+      ) as PublishRequest;
     },
     onSuccess: async (answer) => {
       await Promise.all(['publish-requests', 'journey', 'versions'].map((k) => queries.invalidateQueries({ queryKey: [k, journeyId] })));
@@ -40,7 +40,7 @@ export function PublishRequests({ journeyId }: { journeyId: string }) {
       {items.map((r) => (
         <div key={r.requestId} className="je-inline">
           <span>
-            Publish of draft revision {r.draftRevision} requested by <b>{r.requestedBy}</b> {when(r.requestedAt)}: waiting for another key&apos;s approval (four-eyes).
+            Publish of draft revision {r.draftRevision} requested by <b>{r.requestedBy.name}</b> ({r.requestedBy.role}) {when(r.requestedAt)}: waiting for another key&apos;s approval (four-eyes).
           </span>
           {canDecide && (
             <>

@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok } from '../api/client';
+import type { Membership } from '../api/types';
 import { JsonField } from '../forms/SchemaForm';
 import { href } from '../route';
 import { useSession } from '../session';
@@ -88,13 +89,6 @@ function Segment({ segmentKey }: { segmentKey: string }) {
   );
 }
 
-/** GET /v1/segments/{key}/members/{customerId} (its OpenAPI entry names only customerId, member and failed). */
-interface Membership {
-  member: boolean;
-  /** Each condition that kept the customer out: `howClose` says what they hold against what it needs. */
-  failed: { path: string; kind: string; reason: string; howClose?: string }[];
-}
-
 /** Explains the saved rule (the API's membership answer); `unsaved` says the rule on screen differs from it. */
 function WhyOrWhyNot({ segmentKey, unsaved }: { segmentKey: string; unsaved: boolean }) {
   const [customerId, setCustomerId] = useState('');
@@ -102,7 +96,7 @@ function WhyOrWhyNot({ segmentKey, unsaved }: { segmentKey: string; unsaved: boo
   const answer = useQuery({
     queryKey: ['membership', segmentKey, asked],
     enabled: asked !== undefined,
-    queryFn: async () => (await ok(api.GET('/v1/segments/{key}/members/{customerId}', { params: { path: { key: segmentKey, customerId: asked! } } }))) as unknown as Membership,
+    queryFn: async () => (await ok(api.GET('/v1/segments/{key}/members/{customerId}', { params: { path: { key: segmentKey, customerId: asked! } } }))) as Membership,
   });
   return (
     <section>

@@ -25,12 +25,6 @@ type SimulateBody = operations['SimulationController_simulate']['requestBody']['
 type Simulation = SimulationResult & { journeyId: string; source: string; customerId: string };
 type Backtest = operations['BacktestsController_view']['responses'][200]['content']['application/json'];
 type BacktestBody = operations['BacktestsController_start']['requestBody']['content']['application/json'];
-/** The live figures of the same window (`live` has no schema in the OpenAPI document). */
-interface LiveFigures {
-  entered?: number;
-  ended?: Record<string, Record<string, number>>;
-  nodes?: Record<string, number>;
-}
 
 const sum = (counts: Record<string, number> | undefined) => Object.values(counts ?? {}).reduce((s, n) => s + n, 0);
 
@@ -302,7 +296,7 @@ function BacktestPane({ journeyId, source, canvas, onOverlay }: { journeyId: str
  * the live runs' of the same window once it has ended (the API adds them then).
  */
 export function testFigures(b: Backtest, canvas: Record<string, unknown>): Record<string, TestFigure> {
-  const live = (b.live ?? null) as LiveFigures | null;
+  const live = b.live ?? null;
   const nodes = Array.isArray(canvas.nodes) ? (canvas.nodes as { id?: unknown; type?: unknown }[]) : [];
   return Object.fromEntries(
     nodes
@@ -318,7 +312,7 @@ export function testFigures(b: Backtest, canvas: Record<string, unknown>): Recor
 function BacktestAnswer({ backtest: b }: { backtest: Backtest }) {
   const processed = b.progress?.processed ?? 0;
   const total = b.progress?.total ?? null;
-  const live = (b.live ?? null) as LiveFigures | null;
+  const live = b.live ?? null;
   const f = b.figures;
   const held = Object.entries(f?.suppressions ?? {});
   return (

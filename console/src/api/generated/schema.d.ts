@@ -3155,7 +3155,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: Record<string, never>[];
+                        items: {
+                            /** @description account manager */
+                            assignee: string | null;
+                            /** Format: date-time */
+                            claimedAt: string | null;
+                            claimedBy: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            completedBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            customerId: string;
+                            details: string | null;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            enrollmentId: string;
+                            id: string;
+                            journeyId: string;
+                            nodeId: string;
+                            outboundError: string | null;
+                            /** @description state of the copy sent to the outbound CRM, when one is configured */
+                            outboundStatus: string | null;
+                            outcome: string | null;
+                            /** @description team queue */
+                            queue: string | null;
+                            /** @enum {string} */
+                            status: "open" | "claimed" | "completed" | "cancelled";
+                            title: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                         nextCursor: string | null;
                     };
                 };
@@ -3268,8 +3298,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        id: unknown;
-                        status: unknown;
+                        /** @description account manager */
+                        assignee: string | null;
+                        /** Format: date-time */
+                        claimedAt: string | null;
+                        claimedBy: string | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        completedBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        details: string | null;
+                        /** Format: date-time */
+                        dueAt: string | null;
+                        enrollmentId: string;
+                        id: string;
+                        journeyId: string;
+                        nodeId: string;
+                        outboundError: string | null;
+                        /** @description state of the copy sent to the outbound CRM, when one is configured */
+                        outboundStatus: string | null;
+                        outcome: string | null;
+                        /** @description team queue */
+                        queue: string | null;
+                        /** @enum {string} */
+                        status: "open" | "claimed" | "completed" | "cancelled";
+                        title: string;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -3387,8 +3444,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        id: unknown;
-                        status: unknown;
+                        /** @description account manager */
+                        assignee: string | null;
+                        /** Format: date-time */
+                        claimedAt: string | null;
+                        claimedBy: string | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        completedBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        details: string | null;
+                        /** Format: date-time */
+                        dueAt: string | null;
+                        enrollmentId: string;
+                        id: string;
+                        journeyId: string;
+                        nodeId: string;
+                        outboundError: string | null;
+                        /** @description state of the copy sent to the outbound CRM, when one is configured */
+                        outboundStatus: string | null;
+                        outcome: string | null;
+                        /** @description team queue */
+                        queue: string | null;
+                        /** @enum {string} */
+                        status: "open" | "claimed" | "completed" | "cancelled";
+                        title: string;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -3573,8 +3657,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        id: unknown;
-                        status: unknown;
+                        /** @description account manager */
+                        assignee: string | null;
+                        /** Format: date-time */
+                        claimedAt: string | null;
+                        claimedBy: string | null;
+                        /** Format: date-time */
+                        completedAt: string | null;
+                        completedBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        details: string | null;
+                        /** Format: date-time */
+                        dueAt: string | null;
+                        enrollmentId: string;
+                        id: string;
+                        journeyId: string;
+                        nodeId: string;
+                        outboundError: string | null;
+                        /** @description state of the copy sent to the outbound CRM, when one is configured */
+                        outboundStatus: string | null;
+                        outcome: string | null;
+                        /** @description team queue */
+                        queue: string | null;
+                        /** @enum {string} */
+                        status: "open" | "claimed" | "completed" | "cancelled";
+                        title: string;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -6191,8 +6302,21 @@ export interface operations {
                         horizonMs?: number;
                         id?: string;
                         journeyId?: string;
-                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
-                        live?: Record<string, never> | null;
+                        /** @description the real runs that entered in the window, once the backtest has ended; null while running or when none entered */
+                        live?: {
+                            /** @description status -> reason -> runs (reason "" when none was recorded) */
+                            ended: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description real runs that entered in the window */
+                            entered: number;
+                            /** @description times each node was entered by those runs */
+                            nodes: {
+                                [key: string]: number;
+                            };
+                        } | null;
                         progress?: {
                             processed?: number;
                             total?: number | null;
@@ -6445,8 +6569,21 @@ export interface operations {
                         horizonMs?: number;
                         id?: string;
                         journeyId?: string;
-                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
-                        live?: Record<string, never> | null;
+                        /** @description the real runs that entered in the window, once the backtest has ended; null while running or when none entered */
+                        live?: {
+                            /** @description status -> reason -> runs (reason "" when none was recorded) */
+                            ended: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description real runs that entered in the window */
+                            entered: number;
+                            /** @description times each node was entered by those runs */
+                            nodes: {
+                                [key: string]: number;
+                            };
+                        } | null;
                         progress?: {
                             processed?: number;
                             total?: number | null;
@@ -6633,8 +6770,21 @@ export interface operations {
                         horizonMs?: number;
                         id?: string;
                         journeyId?: string;
-                        /** @description the real runs that entered in the window: { entered, ended, nodes } */
-                        live?: Record<string, never> | null;
+                        /** @description the real runs that entered in the window, once the backtest has ended; null while running or when none entered */
+                        live?: {
+                            /** @description status -> reason -> runs (reason "" when none was recorded) */
+                            ended: {
+                                [key: string]: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @description real runs that entered in the window */
+                            entered: number;
+                            /** @description times each node was entered by those runs */
+                            nodes: {
+                                [key: string]: number;
+                            };
+                        } | null;
                         progress?: {
                             processed?: number;
                             total?: number | null;
@@ -8075,9 +8225,78 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            journeyId: unknown;
-                            requestId: unknown;
-                            status: unknown;
+                            /** @description the active version when the request was made; diff goes from it to the requested draft */
+                            baseVersion: number | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decidedBy: {
+                                keyId: string;
+                                name: string;
+                                role: string;
+                            } | null;
+                            diff: {
+                                edges: {
+                                    added: {
+                                        from: string;
+                                        port: string;
+                                        to: string;
+                                    }[];
+                                    removed: {
+                                        from: string;
+                                        port: string;
+                                        to: string;
+                                    }[];
+                                };
+                                /** @description true when nothing below lists a change */
+                                identical: boolean;
+                                nodes: {
+                                    added: {
+                                        id: string;
+                                        type: string | null;
+                                    }[];
+                                    changed: {
+                                        fields: string[];
+                                        id: string;
+                                        type: string | null;
+                                        values: {
+                                            field: string;
+                                            /** @description the value after (any JSON) */
+                                            new: unknown;
+                                            /** @description the value before (any JSON) */
+                                            old: unknown;
+                                        }[];
+                                    }[];
+                                    removed: {
+                                        id: string;
+                                        type: string | null;
+                                    }[];
+                                };
+                                settings: {
+                                    changed: string[];
+                                    values: {
+                                        field: string;
+                                        /** @description the value after (any JSON) */
+                                        new: unknown;
+                                        /** @description the value before (any JSON) */
+                                        old: unknown;
+                                    }[];
+                                };
+                            };
+                            draftRevision: number;
+                            journeyId: string;
+                            reason: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestedBy: {
+                                keyId: string;
+                                name: string;
+                                role: string;
+                            };
+                            requestId: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "stale";
+                            /** @description the version the approval published */
+                            version: number | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -8193,9 +8412,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        journeyId: unknown;
-                        requestId: unknown;
-                        status: unknown;
+                        /** @description the active version when the request was made; diff goes from it to the requested draft */
+                        baseVersion: number | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        decidedBy: {
+                            keyId: string;
+                            name: string;
+                            role: string;
+                        } | null;
+                        diff: {
+                            edges: {
+                                added: {
+                                    from: string;
+                                    port: string;
+                                    to: string;
+                                }[];
+                                removed: {
+                                    from: string;
+                                    port: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @description true when nothing below lists a change */
+                            identical: boolean;
+                            nodes: {
+                                added: {
+                                    id: string;
+                                    type: string | null;
+                                }[];
+                                changed: {
+                                    fields: string[];
+                                    id: string;
+                                    type: string | null;
+                                    values: {
+                                        field: string;
+                                        /** @description the value after (any JSON) */
+                                        new: unknown;
+                                        /** @description the value before (any JSON) */
+                                        old: unknown;
+                                    }[];
+                                }[];
+                                removed: {
+                                    id: string;
+                                    type: string | null;
+                                }[];
+                            };
+                            settings: {
+                                changed: string[];
+                                values: {
+                                    field: string;
+                                    /** @description the value after (any JSON) */
+                                    new: unknown;
+                                    /** @description the value before (any JSON) */
+                                    old: unknown;
+                                }[];
+                            };
+                        };
+                        draftRevision: number;
+                        journeyId: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        requestedBy: {
+                            keyId: string;
+                            name: string;
+                            role: string;
+                        };
+                        requestId: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "stale";
+                        /** @description the version the approval published */
+                        version: number | null;
                     };
                 };
             };
@@ -8381,9 +8669,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        journeyId: unknown;
-                        requestId: unknown;
-                        status: unknown;
+                        /** @description the active version when the request was made; diff goes from it to the requested draft */
+                        baseVersion: number | null;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        decidedBy: {
+                            keyId: string;
+                            name: string;
+                            role: string;
+                        } | null;
+                        diff: {
+                            edges: {
+                                added: {
+                                    from: string;
+                                    port: string;
+                                    to: string;
+                                }[];
+                                removed: {
+                                    from: string;
+                                    port: string;
+                                    to: string;
+                                }[];
+                            };
+                            /** @description true when nothing below lists a change */
+                            identical: boolean;
+                            nodes: {
+                                added: {
+                                    id: string;
+                                    type: string | null;
+                                }[];
+                                changed: {
+                                    fields: string[];
+                                    id: string;
+                                    type: string | null;
+                                    values: {
+                                        field: string;
+                                        /** @description the value after (any JSON) */
+                                        new: unknown;
+                                        /** @description the value before (any JSON) */
+                                        old: unknown;
+                                    }[];
+                                }[];
+                                removed: {
+                                    id: string;
+                                    type: string | null;
+                                }[];
+                            };
+                            settings: {
+                                changed: string[];
+                                values: {
+                                    field: string;
+                                    /** @description the value after (any JSON) */
+                                    new: unknown;
+                                    /** @description the value before (any JSON) */
+                                    old: unknown;
+                                }[];
+                            };
+                        };
+                        draftRevision: number;
+                        journeyId: string;
+                        reason: string | null;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        requestedBy: {
+                            keyId: string;
+                            name: string;
+                            role: string;
+                        };
+                        requestId: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "stale";
+                        /** @description the version the approval published */
+                        version: number | null;
                     };
                 };
             };
@@ -9836,7 +10193,10 @@ export interface operations {
                 "application/json": {
                     /** @description { traits, consent?, segments? } (inline) or { customerId } (a real customer, read only) */
                     customer: {
-                        consent?: Record<string, never>;
+                        /** @description channel: consented or not, e.g. { "sms": false }; merged over traits.consent */
+                        consent?: {
+                            [key: string]: boolean;
+                        };
                         /** @description the id the simulated customer goes by (default simulated-customer) */
                         id?: string;
                         /** @description segment key: member or not */
@@ -9878,8 +10238,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        journeyId: unknown;
-                        status: unknown;
+                        customerId: string;
+                        /** Format: date-time */
+                        horizon: string;
+                        journeyId: string;
+                        /** @description every touch: sent, suppressed (with the reason) or failed */
+                        messages: {
+                            /** @description the channel: sms, push, email, crm_task, webhook, ... */
+                            action: string;
+                            /**
+                             * Format: date-time
+                             * @description virtual time of the touch
+                             */
+                            at: string;
+                            /** @enum {string} */
+                            category: "marketing" | "transactional";
+                            nodeId: string;
+                            /** @description why it was held back or failed */
+                            reason?: {
+                                /** @description no_consent, frequency_cap, quiet hours, ... */
+                                code: string;
+                                message: string;
+                            };
+                            /** @description who it would reach (phone, push tokens, CRM assignee, URL); null when the action has none */
+                            recipient: string | null;
+                            /** @description the params after template rendering: the text that would be sent */
+                            rendered: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "sent" | "done" | "failed" | "unknown" | "suppressed";
+                        }[];
+                        /** @description node ids entered, in order */
+                        path: string[];
+                        /** @description where a run still running at the horizon stands */
+                        position: {
+                            nodeId: string;
+                            /** Format: date-time */
+                            waitingUntil: string | null;
+                        } | null;
+                        reason: string;
+                        /** @description `<journey>@<n>` or `<journey>@draft` */
+                        source: string;
+                        /** Format: date-time */
+                        start: string;
+                        /**
+                         * @description the run's end state, or horizon when it is still running then
+                         * @enum {string}
+                         */
+                        status: "completed" | "converted" | "exited" | "failed" | "horizon";
+                        /** @description step records as the real run would write them */
+                        steps: {
+                            /** @description epoch milliseconds (virtual) */
+                            at: number;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            kind: string;
+                            nodeId: string | null;
+                            seq: number;
+                        }[];
+                        timeline: ({
+                            /** @description the channel: sms, push, email, crm_task, webhook, ... */
+                            action?: string;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            category?: "marketing" | "transactional";
+                            /** @description what the step decided and the values it used */
+                            detail?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description enrolled: how the run entered (event, segment, api) */
+                            entry?: string;
+                            /** Format: date-time */
+                            eventTime?: string;
+                            /** @description node: its kind */
+                            kind?: string;
+                            label?: string | null;
+                            /** @description event: its name */
+                            name?: string;
+                            nodeId?: string | null;
+                            /** @description decision: the port taken */
+                            port?: string | null;
+                            properties?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ended: the end reason (a string); message: why it was held back ({ code, message }) */
+                            reason?: unknown;
+                            /** @description who it would reach (phone, push tokens, CRM assignee, URL); null when the action has none */
+                            recipient?: string | null;
+                            /** @description the params after template rendering: the text that would be sent */
+                            rendered?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description message/action: the outcome; ended: the run status */
+                            status?: string;
+                            /** @enum {string} */
+                            type: "enrolled" | "event" | "node" | "wait" | "wait_ended" | "decision" | "message" | "action" | "ended";
+                            /**
+                             * Format: date-time
+                             * @description wait: its deadline
+                             */
+                            until?: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
                     };
                 };
             };
@@ -11208,9 +11672,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: unknown;
-                        nextCursor: unknown;
-                        thresholds: unknown;
+                        items: {
+                            currentNode: string | null;
+                            customerId: string;
+                            /** Format: date-time */
+                            enrolledAt: string;
+                            enrollmentId: string;
+                            journeyId: string;
+                            /** Format: date-time */
+                            lastStepAt: string | null;
+                            /**
+                             * @description wait_overdue: past its wait deadline; never_started: pending too long; no_progress: active without a step for olderThan
+                             * @enum {string}
+                             */
+                            reason: "wait_overdue" | "never_started" | "no_progress";
+                            /** @enum {string} */
+                            status: "pending" | "active";
+                            /**
+                             * Format: date-time
+                             * @description the missed wait deadline, the enrollment, or the last step
+                             */
+                            stuckSince: string;
+                            versionId: string;
+                            /** Format: date-time */
+                            waitingUntil: string | null;
+                        }[];
+                        nextCursor: string | null;
+                        thresholds: {
+                            graceSeconds: number;
+                            olderThanSeconds: number;
+                            pendingSeconds: number;
+                        };
                     };
                 };
             };
@@ -12251,9 +12743,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        customerId: unknown;
-                        failed: unknown;
-                        member: unknown;
+                        customerId: string;
+                        /** @description empty when member */
+                        failed: {
+                            /** @description the outcome membership needed */
+                            expected: boolean;
+                            /** @description what the customer holds against it: the trait's value, the number of matching events, a time; null when none */
+                            found: unknown;
+                            howClose: string;
+                            /** @enum {string} */
+                            kind: "and" | "or" | "not" | "trait" | "event" | "segment";
+                            /**
+                             * @description JSON path of the condition in the rule
+                             * @example $.all[1]
+                             */
+                            path: string;
+                            reason: string;
+                            /** @description its outcome for the customer */
+                            result: boolean;
+                            /** @description the condition as written */
+                            rule: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        member: boolean;
+                        segment: string;
                     };
                 };
             };
