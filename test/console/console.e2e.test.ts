@@ -135,7 +135,7 @@ describe('web console (Chromium against npm start)', () => {
     expect(requested.some((p) => /elk/.test(p))).toBe(false);
     await page.getByLabel('Example').selectOption('onboarding');
     await page.getByRole('button', { name: 'Create draft from example' }).click();
-    await page.getByTestId('validity').filter({ hasText: 'valid' }).waitFor();
+    await page.getByTestId('validity').filter({ hasText: /^valid$/ }).waitFor();
     expect(await page.getByTestId('validity').textContent()).toBe('valid');
     await node('day3_split').waitFor();
     expect(requested.some((p) => /elk/.test(p))).toBe(true);
